@@ -42,13 +42,20 @@ def seeded_light_model(src, dst, seed=7):
     shape_inputs = {n.input[0] for n in g.node if n.op_type == "ConstantOfShape"}
     del g.node[:]
     g.node.extend(keep_nodes)
-    kept = [i for i in g.initializer if i.name not in shape_inputs]
+    # Keep only initializers some node reads: the `*__SHAPE` ones fed only the dropped
+    # ConstantOfShape nodes, and light_resnet50 carries one that nothing reads at all.
+    consumed = {x for n in g.node for x in n.input}
+    kept = [i for i in g.initializer if i.name in consumed and i.name not in shape_inputs]
     del g.initializer[:]
     g.initializer.extend(kept + new_inits)
-    init_names = {i.name for i in g.initializer} | shape_inputs
+    init_names = {i.name for i in g.initializer} | shape_inputs | {i.name for i in m.graph.input if i.name not in consumed}
     real_inputs = [i for i in g.input if i.name not in init_names]
     del g.input[:]
     g.input.extend(real_inputs)
+    # The light models are IR 3, where every initializer must also be a graph input (ONNX Runtime
+    # refuses an IR-3 initializer that no input declares). Initializers are weights here, not
+    # inputs: IR 4 lets them stand alone, so both engines treat them as constants.
+    m.ir_version = max(m.ir_version, 4)
     for i in g.input:
         i.type.tensor_type.shape.dim[0].dim_param = "N"
     for o in g.output:
@@ -69,6 +76,7 @@ def batchable_mnist(src, dst):
     """mnist-8 pins batch 1 (input and a Reshape to [1,256]); make both batch-agnostic."""
     m = onnx.load(src)
     g = m.graph
+    del g.value_info[:]  # intermediate shapes recorded at batch 1 (ONNX Runtime warns on every run)
     for i in list(g.input) + list(g.output):
         if i.type.tensor_type.shape.dim:
             i.type.tensor_type.shape.dim[0].dim_param = "N"
