@@ -15,6 +15,7 @@
 #include "cmd_eval.hpp"
 #include "cmd_inspect.hpp"
 #include "cmd_mutants.hpp"
+#include "cmd_protocol.hpp"
 
 namespace {
 
@@ -29,6 +30,7 @@ void usage(std::ostream& os) {
           "  conformance DIR...       run ONNX backend test folders\n"
           "  devices                  list OpenCL platforms and devices\n"
           "  mutants MODEL --ops LIST list mutants with counts per operator\n"
+          "  protocol MODEL --data SPEC --out DIR   DeepMAACC's clustering protocol: speed-up vs error\n"
           "  --version                print the version\n"
           "Every command takes --help.\n";
 }
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
         if (cmd == "eval") return cli::cmd_eval(argc, argv);
         if (cmd == "run") return cli::cmd_run(argc, argv);
         if (cmd == "mutants") return cli::cmd_mutants(argc, argv);
+        if (cmd == "protocol") return cli::cmd_protocol(argc, argv);
         std::cerr << "mutiny: unknown command '" << cmd << "' (try mutiny --help)\n";
         return 2;
     } catch (const cli::UsageError& e) {

@@ -18,6 +18,8 @@
 //   mutate    mutation operators and mutant specs
 //   exec      backends: cpu (oneTBB + Eigen), opencl (only when MUTINY_WITH_OPENCL)
 //   analysis  kill criteria, scores, kill matrix, device discrepancy
+//   cluster/{neuron,mutant}_clustering, accelerate: DeepMAACC's accelerations, which run campaigns,
+//             so they sit above analysis although the HAC itself (cluster/all.hpp) sits below
 //   report    JSON, CSV, HTML with SVG charts
 // ---------------------------------------------------------------------------------------------
 
@@ -68,9 +70,13 @@
 #include "analysis/kill.hpp"
 #include "analysis/scores.hpp"
 #include "analysis/stats.hpp"
+#include "cluster/accelerate.hpp"  // DeepMAACC's neuron and mutant clustering, on top of analysis
+#include "cluster/mutant_clustering.hpp"
+#include "cluster/neuron_clustering.hpp"
 
 // report
 #include "report/campaign_report.hpp"
+#include "report/cluster_report.hpp"
 #include "report/html.hpp"
 #include "report/json.hpp"
 

@@ -1,0 +1,218 @@
+// mutiny protocol: DeepMAACC's evaluation of its two accelerations (DESIGN.md 6) on one model and
+// data set. Runs the exhaustive (vanilla) campaign once, then neuron clustering for each s and
+// mutant clustering for each (features, threshold), each as a full campaign of what the clustering
+// leaves, and reports per configuration: mutants executed, total time (clustering included),
+// speed-up against vanilla and the signed and absolute score error. Writes DIR/protocol.csv,
+// protocol.json, protocol.md and report.html (table, speed-up vs error chart, dendrograms).
+#pragma once
+
+#include <cmath>
+#include <filesystem>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "cmd_campaign.hpp"
+
+namespace cli {
+
+struct ProtocolRow {
+    std::string series, config;
+    int64_t executed = 0;
+    double clustering_seconds = 0, campaign_seconds = 0;
+    double kill_ratio = 0, classes_score = 0;
+    double total() const { return clustering_seconds + campaign_seconds; }
+};
+
+inline std::vector<double> parse_number_list(const std::string& text, const std::string& option) {
+    std::vector<double> v;
+    for (const auto& item : split_list(text)) {
+        // a..b (integers, step 1) or a number
+        const size_t dots = item.find("..");
+        char* end = nullptr;
+        if (dots != std::string::npos) {
+            const long lo = std::strtol(item.substr(0, dots).c_str(), &end, 10);
+            const long hi = std::strtol(item.substr(dots + 2).c_str(), &end, 10);
+            if (lo < 1 || hi < lo) throw UsageError("--" + option + ": bad range '" + item + "'");
+            for (long x = lo; x <= hi; ++x) v.push_back(static_cast<double>(x));
+            continue;
+        }
+        const double x = std::strtod(item.c_str(), &end);
+        if (item.empty() || *end != '\0' || !std::isfinite(x)) throw UsageError("--" + option + ": '" + item + "' is not a number");
+        v.push_back(x);
+    }
+    return v;
+}
+
+inline int cmd_protocol(int argc, char** argv) {
+    Args a(argc, argv, 2, {"data", "ops", "s", "thresholds", "features", "kill", "out", "threads", "batch", "preprocess", "probe", "rep", "seed"},
+           {"help", "quiet"});
+    if (a.has("help")) {
+        std::cout << "usage: mutiny protocol MODEL --data SPEC --out DIR [--ops LIST] [--s LIST] [--thresholds LIST]\n"
+                     "                       [--features weights,behaviour] [--rep medoid|random] [--probe P] [--seed S]\n"
+                     "                       [--kill CRITERION] [--threads N] [--batch N] [--preprocess RECIPE] [--quiet]\n"
+                     "DeepMAACC's protocol: the exhaustive campaign of --ops (default vanilla), then one campaign per\n"
+                     "neuron clustering s in --s (default 1..10) and per mutant clustering threshold in --thresholds\n"
+                     "(default 0.1,...,0.9) for each of --features; per run: mutants executed, time with clustering,\n"
+                     "speed-up (time saved) and signed / absolute error of the score of --kill (default\n"
+                     "killed-classes:mutant-label: DeepMAACC's killed-classes score) against the exhaustive run.\n"
+                     "Writes DIR/protocol.csv, protocol.json, protocol.md and report.html.\n";
+        return 0;
+    }
+    if (a.positionals().size() != 1) throw UsageError("protocol needs exactly one MODEL");
+    if (!a.has("data")) throw UsageError("protocol needs --data SPEC");
+    if (!a.has("out")) throw UsageError("protocol needs --out DIR");
+    const std::string path = a.positionals()[0];
+    Feeding f = prepare_feeding(path, a);
+    mutiny::EnumerateOptions eo;
+    eo.ops = split_list(a.get("ops", "vanilla"));
+    eo.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+    const std::vector<mutiny::Mutant> vanilla = mutiny::enumerate_mutants(f.model.graph, eo);
+    std::vector<std::string> plans;
+    for (double s : parse_number_list(a.get("s", "1..10"), "s")) {
+        if (s < 1 || s != std::floor(s)) throw UsageError("--s: each s must be an integer >= 1");
+        plans.push_back("neurons:s=" + std::to_string(static_cast<long>(s)));
+    }
+    const std::vector<double> thresholds = parse_number_list(a.get("thresholds", "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9"), "thresholds");
+    for (const auto& feat : split_list(a.get("features", "weights,behaviour")))
+        for (double t : thresholds) {
+            char b[256];
+            std::snprintf(b, sizeof b, "mutants:threshold=%g,features=%s,rep=%s,probe=%ld,seed=%ld", t, feat.c_str(), a.get("rep", "medoid").c_str(),
+                          a.get_int("probe", 100), a.get_int("seed", 0));
+            plans.push_back(b);
+        }
+    std::vector<mutiny::cluster::ClusterPlan> parsed;
+    for (const auto& p : plans) parsed.push_back(mutiny::cluster::ClusterPlan::parse(p));  // all errors before any run
+
+    mutiny::CampaignOptions opt;
+    opt.criteria = mutiny::parse_criteria(a.get("kill", "killed-classes:mutant-label"));
+    if (opt.criteria.size() != 1) throw UsageError("--kill: the protocol scores one criterion");
+    opt.threads = static_cast<int>(a.get_int("threads", 0));
+    opt.batch = a.get_int("batch", 1000);
+    if (opt.batch < 1) throw UsageError("--batch must be at least 1");
+    opt.keep_outputs = false;  // out_dir stays empty: the runs write nothing, so times compare
+    auto ds = mutiny::open_dataset(a.get("data"));
+    const auto bytes = mutiny::read_file_bytes(path);
+    const std::string hash = "fnv1a64:" + hex64(mutiny::native::fnv1a(bytes.data(), bytes.size()));
+    const bool quiet = a.has("quiet");
+
+    auto run = [&](const std::vector<mutiny::Mutant>& ms) {
+        mutiny::Campaign c(f.model.graph, ms, *ds, f.recipe, a.get("data"), opt, path, hash);
+        return c.run();
+    };
+    // The exhaustive run.
+    if (!quiet) std::cerr << "protocol: vanilla, " << vanilla.size() << " mutants x " << ds->size() << " inputs\n";
+    const mutiny::CampaignResult base = run(vanilla);
+    ProtocolRow v;
+    v.series = "vanilla";
+    v.config = "exhaustive";
+    {
+        const mutiny::Score s = mutiny::cluster::weighted_score(base, 0, 0, {});
+        for (const auto& m : vanilla) v.executed += m.status == mutiny::MutantStatus::ok ? 1 : 0;  // as acc.clusters counts
+        v.campaign_seconds = base.seconds;
+        v.kill_ratio = s.kill_ratio();
+        v.classes_score = s.classes_score(base.classes);
+    }
+    std::vector<ProtocolRow> rows{v};
+    std::vector<std::string> dendrograms;
+    std::vector<mutiny::SpeedupPoint> points;
+    for (size_t k = 0; k < parsed.size(); ++k) {
+        const auto& plan = parsed[k];
+        const mutiny::cluster::Acceleration acc = mutiny::cluster::accelerate(f.model.graph, vanilla, plan, ds.get(), &f.recipe, opt.threads, 1);
+        const mutiny::CampaignResult r = run(acc.mutants);
+        const mutiny::Score s = mutiny::cluster::estimated_score(r, 0, 0, acc);
+        ProtocolRow row;
+        row.series = plan.mode == mutiny::cluster::ClusterPlan::Mode::neurons
+                         ? "neurons"
+                         : std::string("mutants/") + (plan.mutants.features == mutiny::cluster::MutantFeatures::weights ? "weights" : "behaviour");
+        row.config = plan.str();
+        row.executed = acc.clusters;
+        row.clustering_seconds = acc.seconds;
+        row.campaign_seconds = r.seconds;
+        row.kill_ratio = s.kill_ratio();
+        row.classes_score = s.classes_score(r.classes);
+        rows.push_back(row);
+        const std::string label = plan.mode == mutiny::cluster::ClusterPlan::Mode::neurons ? "s=" + std::to_string(plan.s) : mutiny::fmt_num(plan.mutants.threshold, "%g");
+        points.push_back({label, row.series, 1 - row.total() / v.total(), row.classes_score - v.classes_score});
+        // One dendrogram per series (s = 3 and threshold 0.3 when present, else the first).
+        const bool wanted = (plan.mode == mutiny::cluster::ClusterPlan::Mode::neurons && plan.s == 3) ||
+                            (plan.mode == mutiny::cluster::ClusterPlan::Mode::mutants && std::fabs(plan.mutants.threshold - 0.3) < 1e-12);
+        if (wanted && !acc.dendrograms.empty()) dendrograms.push_back(mutiny::svg_dendrogram(acc.dendrograms[0]));
+        if (!quiet)
+            std::fprintf(stderr, "protocol: %-70s %5lld mutants %8.2f s\n", row.config.c_str(), static_cast<long long>(row.executed), row.total());
+    }
+
+    // Outputs.
+    const std::string crit = opt.criteria[0].name();
+    std::ostringstream csv, md;
+    csv << "series,config,executed,clustering_s,campaign_s,total_s,speedup,time_ratio,kill_ratio,classes_score,error_pp,abs_error_pp\n";
+    md << "| series | configuration | mutants executed | total s (clustering s) | speed-up | classes score | error (pp) | abs error (pp) | kill ratio |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    mutiny::JsonWriter j;
+    j.begin_object();
+    j.key("model").value(path);
+    j.key("data").value(a.get("data"));
+    j.key("inputs").value(base.inputs);
+    j.key("criterion").value(crit);
+    j.key("rows").begin_array();
+    for (const auto& r : rows) {
+        const double speedup = 1 - r.total() / v.total(), ratio = v.total() / r.total();
+        const double err = 100 * (r.classes_score - v.classes_score);
+        char line[1024];
+        std::snprintf(line, sizeof line, "%s,%s,%lld,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f,%.6f,%.4f,%.4f\n", r.series.c_str(), mutiny::report_detail::csv_field(r.config).c_str(),
+                      static_cast<long long>(r.executed), r.clustering_seconds, r.campaign_seconds, r.total(), speedup, ratio, r.kill_ratio, r.classes_score, err,
+                      std::fabs(err));
+        csv << line;
+        std::snprintf(line, sizeof line, "| %s | %s | %lld | %.2f (%.2f) | %.2f%% | %.2f%% | %+.2f | %.2f | %.2f%% |\n", r.series.c_str(), r.config.c_str(),
+                      static_cast<long long>(r.executed), r.total(), r.clustering_seconds, 100 * speedup, 100 * r.classes_score, err, std::fabs(err),
+                      100 * r.kill_ratio);
+        md << line;
+        j.begin_object();
+        j.key("series").value(r.series);
+        j.key("config").value(r.config);
+        j.key("executed").value(r.executed);
+        j.key("clustering_seconds").value(r.clustering_seconds);
+        j.key("campaign_seconds").value(r.campaign_seconds);
+        j.key("speedup").value(speedup);
+        j.key("kill_ratio").value(r.kill_ratio);
+        j.key("classes_score").value(r.classes_score);
+        j.key("error_pp").value(err);
+        j.end();
+    }
+    j.end();
+    j.end();
+    const std::string dir = a.get("out");
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec || !std::filesystem::is_directory(dir))
+        throw mutiny::Error("cannot create the output folder", dir, ec ? ec.message() : "exists and is not a folder");
+    mutiny::write_durable(dir + "/protocol.csv", csv.str());
+    mutiny::write_durable(dir + "/protocol.md", md.str());
+    mutiny::write_durable(dir + "/protocol.json", j.str() + "\n");
+    std::ostringstream html;
+    html << "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Mutiny acceleration protocol: " << mutiny::html_escape(path) << "</title>\n"
+         << "<style>body{font-family:sans-serif;margin:24px;max-width:1200px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}"
+            "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}th{background:#f4f4f4}td.l,th.l{text-align:left}</style></head><body>\n"
+         << "<h1>Acceleration protocol: " << mutiny::html_escape(path) << "</h1>\n<p>Data <b>" << mutiny::html_escape(a.get("data")) << "</b> (" << base.inputs
+         << " inputs); score: " << mutiny::html_escape(crit) << " (DeepMAACC's killed-classes score); vanilla: " << v.executed << " mutants, "
+         << mutiny::fmt_num(v.total(), "%.2f") << " s. Speed-up = time saved against vanilla, clustering included; error = estimated minus vanilla score.</p>\n"
+         << mutiny::svg_speedup_error(points, "Speed-up vs score error")
+         << "<table><tr><th class='l'>series</th><th class='l'>configuration</th><th>executed</th><th>total s</th><th>clustering s</th><th>speed-up</th>"
+            "<th>classes score</th><th>error (pp)</th><th>kill ratio</th></tr>\n";
+    for (const auto& r : rows)
+        html << "<tr><td class='l'>" << mutiny::html_escape(r.series) << "</td><td class='l'>" << mutiny::html_escape(r.config) << "</td><td>" << r.executed << "</td><td>"
+             << mutiny::fmt_num(r.total(), "%.2f") << "</td><td>" << mutiny::fmt_num(r.clustering_seconds, "%.3f") << "</td><td>" << mutiny::fmt_pct(1 - r.total() / v.total()) << "</td><td>"
+             << mutiny::fmt_pct(r.classes_score) << "</td><td>" << mutiny::fmt_num(100 * (r.classes_score - v.classes_score), "%+.2f") << "</td><td>" << mutiny::fmt_pct(r.kill_ratio)
+             << "</td></tr>\n";
+    html << "</table>\n<h2>Dendrograms</h2>\n";
+    for (const auto& d : dendrograms) html << d;
+    html << "</body></html>\n";
+    mutiny::write_durable(dir + "/report.html", html.str());
+    std::cout << md.str() << "protocol: " << dir << "/report.html\n";
+    return 0;
+}
+
+}  // namespace cli
