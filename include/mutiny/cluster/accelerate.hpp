@@ -10,6 +10,7 @@
 #ifndef MUTINY_CLUSTER_ACCELERATE_HPP_
 #define MUTINY_CLUSTER_ACCELERATE_HPP_
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -109,6 +110,7 @@ struct Acceleration {
     ClusterPlan plan;
     std::vector<Mutant> mutants;        // what runs
     std::vector<int64_t> represented;   // per mutant that runs: input mutants it stands for
+    std::vector<std::vector<std::string>> members;  // mutant clustering: per mutant that runs, the ids it stands for
     int64_t input_mutants = 0;          // counted (ok) mutants of the exhaustive list
     int64_t input_listed = 0;           // every mutant of the exhaustive list
     int64_t clusters = 0;               // mutants that run and count
@@ -161,6 +163,11 @@ inline Acceleration accelerate(const Graph& g, const std::vector<Mutant>& mutant
         a.represented = std::move(mc.represented);
         a.seconds = mc.seconds;
         a.probe_seconds = mc.probe_seconds;
+        a.members.resize(mc.source.size());
+        for (size_t k = 0; k < mc.clusters.size(); ++k) {
+            const size_t run = static_cast<size_t>(std::lower_bound(mc.source.begin(), mc.source.end(), mc.reps[k]) - mc.source.begin());
+            for (size_t i : mc.clusters[k]) a.members[run].push_back(mutants[i].spec.id);
+        }
         std::sort(mc.groups.begin(), mc.groups.end(), [](const MutantGroup& x, const MutantGroup& y) { return x.members.size() > y.members.size(); });
         for (const MutantGroup& grp : mc.groups) {
             if (a.dendrograms.size() >= max_dendrograms) break;
@@ -177,13 +184,20 @@ inline Acceleration accelerate(const Graph& g, const std::vector<Mutant>& mutant
 }
 
 // Scores with mutant i of the result counted weight[i] times (empty weights: once each).
+// Equivalence (and invalidity) is a fact about one mutant, not a verdict on the others: when a
+// representative turns out equivalent, it leaves the denominator alone and the other members of its
+// cluster count as survivors with no killed class (kc(rep) = 0 in DESIGN.md's estimate, their |c| in
+// the denominator). Without this, the medoid of a cluster of mutants that barely change the outputs,
+// often an equivalent one, would drop the whole cluster from the score.
 inline Score weighted_score(const CampaignResult& r, size_t d, size_t c, const std::vector<int64_t>& weight) {
     Score s;
     for (size_t i = 0; i < r.mutants.size(); ++i) {
         const int64_t w = weight.empty() ? 1 : weight[i];
         const Verdict v = r.verdict_of(i, d, c);
         const int64_t kc = r.killed_classes_of(i, d, c);
-        for (int64_t k = 0; k < w; ++k) s.add(v, kc, r.classes);
+        const bool uncounted = v == Verdict::equivalent || v == Verdict::invalid || v == Verdict::not_applicable;
+        s.add(v, kc, r.classes);
+        for (int64_t k = 1; k < w; ++k) s.add(uncounted ? Verdict::survived : v, uncounted ? 0 : kc, r.classes);
     }
     return s;
 }

@@ -162,6 +162,16 @@ inline std::string acceleration_json(const cluster::Acceleration& a, const Campa
     }
     j.end();
     j.key("represented").inline_array(a.represented);
+    if (!a.members.empty()) {
+        j.key("clusters").begin_object();  // representative id -> the ids it stands for
+        for (size_t i = 0; i < a.mutants.size(); ++i) {
+            if (a.members[i].empty()) continue;
+            j.key(a.mutants[i].spec.id).begin_array();
+            for (const auto& id : a.members[i]) j.value(id);
+            j.end();
+        }
+        j.end();
+    }
     j.key("timing").begin_object();
     j.key("clustering_seconds").value(a.seconds);
     j.key("probe_seconds").value(a.probe_seconds);
@@ -184,7 +194,7 @@ inline std::string acceleration_html(const cluster::Acceleration& a, const Campa
         for (size_t c = 0; c < r.criteria.size(); ++c) {
             const Score s = cluster::estimated_score(r, d, c, a);
             os << "<tr><td class='l'>" << html_escape(r.devices[d]) << "</td><td class='l'>" << html_escape(r.criteria[c].name()) << "</td><td>" << fmt_pct(s.kill_ratio())
-               << "</td><td>" << fmt_pct(s.classes_score(r.classes)) << "</td></tr>\n";
+               << "</td><td>" << classes_score_text(r.criteria[c], s, r.classes) << "</td></tr>\n";
         }
     os << "</table>\n";
     for (const auto& d : a.dendrograms) os << svg_dendrogram(d);

@@ -35,6 +35,15 @@ inline std::string fmt_pct(double v) {
     return b;
 }
 
+// The killed-classes score exists for the killed-classes criteria only; elsewhere a dash, not 0%.
+inline bool has_classes_score(const Criterion& c) {
+    return c.kind == Criterion::Kind::classes_true || c.kind == Criterion::Kind::classes_mutant;
+}
+
+inline std::string classes_score_text(const Criterion& c, const Score& s, int64_t classes) {
+    return has_classes_score(c) ? fmt_pct(s.classes_score(classes)) : std::string("-");
+}
+
 inline std::string fmt_num(double v, const char* f = "%.4g") {
     char b[48];
     std::snprintf(b, sizeof b, f, v);
@@ -126,7 +135,7 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
             const Score s = campaign_scores(r, d, c, "").at("all");
             os << "<tr><td class='l'>" << html_escape(r.devices[d]) << "</td><td class='l'>" << html_escape(r.criteria[c].name()) << "</td><td>" << s.mutants << "</td><td>"
                << s.killed << "</td><td>" << s.survived << "</td><td>" << s.crashed << "</td><td>" << s.equivalent << "</td><td>" << s.invalid << "</td><td>"
-               << s.not_applicable << "</td><td>" << fmt_pct(s.kill_ratio()) << "</td><td>" << fmt_pct(s.classes_score(r.classes)) << "</td></tr>\n";
+               << s.not_applicable << "</td><td>" << fmt_pct(s.kill_ratio()) << "</td><td>" << classes_score_text(r.criteria[c], s, r.classes) << "</td></tr>\n";
         }
     os << "</table>\n";
 
