@@ -88,7 +88,7 @@ inline void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
 }
 
 inline int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess"},
+    Args a(argc, argv, 2, {"data", "ops", "preset", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances"},
            {"help", "resume", "no-incremental", "no-outputs", "quiet"});
     if (a.has("help")) {
         std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME --out DIR [--device cpu,opencl[:N|:NAME]]\n"
@@ -102,7 +102,10 @@ inline int cmd_campaign(int argc, char** argv) {
                      "--kill: criteria, comma-separated (default prediction): prediction, killed-classes[:true-label|\n"
                      "  :mutant-label], statistical[:alpha=A], distance[:max=T|:kl=T].\n"
                      "--batch: inputs per batch (default 1000); a checkpoint is written after each batch and --resume\n"
-                     "  continues from it. --no-incremental re-executes every node for every mutant (for comparison).\n";
+                     "  continues from it. --no-incremental re-executes every node for every mutant (for comparison).\n"
+                     "--instances N: run each stochastic mutant (GF, WS: operators with a seed) as N seeded instances;\n"
+                     "  `statistical` then applies DeepCrime's rule (Wilcoxon p < alpha, Cohen's d >= 0.5) to their\n"
+                     "  accuracies against the original's (N >= 6 to be able to kill; default 1: Fisher's test).\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("campaign needs exactly one MODEL");
@@ -128,6 +131,8 @@ inline int cmd_campaign(int argc, char** argv) {
     opt.criteria = mutiny::parse_criteria(a.get("kill", "prediction"));
     opt.threads = static_cast<int>(a.get_int("threads", 0));
     opt.batch = batch;
+    opt.instances = static_cast<int>(a.get_int("instances", 1));
+    if (opt.instances < 1) throw UsageError("--instances must be at least 1");
     opt.incremental = !a.has("no-incremental");
     opt.keep_outputs = !a.has("no-outputs");
     opt.out_dir = a.get("out");

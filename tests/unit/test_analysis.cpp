@@ -8,7 +8,11 @@
 #include <mutiny/analysis/scores.hpp>
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <limits>
+#include <sstream>
+#include <string>
 #include <vector>
 
 using namespace mutiny;
@@ -21,6 +25,102 @@ TEST_CASE("Fisher's exact test matches scipy.stats.fisher_exact (two-sided)") {
     CHECK(fisher_exact_two_sided(10, 10, 10, 10) == doctest::Approx(1.0));
     CHECK(fisher_exact_two_sided(0, 5, 5, 0) == doctest::Approx(0.007936507936507938).epsilon(1e-12));
     CHECK_THROWS_AS(fisher_exact_two_sided(-1, 0, 0, 0), Error);
+}
+
+TEST_CASE("Wilcoxon signed-rank test and Cohen's d match SciPy and numpy (tools/make_stats_fixtures.py)") {
+    std::ifstream f(std::string(MUTINY_SOURCE_DIR) + "/tests/fixtures/stats/wilcoxon.txt");
+    REQUIRE(f.good());
+    std::string line;
+    int cases = 0, large = 0;
+    while (std::getline(f, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream is(line);
+        std::string ptext, dtext;
+        size_t n = 0;
+        is >> ptext >> dtext >> n;
+        std::vector<double> d(n);
+        for (double& x : d) is >> x;
+        REQUIRE(is);
+        const double p = std::strtod(ptext.c_str(), nullptr), dz = std::strtod(dtext.c_str(), nullptr);
+        INFO(line);
+        CHECK(wilcoxon_signed_rank_p(d) == doctest::Approx(p).epsilon(1e-9));
+        if (std::isinf(dz)) CHECK(cohen_d_one_sample(d) == dz);
+        else CHECK(cohen_d_one_sample(d) == doctest::Approx(dz).epsilon(1e-12));
+        ++cases;
+        large += n > 13 ? 1 : 0;  // exact Wilcoxon distribution or normal approximation
+    }
+    CHECK(cases > 200);
+    CHECK(large > 50);
+    // By hand: 6 positive distinct differences: p = 2 / 2^6; 10 equal ones (ties: SciPy's exact
+    // permutation test): 2 / 2^10; n = 5 can never reach 0.05.
+    CHECK(wilcoxon_signed_rank_p({3, 5, 8, 13, 21, 34}) == doctest::Approx(0.03125));
+    CHECK(wilcoxon_signed_rank_p(std::vector<double>(10, 7.0)) == doctest::Approx(2.0 / 1024));
+    CHECK(wilcoxon_signed_rank_p({1, 2, 3, 4, 5}) == doctest::Approx(0.0625));
+    CHECK(wilcoxon_signed_rank_p({0, 0, 0}) == 1.0);
+    CHECK_THROWS_AS(cohen_d_one_sample({1.0}), Error);
+}
+
+TEST_CASE("statistical criterion over seeded instances: DeepCrime's rule") {
+    // 20 inputs of 2 classes, labels all 0; the original is right on all 20.
+    const int64_t n = 20;
+    std::vector<float> o(static_cast<size_t>(2 * n), 0.0f);
+    std::vector<int64_t> y(static_cast<size_t>(n), 0);
+    for (int64_t i = 0; i < n; ++i) o[static_cast<size_t>(2 * i)] = 1.0f;
+    // An output right on the first `right` inputs.
+    auto outputs = [&](int64_t right) {
+        std::vector<float> m(static_cast<size_t>(2 * n), 0.0f);
+        for (int64_t i = 0; i < n; ++i) m[static_cast<size_t>(2 * i + (i < right ? 0 : 1))] = 1.0f;
+        return m;
+    };
+    auto run = [&](const std::vector<int64_t>& right) {
+        KillAccumulator acc(n, 2);
+        acc.set_instances(right.size());
+        const auto m0 = outputs(right[0]);
+        acc.add(o.data(), m0.data(), y.data(), n, 0);
+        for (size_t k = 1; k < right.size(); ++k) {
+            const auto mk = outputs(right[k]);
+            acc.add_instance(k, mk.data(), y.data(), n);
+        }
+        return acc.take();
+    };
+    const Criterion st = parse_criterion("statistical");
+    SUBCASE("every instance clearly worse: killed") {
+        const KillSummary s = run({15, 16, 14, 17, 15, 16, 13, 15});
+        CHECK(s.instance_correct == std::vector<int64_t>{15, 16, 14, 17, 15, 16, 13, 15});
+        const DeepCrimeTest t = deepcrime_test(s);
+        CHECK(t.p == doctest::Approx(0.0078125));  // scipy.stats.wilcoxon([5,4,6,3,5,4,7,5]): ties -> exact permutation, 2/2^8
+        CHECK(t.d > 0.5);
+        CHECK(verdict(s, st) == Verdict::killed);
+    }
+    SUBCASE("instance 0 alone is worse, the others are not: survived although Fisher would not say so") {
+        const KillSummary s = run({12, 20, 20, 20, 20, 20, 20, 20});
+        CHECK(deepcrime_test(s).p == doctest::Approx(1.0));
+        CHECK(verdict(s, st) == Verdict::survived);
+        // The same instance 0 judged alone (no instances): Fisher's test on 20/20 vs 12/20 kills.
+        KillSummary one = s;
+        one.instance_correct.clear();
+        CHECK(verdict(one, st) == Verdict::killed);
+    }
+    SUBCASE("worse but too few instances to reach p < 0.05: survived") {
+        const KillSummary s = run({10, 11, 12, 13, 14});
+        CHECK(deepcrime_test(s).p == doctest::Approx(0.0625));
+        CHECK(verdict(s, st) == Verdict::survived);
+    }
+    SUBCASE("more accurate instances never kill") {
+        std::vector<float> o2 = outputs(10);  // original right on 10 only
+        KillAccumulator acc(n, 2);
+        acc.set_instances(8);
+        const auto m0 = outputs(18);
+        acc.add(o2.data(), m0.data(), y.data(), n, 0);
+        for (size_t k = 1; k < 8; ++k) {
+            const auto mk = outputs(static_cast<int64_t>(12 + k));
+            acc.add_instance(k, mk.data(), y.data(), n);
+        }
+        const KillSummary s = acc.take();
+        CHECK(deepcrime_test(s).p < 0.05);
+        CHECK(deepcrime_test(s).d < 0);
+        CHECK(verdict(s, st) == Verdict::survived);
+    }
 }
 
 TEST_CASE("Kendall's tau-b matches scipy.stats.kendalltau") {

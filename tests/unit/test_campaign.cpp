@@ -9,7 +9,9 @@
 #include <mutiny/report/html.hpp>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,14 @@ namespace {
 const char* kData = "fashion-mnist:test@first=300";
 
 bool have_data() { return std::filesystem::exists("/usr/share/datasets/fashion-mnist"); }
+// Each test case needs Debian's dataset-fashion-mnist; without it, it says so and passes.
+#define SKIP_WITHOUT_DATA()                                                        \
+    do {                                                                           \
+        if (!have_data()) {                                                        \
+            MESSAGE("skipped: Debian's dataset-fashion-mnist is not installed");   \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
 
 std::string model_path() { return std::string(MUTINY_SOURCE_DIR) + "/models/fashion_fcnn.onnx"; }
 
@@ -54,10 +64,7 @@ std::string tmpdir(const std::string& name) {
 }  // namespace
 
 TEST_CASE("campaign: incremental, full re-execution and batch sizes agree bitwise") {
-    if (!have_data()) {
-        MESSAGE("skipped: Debian's dataset-fashion-mnist is not installed");
-        return;
-    }
+    SKIP_WITHOUT_DATA();
     Setup s;
     CampaignOptions a;
     a.threads = 2;
@@ -90,10 +97,7 @@ TEST_CASE("campaign: incremental, full re-execution and batch sizes agree bitwis
 }
 
 TEST_CASE("campaign: resume after a checkpoint gives the uninterrupted report") {
-    if (!have_data()) {
-        MESSAGE("skipped: Debian's dataset-fashion-mnist is not installed");
-        return;
-    }
+    SKIP_WITHOUT_DATA();
     Setup s;
     const std::string full_dir = tmpdir("full"), part_dir = tmpdir("part");
     CampaignOptions o;
@@ -134,10 +138,7 @@ TEST_CASE("campaign: resume after a checkpoint gives the uninterrupted report") 
 }
 
 TEST_CASE("campaign: unwritable output folder and full disk") {
-    if (!have_data()) {
-        MESSAGE("skipped: Debian's dataset-fashion-mnist is not installed");
-        return;
-    }
+    SKIP_WITHOUT_DATA();
     Setup s;
     const std::string file = tmpdir("file");
     { std::ofstream(file) << "x"; }
@@ -168,10 +169,7 @@ TEST_CASE("campaign: unwritable output folder and full disk") {
 }
 
 TEST_CASE("campaign: bad setups are refused with the reason") {
-    if (!have_data()) {
-        MESSAGE("skipped: Debian's dataset-fashion-mnist is not installed");
-        return;
-    }
+    SKIP_WITHOUT_DATA();
     Setup s;
     CampaignOptions o;
     o.batch = 0;
@@ -184,4 +182,181 @@ TEST_CASE("campaign: bad setups are refused with the reason") {
     small.batch = 5000;
     s.mutants.resize(3);
     CHECK(s.run(small).mutants.size() == 3);
+}
+
+namespace {
+
+Mutant spec_mutant(const std::string& line) {
+    Mutant m;
+    m.spec = MutantSpec::parse(line);
+    return m;
+}
+
+const KillSummary& summary_of(const CampaignResult& r, const std::string& id, size_t d = 0) {
+    for (const auto& m : r.mutants)
+        if (m.mutant.spec.id == id) return m.runs[d].summary;
+    FAIL("no mutant " << id);
+    static KillSummary none;
+    return none;
+}
+
+}  // namespace
+
+TEST_CASE("campaign: stochastic mutants run as seeded instances, judged by DeepCrime's rule") {
+    SKIP_WITHOUT_DATA();
+    Setup s;
+    s.mutants = {spec_mutant("id=gf-strong op=GF target=node:/fc1/Gemm seed=1 ratio=0.3 sigma=1"),
+                 spec_mutant("id=gf-weak op=GF target=node:/fc4/Gemm seed=1 ratio=0.01 sigma=0.01"),
+                 spec_mutant("id=ws op=WS target=node:/fc2/Gemm/units:3 seed=5"),
+                 spec_mutant("id=nai op=NAI target=node:/fc1/Gemm/units:0 seed=0")};
+    CampaignOptions a;
+    a.threads = 2;
+    a.batch = 128;
+    a.instances = 8;
+    a.criteria = parse_criteria("prediction,statistical");
+    CampaignOptions b = a;
+    b.batch = 300;
+    b.threads = 1;
+    b.incremental = false;
+    const CampaignResult ra = s.run(a), rb = s.run(b);
+    // Deterministic whatever the batch size, thread count and execution mode.
+    CHECK(without_timing(campaign_report_json(ra)) == without_timing(campaign_report_json(rb)));
+    const KillSummary& strong = summary_of(ra, "gf-strong");
+    REQUIRE(strong.instance_correct.size() == 8);
+    CHECK(strong.instance_correct[0] == strong.correct);
+    // Eight different seeds, eight different mutants, each clearly worse than the original.
+    CHECK(std::set<int64_t>(strong.instance_correct.begin(), strong.instance_correct.end()).size() > 4);
+    for (int64_t c : strong.instance_correct) CHECK(c < strong.original_correct - 10);
+    CHECK(deepcrime_test(strong).p == doctest::Approx(2.0 / 256));  // all eight worse, no ties: exact, 2 / 2^8
+    CHECK(ra.verdict_of(0, 0, 1) == Verdict::killed);
+    // Instance k is the mutant with seed instance_seed(seed, k): the same accuracy when run alone.
+    Setup alone;
+    alone.mutants = {spec_mutant("id=k3 op=GF target=node:/fc1/Gemm seed=" + std::to_string(instance_seed(1, 3)) + " ratio=0.3 sigma=1")};
+    CampaignOptions one;
+    one.threads = 2;
+    const CampaignResult r3 = alone.run(one);
+    CHECK(r3.mutants[0].runs[0].summary.correct == strong.instance_correct[3]);
+    CHECK(r3.mutants[0].runs[0].summary.instance_correct.empty());
+    // The weak one: its instances are within a few inputs of the original, not a kill.
+    const KillSummary& weak = summary_of(ra, "gf-weak");
+    REQUIRE(weak.instance_correct.size() == 8);
+    for (int64_t c : weak.instance_correct) CHECK(std::abs(c - weak.original_correct) <= 3);
+    CHECK(ra.verdict_of(1, 0, 1) == Verdict::survived);
+    // WS is stochastic too; NAI is not (one run, Fisher's test).
+    CHECK(summary_of(ra, "ws").instance_correct.size() == 8);
+    CHECK(summary_of(ra, "nai").instance_correct.empty());
+    // The report shows the instances and the test.
+    const std::string json = campaign_report_json(ra);
+    CHECK(json.find("\"wilcoxon_p\": 0.0078125") != std::string::npos);
+    // One instance (the default): no instances, Fisher's test.
+    CampaignOptions c = a;
+    c.instances = 1;
+    const CampaignResult rc = s.run(c);
+    CHECK(summary_of(rc, "gf-strong").instance_correct.empty());
+    CHECK(summary_of(rc, "gf-strong").correct == strong.correct);
+    c.instances = 0;
+    CHECK_THROWS_WITH_AS(s.run(c), doctest::Contains("bad instance count"), Error);
+}
+
+namespace {
+
+// A CPU device that turns into a lost OpenCL device after `ok_runs` mutant runs: from then on every
+// call fails with what the OpenCL backend throws when clFinish reports CL_OUT_OF_RESOURCES (how
+// drivers report a GPU that fell off the bus or was reset). `bad_mutant`: a mutant whose own run
+// fails while the device stays healthy.
+class FlakyDevice : public CampaignDevice {
+public:
+    FlakyDevice(const Graph& g, int64_t ok_runs, size_t bad_mutant) : cpu_(g, 1, true), ok_runs_(ok_runs), bad_(bad_mutant) {}
+    std::string name() const override { return "flaky"; }
+    std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) override {
+        if (lost_) fail();
+        return cpu_.begin_batch(inputs);
+    }
+    std::vector<Tensor> run_mutant(size_t index, const Mutation& m) override {
+        if (lost_ || runs_++ == ok_runs_) {
+            lost_ = true;
+            fail();
+        }
+        if (index == bad_) throw Error("kernel failed", "node /fc1/Gemm", "the mutant's own fault");
+        return cpu_.run_mutant(index, m);
+    }
+    void end_batch() override { cpu_.end_batch(); }
+
+private:
+    [[noreturn]] static void fail() {
+        throw Error("out of device memory", "node /fc2/Gemm on OpenCL device 0 'gpu' (test)", "clFinish failed with CL_OUT_OF_RESOURCES");
+    }
+    CpuCampaignDevice cpu_;
+    int64_t ok_runs_, runs_ = 0;
+    size_t bad_;
+    bool lost_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("campaign: a device lost mid-run: its unfinished mutants are marked, the CPU's results kept") {
+    SKIP_WITHOUT_DATA();
+    Setup s;
+    s.mutants.resize(40);
+    const size_t M = s.mutants.size();
+    CampaignOptions cpu_only;
+    cpu_only.threads = 2;
+    cpu_only.batch = 300;  // one batch: mutants run before the loss are finished
+    cpu_only.criteria = parse_criteria("prediction,statistical");
+    const CampaignResult ref = s.run(cpu_only);
+    auto run_flaky = [&](int64_t ok_runs, size_t bad, int64_t batch) {
+        CampaignOptions o = cpu_only;
+        o.batch = batch;
+        o.devices = {"cpu", "flaky"};
+        o.make_device = [&](const std::string&, const Graph& g, const CampaignOptions&) -> std::unique_ptr<CampaignDevice> {
+            return std::make_unique<FlakyDevice>(g, ok_runs, bad);
+        };
+        return s.run(o);
+    };
+    SUBCASE("lost after 25 mutants of one batch") {
+        const CampaignResult r = run_flaky(25, SIZE_MAX, 300);
+        CHECK(r.device_errors[0].empty());
+        CHECK(r.device_errors[1].find("device lost while running mutant " + s.mutants[25].spec.id) != std::string::npos);
+        CHECK(r.device_errors[1].find("CL_OUT_OF_RESOURCES") != std::string::npos);
+        for (size_t i = 0; i < M; ++i) {
+            INFO("mutant " << i);
+            // The CPU: exactly as alone.
+            CHECK(r.mutants[i].runs[0].summary.kill_bits == ref.mutants[i].runs[0].summary.kill_bits);
+            for (size_t c = 0; c < 2; ++c) CHECK(r.verdict_of(i, 0, c) == ref.verdict_of(i, 0, c));
+            // The lost device: the first 25 finished (same as the CPU), the rest marked.
+            if (i < 25) {
+                CHECK(r.mutants[i].runs[1].summary.kill_bits == ref.mutants[i].runs[0].summary.kill_bits);
+                CHECK(r.verdict_of(i, 1, 0) == ref.verdict_of(i, 0, 0));
+            } else {
+                CHECK(r.verdict_of(i, 1, 0) == Verdict::device_lost);
+                CHECK(r.verdict_of(i, 1, 1) == Verdict::device_lost);
+                CHECK(r.mutants[i].runs[1].summary.crash_reason.find("device failed: device lost") == 0);
+            }
+        }
+        const Score cpu = campaign_scores(r, 0, 0, "").at("all"), lost = campaign_scores(r, 1, 0, "").at("all");
+        CHECK(cpu.device_lost == 0);
+        CHECK(lost.device_lost == static_cast<int64_t>(M) - 25);
+        CHECK(lost.crashed == 0);  // a lost device kills nothing
+        int64_t finished_counted = 0;  // the first 25 less the equivalent ones
+        for (size_t i = 0; i < 25; ++i) finished_counted += ref.verdict_of(i, 0, 0) != Verdict::equivalent ? 1 : 0;
+        CHECK(finished_counted >= 20);
+        CHECK(lost.counted() == finished_counted);
+        CHECK(campaign_report_json(r).find("\"device_lost\": 15") != std::string::npos);
+    }
+    SUBCASE("lost in the second of three batches: no mutant finished there, all marked") {
+        const CampaignResult r = run_flaky(static_cast<int64_t>(M) + 7, SIZE_MAX, 100);
+        CHECK(r.device_errors[1].find("device lost while running mutant " + s.mutants[7].spec.id + " on batch 1") != std::string::npos);
+        for (size_t i = 0; i < M; ++i) {
+            CHECK(r.verdict_of(i, 1, 0) == Verdict::device_lost);
+            CHECK(r.verdict_of(i, 0, 0) == ref.verdict_of(i, 0, 0));
+        }
+    }
+    SUBCASE("a mutant that fails on a healthy device is crashed, the device goes on") {
+        const CampaignResult r = run_flaky(1000000, 3, 300);
+        CHECK(r.device_errors[1].empty());
+        CHECK(r.verdict_of(3, 1, 0) == Verdict::crashed);
+        CHECK(r.mutants[3].runs[1].summary.crash_reason.find("the mutant's own fault") != std::string::npos);
+        for (size_t i = 0; i < M; ++i)
+            if (i != 3) CHECK(r.verdict_of(i, 1, 0) == ref.verdict_of(i, 0, 0));
+    }
 }

@@ -17,6 +17,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -123,6 +124,11 @@ struct CampaignOptions {
     std::string out_dir;        // empty: nothing written (no checkpoint, no outputs)
     bool keep_outputs = true;   // every output of every mutant, float32, in out_dir
     bool resume = false;
+    // Seeded instances of each stochastic mutant (operators whose result depends on the seed: GF,
+    // WS). With n >= 2, instance 0 is the mutant as specified and instances 1..n-1 use the seeds
+    // instance_seed(seed, k); every criterion but `statistical` judges instance 0, and
+    // `statistical` applies DeepCrime's rule to the n accuracies (kill.hpp, deepcrime_test).
+    int instances = 1;
     // Called after each mutant of each batch: (steps done, total steps).
     std::function<void(int64_t, int64_t)> progress;
     // Makes a device from its name ("opencl:1"); the CPU is built in. Set by callers that link
@@ -171,10 +177,23 @@ struct CampaignResult {
     }
 };
 
+// The seed of instance k of a stochastic mutant whose spec has seed `seed` (instance 0: the spec's).
+inline uint64_t instance_seed(uint64_t seed, int k) { return k == 0 ? seed : mix_seed(seed, "instance/" + std::to_string(k)); }
+
+// Whether a mutant's operator is stochastic (its result depends on the seed).
+inline bool is_stochastic(const MutantSpec& spec) {
+    try {
+        return resolve_operator(spec.op, spec.params).op->uses_seed;
+    } catch (const std::exception&) {
+        return false;  // an unknown operator is reported invalid elsewhere
+    }
+}
+
 namespace campaign_detail {
 
 inline void save_summary(ByteWriter& w, const KillSummary& s) {
     w.u64(s.crashed);
+    w.u64(s.device_lost);
     w.str(s.crash_reason);
     w.u64(s.identical);
     w.i64(s.inputs);
@@ -186,10 +205,12 @@ inline void save_summary(ByteWriter& w, const KillSummary& s) {
     w.vec(s.kill_bits);
     w.vec(s.classes_true);
     w.vec(s.classes_mutant);
+    w.vec(s.instance_correct);
 }
 inline KillSummary load_summary(ByteReader& r) {
     KillSummary s;
     s.crashed = r.u64() != 0;
+    s.device_lost = r.u64() != 0;
     s.crash_reason = r.str();
     s.identical = r.u64() != 0;
     s.inputs = r.i64();
@@ -201,6 +222,7 @@ inline KillSummary load_summary(ByteReader& r) {
     s.kill_bits = r.vec<uint64_t>();
     s.classes_true = r.vec<uint8_t>();
     s.classes_mutant = r.vec<uint8_t>();
+    s.instance_correct = r.vec<int64_t>();
     return s;
 }
 inline void save_disc(ByteWriter& w, const Discrepancy& d) {
@@ -292,6 +314,7 @@ public:
         r_.batch = opt_.batch;
         if (opt_.batch < 1) throw Error("bad batch size", "campaign", std::to_string(opt_.batch) + " (must be >= 1)");
         if (opt_.devices.empty()) throw Error("no device", "campaign", "name at least one, e.g. cpu");
+        if (opt_.instances < 1) throw Error("bad instance count", "campaign", std::to_string(opt_.instances) + " (must be >= 1)");
         if (graph_.inputs.size() != 1 || graph_.outputs.size() != 1)
             throw Error("campaigns need a classifier with one input and one output", "model " + r_.model,
                         std::to_string(graph_.inputs.size()) + " inputs, " + std::to_string(graph_.outputs.size()) + " outputs");
@@ -314,6 +337,7 @@ public:
                         std::to_string(r_.inputs) + "\nrecipe " + r_.recipe + "\n";
         for (const auto& d : opt_.devices) s += "device " + d + "\n";
         for (const auto& c : opt_.criteria) s += "criterion " + c.name() + "\n";
+        if (opt_.instances > 1) s += "instances " + std::to_string(opt_.instances) + "\n";
         for (const auto& m : mutants_) s += "mutant " + m.spec.str() + "\n";
         return s;
     }
@@ -340,13 +364,46 @@ public:
                 mutants_[i].reason = e.what();
             }
         }
+        // Instances 1..n-1 of the stochastic mutants (DeepCrime): extra runs whose accuracy alone is
+        // kept. A device sees each as index M + j, so it can tell them apart from the mutants.
+        struct Instance {
+            size_t mutant;
+            size_t k;
+            Mutation mutation;
+            MutantStatus status;
+            std::string reason;
+        };
+        std::vector<Instance> extra;
+        std::vector<std::vector<size_t>> extra_of(M);
+        for (size_t i = 0; i < M && opt_.instances > 1; ++i) {
+            if (mutants_[i].status != MutantStatus::ok || !is_stochastic(mutants_[i].spec)) continue;
+            for (int k = 1; k < opt_.instances; ++k) {
+                MutantSpec spec = mutants_[i].spec;
+                spec.seed = instance_seed(spec.seed, k);
+                Instance in{i, static_cast<size_t>(k), Mutation{}, MutantStatus::ok, ""};
+                try {
+                    Outcome o = evaluate_mutant(graph_, spec);
+                    in.status = o.status;
+                    in.reason = o.reason;
+                    in.mutation = std::move(o.mutation);
+                } catch (const std::exception& e) {
+                    in.status = MutantStatus::invalid;
+                    in.reason = e.what();
+                }
+                extra_of[i].push_back(extra.size());
+                extra.push_back(std::move(in));
+            }
+        }
         // State.
         r_.mutants.assign(M, MutantResult{});
         std::vector<std::vector<KillAccumulator>> acc(D);
         std::vector<KillAccumulator> orig;
         for (size_t d = 0; d < D; ++d) {
             orig.emplace_back(N, C);
-            for (size_t i = 0; i < M; ++i) acc[d].emplace_back(N, C);
+            for (size_t i = 0; i < M; ++i) {
+                acc[d].emplace_back(N, C);
+                if (!extra_of[i].empty()) acc[d][i].set_instances(extra_of[i].size() + 1);
+            }
         }
         for (size_t i = 0; i < M; ++i) {
             r_.mutants[i].mutant = mutants_[i];
@@ -414,9 +471,21 @@ public:
                             check_output(outs[d], n, opt_.devices[d]);
                             acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first);
                             if (!files.empty()) files[d]->write(static_cast<int64_t>(i) + 1, first, outs[d]);
+                            for (size_t j : extra_of[i]) run_instance(*devs[d], M + j, extra[j].k, extra[j].mutation, extra[j].status,
+                                                                      extra[j].reason, base[d], acc[d][i], labels, n, opt_.devices[d]);
                         } catch (const std::exception& e) {
-                            acc[d][i].crash(e.what());
                             outs[d] = Tensor();
+                            // The mutant's fault, or the device's? A device that still runs the
+                            // original as before is fine (the mutant crashed); one that does not is
+                            // lost: its mutants from here on are marked device_lost, the other
+                            // devices go on.
+                            if (device_alive(*devs[d], x, base[d])) {
+                                acc[d][i].crash(e.what());
+                            } else {
+                                r_.device_errors[d] = "device lost while running mutant " + mutants_[i].spec.id + " on batch " + std::to_string(b) +
+                                                      " (its unfinished mutants are marked device_lost; other devices' results are kept): " + e.what();
+                                base[d] = Tensor();
+                            }
                         }
                         r_.mutants[i].runs[d].seconds += seconds_since(s0);
                     }
@@ -437,7 +506,7 @@ public:
             for (size_t i = 0; i < M; ++i) {
                 KillSummary s = acc[d][i].take();
                 if (!r_.device_errors[d].empty() && mutants_[i].status == MutantStatus::ok && s.inputs < N && !s.crashed) {
-                    s.crashed = true;
+                    s.device_lost = true;
                     s.identical = false;
                     s.crash_reason = "device failed: " + r_.device_errors[d];
                 }
@@ -459,6 +528,38 @@ private:
         if (t.dtype() != DType::f32 || t.shape().rank() != 2 || t.shape()[0] != n || t.shape()[1] != r_.classes)
             throw Error("unexpected output", "device " + dev, "got " + std::string(dtype_name(t.dtype())) + " " + t.shape().str() + ", expected f32 [" +
                                                                 std::to_string(n) + "," + std::to_string(r_.classes) + "]");
+    }
+
+    // Instance k of a stochastic mutant on the current batch: only its correct count is kept. An
+    // instance that comes out equivalent is the original (its accuracy is the original's); one that
+    // cannot be built or run makes the mutant crashed, with the instance named.
+    void run_instance(CampaignDevice& dev, size_t index, size_t k, const Mutation& m, MutantStatus status, const std::string& reason,
+                      const Tensor& base, KillAccumulator& acc, const std::vector<int64_t>& labels, int64_t n, const std::string& dev_name) const {
+        const std::string who = "instance " + std::to_string(k) + " of " + std::to_string(opt_.instances);
+        if (status == MutantStatus::equivalent) {
+            acc.add_instance(k, base.data<float>(), labels.data(), n);
+            return;
+        }
+        if (status != MutantStatus::ok) throw Error(who + " is " + mutant_status_name(status), "campaign", reason);
+        Tensor out;
+        try {
+            out = dev.run_mutant(index, m)[0];
+            check_output(out, n, dev_name);
+        } catch (const std::exception& e) {
+            throw Error(who + " failed", "device " + dev_name, e.what());
+        }
+        acc.add_instance(k, out.data<float>(), labels.data(), n);
+    }
+
+    // Whether a device that just threw still runs the original on the current batch (bitwise as it
+    // did at the batch's start).
+    static bool device_alive(CampaignDevice& dev, const Tensor& x, const Tensor& base) {
+        try {
+            const std::vector<Tensor> again = dev.begin_batch({x});
+            return !again.empty() && again[0].nbytes() == base.nbytes() && std::memcmp(again[0].raw(), base.raw(), base.nbytes()) == 0;
+        } catch (const std::exception&) {
+            return false;
+        }
     }
 
     void prepare_out_dir() const {

@@ -17,7 +17,9 @@
 
 namespace mutiny {
 
-enum class Verdict : uint8_t { killed, survived, crashed, equivalent, invalid, not_applicable };
+// device_lost: the device failed before the mutant was judged on every input (not the mutant's
+// doing: neither killed nor survived, outside the score's denominator).
+enum class Verdict : uint8_t { killed, survived, crashed, equivalent, invalid, not_applicable, device_lost };
 
 inline const char* verdict_name(Verdict v) {
     switch (v) {
@@ -27,6 +29,7 @@ inline const char* verdict_name(Verdict v) {
         case Verdict::equivalent: return "equivalent";
         case Verdict::invalid: return "invalid";
         case Verdict::not_applicable: return "not_applicable";
+        case Verdict::device_lost: return "device_lost";
     }
     return "?";
 }
@@ -37,7 +40,9 @@ inline const char* verdict_name(Verdict v) {
 //                                   mutant misclassifies an input of it the original gets right
 //   killed-classes:mutant-label     DeepMAACC's code: the killed class is the mutant's prediction
 //   statistical[:alpha=A]           Fisher's exact test on correct/incorrect counts, p < A (0.05)
-//                                   and the mutant less accurate (the monotone form of DeepCrime)
+//                                   and the mutant less accurate (the monotone form of DeepCrime);
+//                                   for a stochastic mutant run as n >= 2 seeded instances,
+//                                   DeepCrime's rule on their accuracies (see deepcrime_test)
 //   distance[:max=T|:kl=T]          max |output difference| > T (default 1e-3), or the largest
 //                                   per-input KL(softmax(original) || softmax(mutant)) > T
 struct Criterion {
@@ -104,6 +109,7 @@ inline std::vector<Criterion> parse_criteria(const std::string& list) {
 // What one mutant's run over the data set comes to.
 struct KillSummary {
     bool crashed = false;             // execution failed, or NaN/Inf in an output
+    bool device_lost = false;         // the device failed before every input was run (crash_reason says why)
     std::string crash_reason;
     bool identical = true;            // outputs bitwise equal to the original's on every input
     int64_t inputs = 0;
@@ -114,7 +120,34 @@ struct KillSummary {
     double max_kl = 0;
     std::vector<uint64_t> kill_bits;  // per input: top-1 differs (the kill matrix row)
     std::vector<uint8_t> classes_true, classes_mutant;  // per class: killed
+    // Stochastic mutants run as n >= 2 seeded instances (CampaignOptions::instances): the correct
+    // count of each instance, instance 0 being the mutant itself (== correct). Empty otherwise.
+    std::vector<int64_t> instance_correct;
 };
+
+// DeepCrime's statistical rule over the seeded instances of a stochastic mutant. DeepCrime trains
+// n instances of the original and of the mutant and kills when a GLM (or Wilcoxon) test on the two
+// accuracy samples gives p < 0.05 and Cohen's d >= 0.5. Here the original is one deterministic
+// model: its n "instances" would be n copies of one accuracy, a sample with no variance, and a
+// two-sample test against a constant sample is unsound (the GLM's pooled variance then halves the
+// mutant's own, and its Wald z-test is anti-conservative at small n). The sound comparison is one
+// sample against a known value: the paired differences d_k = original correct - instance k correct
+// (k = 0..n-1), tested with the Wilcoxon signed-rank test (H0: the instances' accuracies are
+// symmetric about the original's), and Cohen's d of those differences (mean / sd, d_z). Killed when
+// p < alpha and d >= 0.5 (the instances are less accurate by at least half their spread).
+// Note: with n <= 5 instances no outcome reaches p < 0.05 (the smallest two-sided p is 2 / 2^n).
+struct DeepCrimeTest {
+    double p = 1, d = 0;
+};
+inline DeepCrimeTest deepcrime_test(const KillSummary& s) {
+    std::vector<double> diff;
+    for (int64_t c : s.instance_correct) diff.push_back(static_cast<double>(s.original_correct - c));
+    DeepCrimeTest t;
+    if (diff.size() < 2) return t;
+    t.p = wilcoxon_signed_rank_p(diff);
+    t.d = cohen_d_one_sample(diff);
+    return t;
+}
 
 // Accumulates a mutant's outputs against the original's, batch by batch, in input order.
 class KillAccumulator {
@@ -142,7 +175,10 @@ public:
                 }
             const int64_t po = argmax(o, C), pm = argmax(m, C);
             const int64_t y = labels ? labels[i] : -1;
-            if (y >= 0 && pm == y) ++s_.correct;
+            if (y >= 0 && pm == y) {
+                ++s_.correct;
+                if (!s_.instance_correct.empty()) ++s_.instance_correct[0];
+            }
             if (y >= 0 && po == y) ++s_.original_correct;
             if (po != pm) {
                 ++s_.prediction_kills;
@@ -178,6 +214,15 @@ public:
         s_.inputs += batch;
     }
 
+    // Stochastic mutants: n seeded instances, instance 0 being the one add() sees.
+    void set_instances(size_t n) { s_.instance_correct.assign(n, 0); }
+    // Instance k >= 1 of the mutant on the same batch: only its accuracy is kept.
+    void add_instance(size_t k, const float* mut, const int64_t* labels, int64_t batch) {
+        const int64_t C = classes_;
+        for (int64_t i = 0; i < batch; ++i)
+            if (labels && labels[i] >= 0 && argmax(mut + i * C, C) == labels[i]) ++s_.instance_correct[k];
+    }
+
     void crash(const std::string& why) {
         if (!s_.crashed) s_.crash_reason = why;
         s_.crashed = true;
@@ -208,6 +253,7 @@ inline int64_t count_set(const std::vector<uint8_t>& v) {
 // counts as a kill but is shown apart; bitwise-identical outputs are equivalent under every
 // criterion, never "survived".
 inline Verdict verdict(const KillSummary& s, const Criterion& c) {
+    if (s.device_lost) return Verdict::device_lost;
     if (s.crashed) return Verdict::crashed;
     if (s.identical) return Verdict::equivalent;
     bool killed = false;
@@ -216,6 +262,11 @@ inline Verdict verdict(const KillSummary& s, const Criterion& c) {
         case Criterion::Kind::classes_true: killed = count_set(s.classes_true) > 0; break;
         case Criterion::Kind::classes_mutant: killed = count_set(s.classes_mutant) > 0; break;
         case Criterion::Kind::statistical: {
+            if (s.instance_correct.size() >= 2) {
+                const DeepCrimeTest t = deepcrime_test(s);
+                killed = t.p < c.param && t.d >= 0.5;
+                break;
+            }
             const double p = fisher_exact_two_sided(s.original_correct, s.inputs - s.original_correct, s.correct, s.inputs - s.correct);
             killed = p < c.param && s.correct < s.original_correct;
             break;

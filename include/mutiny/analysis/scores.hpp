@@ -15,14 +15,15 @@
 namespace mutiny {
 
 struct Score {
-    int64_t mutants = 0, killed = 0, survived = 0, crashed = 0, equivalent = 0, invalid = 0, not_applicable = 0;
+    int64_t mutants = 0, killed = 0, survived = 0, crashed = 0, equivalent = 0, invalid = 0, not_applicable = 0, device_lost = 0;
     int64_t killed_classes = 0;  // summed over the counted mutants
-    // killed (crashed included) / (mutants - equivalent - invalid - not applicable); 0 when nothing counts.
+    // killed (crashed included) / (mutants - equivalent - invalid - not applicable - device lost); 0 when
+    // nothing counts.
     double kill_ratio() const {
         const int64_t d = counted();
         return d > 0 ? static_cast<double>(killed + crashed) / static_cast<double>(d) : 0.0;
     }
-    int64_t counted() const { return mutants - equivalent - invalid - not_applicable; }
+    int64_t counted() const { return mutants - equivalent - invalid - not_applicable - device_lost; }
     // DeepMAACC: sum over counted mutants of |killed classes| / (|M| x |C|).
     double classes_score(int64_t classes) const {
         const int64_t d = counted() * classes;
@@ -37,6 +38,7 @@ struct Score {
             case Verdict::equivalent: ++equivalent; break;
             case Verdict::invalid: ++invalid; break;
             case Verdict::not_applicable: ++not_applicable; break;
+            case Verdict::device_lost: ++device_lost; break;
         }
     }
 };

@@ -34,6 +34,7 @@ inline void score_object(JsonWriter& j, const Score& s, int64_t classes) {
     j.key("equivalent").value(s.equivalent);
     j.key("invalid").value(s.invalid);
     j.key("not_applicable").value(s.not_applicable);
+    j.key("device_lost").value(s.device_lost);
     j.key("kill_ratio").value(s.kill_ratio());
     j.key("killed_classes_score").value(s.classes_score(classes));
     j.end();
@@ -205,6 +206,15 @@ inline std::string campaign_report_json(const CampaignResult& r) {
                 j.key("max_abs_diff").value(s.max_abs_diff);
                 j.key("max_kl").value(s.max_kl);
                 j.key("crash").value(s.crash_reason);
+                if (!s.instance_correct.empty()) {
+                    // A stochastic mutant's seeded instances (DeepCrime's rule, kill.hpp).
+                    const DeepCrimeTest t = deepcrime_test(s);
+                    j.key("instances").begin_object();
+                    j.key("correct").inline_array(s.instance_correct);
+                    j.key("wilcoxon_p").value(t.p);
+                    j.key("cohen_d").value(t.d);
+                    j.end();
+                }
                 j.end();
             }
             j.end();
@@ -296,6 +306,7 @@ inline std::string campaign_manifest_json(const CampaignResult& r, const Campaig
     j.key("batch").value(opt.batch);
     j.key("threads").value(opt.threads);
     j.key("incremental").value(opt.incremental);
+    j.key("instances").value(opt.instances);
     j.end();
     j.key("mutants").begin_array();
     for (const auto& m : r.mutants) j.value(m.mutant.spec.str());
