@@ -1,7 +1,9 @@
 // Exact incremental execution (DESIGN.md 6): run_from() over a trace, with overridden kernels,
 // must give bitwise the outputs of a full run of the mutated graph, on every shipped model, for
-// every Conv/Gemm/MatMul layer, with and without computing only the changed units, and for
-// kernel-site overrides; at 1 and 2 threads.
+// every Conv/Gemm/MatMul layer, with and without computing only the changed units (one unit, or a
+// cluster of three, carried narrow through the activations and pooling that follow), and for
+// kernel-site overrides; at 1 and 2 threads, at a small odd batch and at larger ones (where the
+// elementwise and pooling kernels split their work into several chunks).
 #include <doctest/doctest.h>
 
 #include <mutiny/exec/cpu/executor.hpp>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace mutiny;
@@ -57,13 +60,16 @@ int64_t weight_unit_axis(const Node& n) {
 }  // namespace
 
 TEST_CASE("incremental execution is bitwise equal to full re-execution on the shipped models") {
-    for (const char* name : {"fashion_fcnn", "fashion_lenet5", "fashion_resnet"}) {
+    const std::vector<std::pair<const char*, int64_t>> cases = {
+        {"fashion_fcnn", 7}, {"fashion_lenet5", 7}, {"fashion_resnet", 7},  // odd, so the GEMM tiles have tails
+        {"fashion_fcnn", 257}, {"fashion_lenet5", 257}, {"fashion_resnet", 33}};
+    for (const auto& [name, batch] : cases) {
         for (int threads : {1, 2}) {
             CAPTURE(name);
+            CAPTURE(batch);
             CAPTURE(threads);
             const Graph g = load_model(model_path(name));
             CpuExecutor ex(g, CpuOptions{threads, {}, {}});
-            const int64_t batch = 7;  // odd, so the GEMM tiles have tails
             const Tensor x = random_input(g, batch, 42);
             const Trace trace = ex.run_trace({x});
             // The trace's outputs are the plain run's.
@@ -82,26 +88,30 @@ TEST_CASE("incremental execution is bitwise equal to full re-execution on the sh
                 const int wv = node.inputs[1];
                 const int64_t axis = weight_unit_axis(node);
                 const int64_t units = g.value(wv).shape[static_cast<size_t>(axis)];
-                for (int64_t u : {int64_t{0}, units / 2, units - 1}) {
-                    CAPTURE(u);
+                const std::vector<std::vector<int64_t>> unit_sets = {{0}, {units / 2}, {units - 1}, {0, units / 2, units - 1}};
+                for (const std::vector<int64_t>& us : unit_sets) {
+                    CAPTURE(us.front());
+                    CAPTURE(us.size());
                     // Reference: the mutated graph run from scratch.
                     Graph mg = g;  // tensors share storage on copy: give the patched one its own
                     mg.values[static_cast<size_t>(wv)].constant = mg.values[static_cast<size_t>(wv)].constant.clone();
-                    negate_unit(mg.values[static_cast<size_t>(wv)].constant, axis, u);
+                    for (int64_t u : us) negate_unit(mg.values[static_cast<size_t>(wv)].constant, axis, u);
                     CpuExecutor ref(mg, CpuOptions{threads, {}, {}});
                     const std::vector<Tensor> want = ref.run({x});
                     REQUIRE_FALSE(bitwise_equal(want, plain));  // the mutant changes something
 
                     Tensor& w = ex.mutable_constant(wv);
                     const Tensor saved = w.clone();
-                    negate_unit(w, axis, u);
+                    for (int64_t u : us) negate_unit(w, axis, u);
                     const NodeOverride whole = ex.prepare_node(static_cast<int>(n), batch, ex.sites_of(static_cast<int>(n)));
-                    const NodeOverride narrow = ex.prepare_node(static_cast<int>(n), batch, ex.sites_of(static_cast<int>(n)), {u});
+                    const NodeOverride narrow = ex.prepare_node(static_cast<int>(n), batch, ex.sites_of(static_cast<int>(n)), us);
                     const std::vector<Tensor> got_whole = ex.run_from(trace, {whole});
                     const std::vector<Tensor> got_narrow = ex.run_from(trace, {narrow});
+                    const std::vector<Tensor> got_full = ex.run_from(trace, {narrow}, true);
                     std::memcpy(w.raw(), saved.raw(), w.nbytes());
                     CHECK(bitwise_equal(got_whole, want));
                     CHECK(bitwise_equal(got_narrow, want));
+                    CHECK(bitwise_equal(got_full, want));
                 }
             }
             CHECK(layers >= 2);

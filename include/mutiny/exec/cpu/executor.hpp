@@ -10,8 +10,11 @@
 // reading everything else from the trace. A neuron-level override may compute only some output
 // units (channels) of its node, from weights sliced to those units, and copy the rest from the
 // trace: every kernel computes each output element by one fixed chain of operations (see
-// ops/gemm.hpp), so slicing the weights changes no bit of the units it computes. Both are
-// checked bitwise against full re-execution in tests/unit/test_incremental.cpp.
+// ops/gemm.hpp), so slicing the weights changes no bit of the units it computes. Such a narrow
+// value stays narrow through the nodes that compute each unit from the same unit of their one
+// input alone (elementwise activations; pooling, per channel): they run on those units only, and
+// the full tensor (the trace's, with the units replaced) is made only where a node needs it. Both
+// are checked bitwise against full re-execution in tests/unit/test_incremental.cpp.
 #ifndef MUTINY_EXEC_CPU_EXECUTOR_HPP_
 #define MUTINY_EXEC_CPU_EXECUTOR_HPP_
 
@@ -20,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -176,7 +180,39 @@ private:
         std::vector<int> slot;                   // value -> pooled buffer, -1 for none
         std::vector<std::shared_ptr<Storage>> pool;
         std::vector<std::vector<int>> free_after; // node -> values whose buffers die after it
+        std::map<std::pair<int, int64_t>, Kernel> narrow_kernels;  // (node, units) -> kernel for that many units
     };
+
+    // Whether node n computes each unit of its output (along `axis` of its one input, of rank
+    // `rank`) from the same unit of the input alone, by a chain of operations that does not depend
+    // on the other units: elementwise activations (any axis), pooling (channels). Such a node can
+    // run on a narrow value (some units) and give those units bitwise.
+    static bool unit_local(const Node& node, size_t axis, size_t rank) {
+        static const std::set<std::string> elementwise = {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu",
+                                                          "Selu", "Softplus", "Softsign", "Exp", "Log", "Sqrt", "Neg", "Abs",
+                                                          "Reciprocal", "Floor", "Ceil", "Round", "Erf", "Identity"};
+        static const std::set<std::string> pooling = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"};
+        if (node.inputs.size() != 1 || node.outputs.size() != 1) return false;
+        if (elementwise.count(node.op)) return true;
+        return pooling.count(node.op) > 0 && axis == 1 && rank >= 3;
+    }
+
+    // Node n's kernel for an input narrowed to `units` units along `axis` (cached per plan).
+    Kernel& narrow_kernel(Plan& p, int n, size_t axis, int64_t units) {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = p.narrow_kernels.find({n, units});
+        if (it != p.narrow_kernels.end()) return it->second;
+        const Node& node = graph_.nodes.at(static_cast<size_t>(n));
+        PrepareContext pc = prepare_context(p, node);
+        pc.sites = sites_of(n);
+        for (TypeInfo* t : {&pc.in[0], &pc.out[0]}) {
+            std::vector<int64_t> d(t->shape.dims().begin(), t->shape.dims().end());
+            d[axis] = units;
+            t->shape = Shape(d);
+        }
+        const OpDef& def = Registry::instance().get(node.op, Graph::where(node));
+        return p.narrow_kernels.emplace(std::make_pair(n, units), def.prepare(pc)).first->second;
+    }
 
     static bool is_graph_output(const Graph& g, int v) {
         return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
@@ -401,6 +437,44 @@ private:
         if (full) first = 0;
         std::vector<uint8_t> dirty(nv, 0);
         std::vector<Tensor> vals(trace.begin(), trace.end());  // shares the trace's storage; dirty values get their own
+        // Narrow dirty values: only `units` (along `axis`) differ from the trace; `narrow` holds them.
+        std::vector<Tensor> narrow(nv);
+        std::vector<const std::vector<int64_t>*> nunits(nv, nullptr);
+        std::vector<size_t> naxis(nv, 0);
+        // Dirty values take the plan's pooled buffers: they are never aliased by the trace, and
+        // two dirty values share a buffer only where their lifetimes cannot overlap.
+        auto fresh = [&](int v, const Shape& shape) {
+            const TypeInfo& t = p.types[static_cast<size_t>(v)];
+            const int s = p.slot[static_cast<size_t>(v)];
+            return s >= 0 && shape == t.shape ? Tensor(t.dtype, shape, p.pool[static_cast<size_t>(s)]) : Tensor(t.dtype, shape);
+        };
+        // The full value of a narrow one: the trace's, with its units replaced.
+        auto materialize = [&](int v) {
+            const size_t vi = static_cast<size_t>(v);
+            if (!nunits[vi]) return;
+            const Shape& fshape = p.types[vi].shape;
+            const size_t ax = naxis[vi];
+            const std::vector<int64_t>& units = *nunits[vi];
+            Tensor y = fresh(v, fshape);
+            std::memcpy(y.raw(), trace[vi].raw(), y.nbytes());
+            int64_t outer = 1, inner = 1;
+            for (size_t d = 0; d < ax; ++d) outer *= fshape[d];
+            for (size_t d = ax + 1; d < fshape.rank(); ++d) inner *= fshape[d];
+            const int64_t total = fshape[ax], U = static_cast<int64_t>(units.size());
+            const float* src = narrow[vi].data<float>();
+            float* dst = y.data<float>();
+            for (int64_t a = 0; a < outer; ++a)
+                for (int64_t j = 0; j < U; ++j)
+                    std::memcpy(dst + (a * total + units[static_cast<size_t>(j)]) * inner, src + (a * U + j) * inner, static_cast<size_t>(inner) * sizeof(float));
+            vals[vi] = std::move(y);
+            narrow[vi] = Tensor();
+            nunits[vi] = nullptr;
+        };
+        auto narrowed = [&](const Shape& full_shape, size_t ax, int64_t U) {
+            std::vector<int64_t> d(full_shape.dims().begin(), full_shape.dims().end());
+            d[ax] = U;
+            return Shape(d);
+        };
         for (size_t n = first; n < nn; ++n) {
             const Node& node = graph_.nodes[n];
             bool run = full || ov[n] != nullptr;
@@ -408,45 +482,56 @@ private:
             if (!run) continue;
             for (int o : node.outputs) dirty[static_cast<size_t>(o)] = 1;
             const NodeOverride* o = ov[n];
-            // Dirty values take the plan's pooled buffers: they are never aliased by the trace, and
-            // two dirty values share a buffer only where their lifetimes cannot overlap.
-            auto fresh = [&](int v, const Shape& shape) {
-                const TypeInfo& t = p.types[static_cast<size_t>(v)];
-                const int s = p.slot[static_cast<size_t>(v)];
-                return s >= 0 && shape == t.shape ? Tensor(t.dtype, shape, p.pool[static_cast<size_t>(s)]) : Tensor(t.dtype, shape);
-            };
             if (o && !o->units.empty()) {
-                // Compute the chosen units into a narrow tensor, then the full output = the
-                // trace's with those units replaced.
+                // Compute the chosen units only: a narrow value.
                 const int out = node.outputs[0];
-                const Shape& fshape = p.types[static_cast<size_t>(out)].shape;
+                const size_t oi = static_cast<size_t>(out);
+                for (int in : node.inputs)
+                    if (in >= 0) materialize(in);
+                const Shape& fshape = p.types[oi].shape;
                 const size_t ax = unit_axis(node, fshape);
-                std::vector<int64_t> nd(fshape.dims().begin(), fshape.dims().end());
-                const int64_t total = nd[ax], U = static_cast<int64_t>(o->units.size());
-                nd[ax] = U;
                 std::vector<Tensor> tmp(vals);
-                tmp[static_cast<size_t>(out)] = Tensor(DType::f32, Shape(nd));
+                tmp[oi] = Tensor(DType::f32, narrowed(fshape, ax, static_cast<int64_t>(o->units.size())));
                 for (const auto& kv : o->inputs) tmp[static_cast<size_t>(node.inputs.at(kv.first))] = kv.second;
                 run_node(node, const_cast<Kernel&>(o->kernel), tmp);
-                Tensor y = fresh(out, fshape);
-                std::memcpy(y.raw(), trace[static_cast<size_t>(out)].raw(), y.nbytes());
-                int64_t outer = 1, inner = 1;
-                for (size_t d = 0; d < ax; ++d) outer *= fshape[d];
-                for (size_t d = ax + 1; d < fshape.rank(); ++d) inner *= fshape[d];
-                const float* src = tmp[static_cast<size_t>(out)].data<float>();
-                float* dst = y.data<float>();
-                for (int64_t a = 0; a < outer; ++a)
-                    for (int64_t j = 0; j < U; ++j)
-                        std::memcpy(dst + (a * total + o->units[static_cast<size_t>(j)]) * inner, src + (a * U + j) * inner,
-                                    static_cast<size_t>(inner) * sizeof(float));
-                vals[static_cast<size_t>(out)] = std::move(y);
+                narrow[oi] = std::move(tmp[oi]);
+                nunits[oi] = &o->units;
+                naxis[oi] = ax;
+                if (full) materialize(out);
                 continue;
             }
+            const int in0 = node.inputs.empty() ? -1 : node.inputs[0];
+            if (!o && !full && in0 >= 0 && nunits[static_cast<size_t>(in0)] &&
+                unit_local(node, naxis[static_cast<size_t>(in0)], p.types[static_cast<size_t>(in0)].shape.rank())) {
+                // The same units of the output, from the narrow input alone.
+                const size_t ii = static_cast<size_t>(in0), oi = static_cast<size_t>(node.outputs[0]);
+                const int64_t U = static_cast<int64_t>(nunits[ii]->size());
+                Kernel& k = narrow_kernel(p, static_cast<int>(n), naxis[ii], U);
+                Tensor y(p.types[oi].dtype, narrowed(p.types[oi].shape, naxis[ii], U));
+                ExecContext ec;
+                ec.node = &node;
+                ec.in.push_back(&narrow[ii]);
+                ec.out.push_back(&y);
+                try {
+                    k(ec);
+                } catch (const Error& e) {
+                    throw Error(e.what_part(), Graph::where(node), e.why_part());
+                }
+                narrow[oi] = std::move(y);
+                nunits[oi] = nunits[ii];
+                naxis[oi] = naxis[ii];
+                continue;
+            }
+            for (int in : node.inputs)
+                if (in >= 0) materialize(in);
             for (int v : node.outputs) vals[static_cast<size_t>(v)] = fresh(v, p.types[static_cast<size_t>(v)].shape);
             run_node(node, o ? const_cast<Kernel&>(o->kernel) : p.kernels[n], vals);
         }
         std::vector<Tensor> out;
-        for (int o : graph_.outputs) out.push_back(dirty[static_cast<size_t>(o)] ? vals[static_cast<size_t>(o)] : trace[static_cast<size_t>(o)]);
+        for (int o : graph_.outputs) {
+            materialize(o);
+            out.push_back(dirty[static_cast<size_t>(o)] ? vals[static_cast<size_t>(o)] : trace[static_cast<size_t>(o)]);
+        }
         return out;
     }
 
