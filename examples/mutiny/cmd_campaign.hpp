@@ -71,11 +71,11 @@ inline void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
     for (size_t d = 0; d < r.devices.size(); ++d)
         for (size_t c = 0; c < r.criteria.size(); ++c) {
             const mutiny::Score s = mutiny::campaign_scores(r, d, c, "").at("all");
-            std::snprintf(line, sizeof line, "%-8s %-29s %7lld %7lld %8lld %7lld %5lld %7lld %4lld %10.2f%% %13.2f%%\n", r.devices[d].c_str(),
+            std::snprintf(line, sizeof line, "%-8s %-29s %7lld %7lld %8lld %7lld %5lld %7lld %4lld %10.2f%% %14s\n", r.devices[d].c_str(),
                           r.criteria[c].name().c_str(), static_cast<long long>(s.mutants), static_cast<long long>(s.killed),
                           static_cast<long long>(s.survived), static_cast<long long>(s.crashed), static_cast<long long>(s.equivalent),
                           static_cast<long long>(s.invalid), static_cast<long long>(s.not_applicable), 100 * s.kill_ratio(),
-                          100 * s.classes_score(r.classes));
+                          mutiny::classes_score_text(r.criteria[c], s, r.classes).c_str());
             os << line;
         }
     // Per operator, first device and criterion.
@@ -87,13 +87,30 @@ inline void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
     }
 }
 
+// The scores an accelerated campaign stands for (cluster/accelerate.hpp), and its total time.
+inline void print_estimates(std::ostream& os, const mutiny::CampaignResult& r, const mutiny::cluster::Acceleration& a) {
+    char line[512];
+    std::snprintf(line, sizeof line, "clustering %s: %lld of %lld counted mutants executed; clustering %.3f s + campaign %.3f s = %.3f s\n",
+                  a.plan.str().c_str(), static_cast<long long>(a.clusters), static_cast<long long>(a.input_mutants), a.seconds, r.seconds, a.seconds + r.seconds);
+    os << line;
+    for (size_t d = 0; d < r.devices.size(); ++d)
+        for (size_t c = 0; c < r.criteria.size(); ++c) {
+            const mutiny::Score s = mutiny::cluster::estimated_score(r, d, c, a);
+            std::snprintf(line, sizeof line, "estimate %-8s %-29s kill ratio %6.2f%%  classes score %7s\n", r.devices[d].c_str(), r.criteria[c].name().c_str(),
+                          100 * s.kill_ratio(), mutiny::classes_score_text(r.criteria[c], s, r.classes).c_str());
+            os << line;
+        }
+}
+
 inline int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances"},
+    Args a(argc, argv, 2, {"data", "ops", "preset", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster"},
            {"help", "resume", "no-incremental", "no-outputs", "quiet"});
     if (a.has("help")) {
         std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME --out DIR [--device cpu,opencl[:N|:NAME]]\n"
                      "                       [--kill LIST] [--position P] [--seed S] [--threads N] [--batch N] [--resume]\n"
                      "                       [--no-incremental] [--no-outputs] [--preprocess RECIPE] [--quiet]\n"
+                     "                       [--cluster neurons:s=N | mutants:threshold=T[,features=weights|behaviour]\n"
+                     "                                  [,rep=medoid|random][,probe=P][,seed=S]]\n"
                      "Runs MODEL and its mutants over the labelled data set SPEC (see `mutiny eval --help`) on each device\n"
                      "and writes DIR/report.json, mutants.csv, kill_matrix-DEVICE.txt, manifest.json, report.html and\n"
                      "outputs-DEVICE.f32 (every output, float32, [1 + mutants][inputs][classes], row 0 = original).\n"
@@ -105,7 +122,12 @@ inline int cmd_campaign(int argc, char** argv) {
                      "  continues from it. --no-incremental re-executes every node for every mutant (for comparison).\n"
                      "--instances N: run each stochastic mutant (GF, WS: operators with a seed) as N seeded instances;\n"
                      "  `statistical` then applies DeepCrime's rule (Wilcoxon p < alpha, Cohen's d >= 0.5) to their\n"
-                     "  accuracies against the original's (N >= 6 to be able to kill; default 1: Fisher's test).\n";
+                     "  accuracies against the original's (N >= 6 to be able to kill; default 1: Fisher's test).\n"
+                     "--cluster: DeepMAACC's acceleration (DESIGN.md 6). neurons:s=N merges each layer's per-unit mutants\n"
+                     "  into one mutant per cluster of ceil(units / N) Ward clusters of its neurons; mutants:threshold=T\n"
+                     "  runs one representative per average-linkage cluster of mutants (distances in [0, 1]; features\n"
+                     "  weights = the mutated neurons' scaled weights, behaviour = softmax outputs on P probe inputs,\n"
+                     "  default 100) and counts its verdict once per member. Writes DIR/acceleration.json too.\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("campaign needs exactly one MODEL");
@@ -125,6 +147,8 @@ inline int cmd_campaign(int argc, char** argv) {
     eo.position = a.get("position", "all");
     eo.seed = static_cast<uint64_t>(a.get_int("seed", 0));
     std::vector<mutiny::Mutant> mutants = mutiny::enumerate_mutants(f.model.graph, eo);
+    const mutiny::cluster::ClusterPlan plan =
+        a.has("cluster") ? mutiny::cluster::ClusterPlan::parse(a.get("cluster")) : mutiny::cluster::ClusterPlan{};
 
     mutiny::CampaignOptions opt;
     opt.devices = split_list(a.get("device", "cpu"));
@@ -142,6 +166,13 @@ inline int cmd_campaign(int argc, char** argv) {
     opt.progress = [&](int64_t done, int64_t total) { progress(done, total); };
 
     auto ds = mutiny::open_dataset(a.get("data"));
+    const mutiny::cluster::Acceleration accel = mutiny::cluster::accelerate(f.model.graph, mutants, plan, ds.get(), &f.recipe, opt.threads);
+    if (plan.mode != mutiny::cluster::ClusterPlan::Mode::none) {
+        mutants = accel.mutants;
+        if (!a.has("quiet"))
+            std::cerr << "clustering " << plan.str() << ": " << accel.clusters << " of " << accel.input_mutants << " counted mutants run ("
+                      << std::fixed << std::setprecision(3) << accel.seconds << " s)\n";
+    }
     std::string command = "mutiny";
     for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
     mutiny::Campaign campaign(f.model.graph, mutants, *ds, f.recipe, a.get("data"), opt, path, hash);
@@ -149,8 +180,12 @@ inline int cmd_campaign(int argc, char** argv) {
         std::cerr << "campaign: " << mutants.size() << " mutants x " << ds->size() << " inputs on " << a.get("device", "cpu") << " -> " << opt.out_dir
                   << (opt.resume ? " (resuming)" : "") << "\n";
     const mutiny::CampaignResult r = campaign.run();
-    mutiny::write_campaign_report(opt.out_dir, r, opt, command);
+    const bool accelerated = plan.mode != mutiny::cluster::ClusterPlan::Mode::none;
+    mutiny::write_campaign_report(opt.out_dir, r, opt, command,
+                                  accelerated ? std::vector<std::string>{mutiny::acceleration_html(accel, r)} : std::vector<std::string>{});
+    if (accelerated) mutiny::write_durable(opt.out_dir + "/acceleration.json", mutiny::acceleration_json(accel, r));
     print_scores(std::cout, r);
+    if (accelerated) print_estimates(std::cout, r, accel);
     std::cout << "report: " << opt.out_dir << "/report.html (" << std::fixed << std::setprecision(2) << r.seconds << " s"
               << (r.resumed_at_batch >= 0 ? ", resumed at batch " + std::to_string(r.resumed_at_batch) : std::string()) << ")\n";
     return 0;
