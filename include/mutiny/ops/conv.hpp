@@ -18,6 +18,9 @@
 // output is one fixed fma chain, bias first, whatever the thread count. The micro-kernel's
 // accumulators start from the bias, so adding it costs no extra pass over the output.
 //
+// With AVX-512, convs with few output channels (implicit_fits) skip im2col: conv_implicit runs the
+// same GEMM reading B from zero-padded copies of the input planes (same fma chains, same bits).
+//
 // f64 and f16 (computing in float) use a direct reference loop.
 #ifndef MUTINY_OPS_CONV_HPP_
 #define MUTINY_OPS_CONV_HPP_
@@ -181,75 +184,89 @@ inline void copy_run(float* d, const float* s, int64_t n) {
     }
 }
 
-// One im2col row over a tile, in a zeroed buffer: out[p - p0] = x[c, od*sd - pd + kd*dd,
-// oh*sh - ph + kh*dh, ow*sw - pw + kw*dw] where that is inside the input (out stays 0 elsewhere);
-// xc = channel c of the input image.
-inline void im2col_row(const float* xc, const Geom& g, const std::vector<Run>& runs, int64_t kd, int64_t kh, int64_t kw, float* out) {
-    const int64_t Di = g.in[0], Hi = g.in[1], Wi = g.in[2];
-    const int64_t sw = g.s[2];
-    const int64_t offd = kd * g.d[0] - g.pb[0], offh = kh * g.d[1] - g.pb[1], offw = kw * g.d[2] - g.pb[2];
-    // Output columns ow in [lo, hi) read inside the row: 0 <= ow*sw + offw < Wi.
-    const int64_t lo = offw >= 0 ? 0 : (-offw + sw - 1) / sw;
-    const int64_t hi = std::min<int64_t>(g.out[2], Wi - offw <= 0 ? 0 : (Wi - offw + sw - 1) / sw);
-    for (const Run& run : runs) {
-        const int64_t id = run.od * g.s[0] + offd, ih = run.oh * g.s[1] + offh;
-        if (id < 0 || id >= Di || ih < 0 || ih >= Hi) continue;
-        const int64_t ow = run.ow0, e = ow + run.len;
-        const int64_t a = std::max(ow, lo), b = std::min(e, hi);
-        if (a >= b) continue;
-        float* o = out + run.off - ow;  // o[ow'] for ow' in [ow, e)
-        const float* src = xc + (id * Hi + ih) * Wi + offw;
+// Copies n floats of one im2col row segment (source stride sw) to panel memory: logical columns
+// q0 .. q0 + n of a row whose panel j starts at row + j * pstride (NR columns each).
+inline void copy_to_panels(float* row, int64_t pstride, int64_t q0, const float* src, int64_t sw, int64_t n) {
+    using gemm::NR;
+    while (n > 0) {
+        const int64_t lane = q0 % NR, len = std::min(NR - lane, n);
+        float* d = row + (q0 / NR) * pstride + lane;
         if (sw == 1)
-            copy_run(o + a, src + a, b - a);
+            copy_run(d, src, len);
         else
-            for (int64_t j = a; j < b; ++j) o[j] = src[j * sw];
+            for (int64_t j = 0; j < len; ++j) d[j] = src[j * sw];
+        q0 += len;
+        src += len * sw;
+        n -= len;
     }
 }
 
+constexpr float kZero = 0.0f;
+
 // Rows [r0, r1) of the im2col matrix of output positions [p0, p1) of one (image, group) (row r =
 // (c, kd, kh, kw) in weight order), written straight into the GEMM's B panels: NR-column panels of
-// depth `depth`, the columns past p1 zero. x = the group's first input channel. `direct`: a 1x1,
-// stride-1, unpadded conv, whose im2col rows are the input rows themselves. Rows are built RG at
-// a time in rowbuf (RG rows of the tile width rounded up to NR; im2col_rowbuf_size) and then
-// copied panel by panel, so the panels are written sequentially.
-constexpr int64_t kIm2colGroup = 8;
-constexpr float kZero = 0.0f;
-inline int64_t im2col_rowbuf_size(int64_t wd) { return kIm2colGroup * ((wd + gemm::NR - 1) / gemm::NR * gemm::NR); }
-
+// depth `depth`, the columns past p1 zero. x = the group's first input channel. Element (r, p) is
+// x[c, od*sd - pd + kd*dd, oh*sh - ph + kh*dh, ow*sw - pw + kw*dw] where that is inside the input,
+// else 0. `direct`: a 1x1, stride-1, unpadded conv, whose im2col rows are the input rows themselves.
+// A row's panel entries are zeroed first only where the row reads padding (or past p1).
 inline void im2col_packed(const float* x, const Geom& g, int64_t p0, int64_t p1, int64_t r0, int64_t r1, int64_t depth, bool direct,
-                          float* dst, float* rowbuf) {
+                          float* dst) {
     using gemm::NR;
-    const int64_t wd = p1 - p0, np = (wd + NR - 1) / NR, Pin = g.Pin(), ld = np * NR;
-    const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
-    const float* rows[kIm2colGroup];
-    thread_local std::vector<Run> runs;
-    if (!direct) tile_runs(g, p0, p1, runs);
-    for (int64_t r = r0; r < r1; r += kIm2colGroup) {
-        const int64_t rg = std::min(kIm2colGroup, r1 - r);
-        for (int64_t q = 0; q < rg; ++q) {
-            float* rb = rowbuf + q * ld;
-            if (direct) {
-                const float* src = x + (r + q) * Pin + p0;
-                if (ld == wd) {
-                    rows[q] = src;  // whole panels: read the input row in place
-                    continue;
-                }
-                for (int64_t j = 0; j < wd; ++j) rb[j] = src[j];
-                for (int64_t j = wd; j < ld; ++j) rb[j] = 0.0f;
-            } else {
-                const int64_t c = (r + q) / kvol, kk = (r + q) % kvol;
-                const gemm::V8 zero = gemm::v_bcast(&kZero);
-                for (int64_t j = 0; j < ld; j += 8) gemm::v_store(rb + j, zero);
-                im2col_row(x + c * Pin, g, runs, kk / (g.k[1] * g.k[2]), (kk / g.k[2]) % g.k[1], kk % g.k[2], rb);
+    const int64_t wd = p1 - p0, np = (wd + NR - 1) / NR, Pin = g.Pin(), pstride = depth * NR;
+    const int64_t full = wd / NR;  // whole panels
+    const gemm::V8 zero = gemm::v_bcast(&kZero);
+    auto zero_panel_row = [&](float* d) {
+        gemm::v_store(d, zero);
+        gemm::v_store(d + 8, zero);
+    };
+    if (direct) {
+        for (int64_t r = r0; r < r1; ++r) {
+            const float* src = x + r * Pin + p0;
+            float* row = dst + r * NR;
+            for (int64_t j = 0; j < full; ++j) {
+                float* d = row + j * pstride;
+                gemm::v_store(d, gemm::v_load(src + j * NR));
+                gemm::v_store(d + 8, gemm::v_load(src + j * NR + 8));
             }
-            rows[q] = rb;
+            if (full < np) {
+                float* d = row + full * pstride;
+                zero_panel_row(d);
+                copy_run(d, src + full * NR, wd - full * NR);
+            }
         }
-        for (int64_t j = 0; j < np; ++j) {
-            float* d = dst + (j * depth + r) * NR;
-            for (int64_t q = 0; q < rg; ++q, d += NR) {
-                gemm::v_store(d, gemm::v_load(rows[q] + j * NR));
-                gemm::v_store(d + 8, gemm::v_load(rows[q] + j * NR + 8));
+        return;
+    }
+    const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
+    const int64_t Di = g.in[0], Hi = g.in[1], Wi = g.in[2], sw = g.s[2];
+    thread_local std::vector<Run> runs;
+    tile_runs(g, p0, p1, runs);
+    for (int64_t r = r0; r < r1; ++r) {
+        const int64_t c = r / kvol, kk = r % kvol;
+        const int64_t kd = kk / (g.k[1] * g.k[2]), kh = (kk / g.k[2]) % g.k[1], kw = kk % g.k[2];
+        const int64_t offd = kd * g.d[0] - g.pb[0], offh = kh * g.d[1] - g.pb[1], offw = kw * g.d[2] - g.pb[2];
+        // Output columns ow in [lo, hi) read inside the input row: 0 <= ow*sw + offw < Wi.
+        const int64_t lo = offw >= 0 ? 0 : (-offw + sw - 1) / sw;
+        const int64_t hi = std::min<int64_t>(g.out[2], Wi - offw <= 0 ? 0 : (Wi - offw + sw - 1) / sw);
+        bool inside = true;  // every position of the tile reads inside the input
+        for (const Run& run : runs) {
+            const int64_t id = run.od * g.s[0] + offd, ih = run.oh * g.s[1] + offh;
+            if (id < 0 || id >= Di || ih < 0 || ih >= Hi || run.ow0 < lo || run.ow0 + run.len > hi) {
+                inside = false;
+                break;
             }
+        }
+        float* row = dst + r * NR;
+        if (!inside)
+            for (int64_t j = 0; j < np; ++j) zero_panel_row(row + j * pstride);
+        else if (full < np)
+            zero_panel_row(row + full * pstride);
+        const float* xc = x + c * Pin;
+        for (const Run& run : runs) {
+            const int64_t id = run.od * g.s[0] + offd, ih = run.oh * g.s[1] + offh;
+            if (id < 0 || id >= Di || ih < 0 || ih >= Hi) continue;
+            const int64_t a = std::max(run.ow0, lo), b = std::min(run.ow0 + run.len, hi);
+            if (a >= b) continue;
+            copy_to_panels(row, pstride, run.off + a - run.ow0, xc + (id * Hi + ih) * Wi + offw + a * sw, sw, b - a);
         }
     }
 }
@@ -257,8 +274,21 @@ inline void im2col_packed(const float* x, const Geom& g, int64_t p0, int64_t p1,
 // Task decomposition of a float32 conv, from the shape alone.
 struct Plan {
     int64_t T = 1, ntiles = 1, mb = 1, mblocks = 1;
-    bool direct = false;  // 1x1, stride 1, no padding: X is the im2col matrix
+    bool direct = false;    // 1x1, stride 1, no padding: X is the im2col matrix
+    bool implicit = false;  // AVX-512 implicit GEMM (conv_implicit) instead of im2col + GEMM
 };
+
+#if defined(MUTINY_GEMM_AVX512)
+// Whether conv_implicit serves this conv: few output channels (an im2col element then feeds few
+// multiply-adds, and building the panels costs more than the GEMM; measured on mnist-8, where
+// it is most of the time, and on squeezenet and resnet50, whose wider convs gain nothing), a real
+// im2col (not a 1x1 stride-1 unpadded conv, whose packing is a plain copy), 1-D or 2-D, stride 1
+// along the width, lines wide enough to fill the 16-lane vectors.
+inline bool implicit_fits(const Geom& g, int64_t Ke, bool direct) {
+    if (direct || Ke <= 0 || g.in[0] != 1 || g.k[0] != 1 || g.out[0] != 1 || g.s[2] != 1) return false;
+    return g.Mg <= 32 && g.out[2] >= 14;
+}
+#endif
 
 inline Plan plan_conv(const Geom& g, int64_t Ke) {
     using gemm::MR;
@@ -303,6 +333,9 @@ inline Plan plan_conv(const Geom& g, int64_t Ke) {
         pl.mb = std::max<int64_t>(2 * MR, ((g.Mg + m - 1) / m + MR - 1) / MR * MR);
         pl.mblocks = (g.Mg + pl.mb - 1) / pl.mb;
     }
+#if defined(MUTINY_GEMM_AVX512)
+    pl.implicit = implicit_fits(g, Ke, pl.direct);
+#endif
     return pl;
 }
 
@@ -313,6 +346,82 @@ inline void pack_weights(const Geom& g, const float* w, float* dst) {
     for (int64_t grp = 0; grp < g.G; ++grp) gemm::pack_a(w + grp * g.Mg * K, K, 1, g.Mg, K, 1.0f, dst + grp * packed_w_group(g));
 }
 
+#if defined(MUTINY_GEMM_AVX512)
+// Implicit GEMM (AVX-512; see implicit_fits): the GEMM of conv_f32 with B read straight from the
+// input instead of im2col panels. Each (image, group) input is copied once into zero-padded planes
+// (Hp x Wp); then im2col element (k, p) of output
+// position p = (oh, ow) and row k = (c, kh, kw) is plane[c][oh*sh + kh*dh][ow + kw*dw], so a
+// column block of 16 output positions along a row is 16 consecutive floats at a per-k offset.
+// Tasks are (image, group, output row, block of 256 columns), sized from the shape alone; each
+// output is bias (or 0) + the fma chain over k = 0 .. Ke-1 of ukernel512: bitwise the result of
+// the im2col path (padding taps multiply zeros there and here).
+inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float* wp, const float* b, float* y, const SiteConfig* sites) {
+    using gemm::MR;
+    const int64_t P = g.P(), Pin = g.Pin(), K = g.K(), NG = g.N * g.G;
+    const int64_t kvol = g.k[1] * g.k[2];
+    const int64_t Hi = g.in[1], Wi = g.in[2];
+    const int64_t Hp = Hi + g.pb[1] + g.pe[1], Wp = Wi + g.pb[2] + g.pe[2];
+    const int64_t plane = Hp * Wp;
+    const int64_t lines = g.out[1], width = g.out[2];  // output rows
+    std::vector<int64_t> off(static_cast<size_t>(K));
+    for (int64_t k = 0; k < K; ++k) {
+        const int64_t c = k / kvol, kh = (k % kvol) / g.k[2], kw = k % g.k[2];
+        off[static_cast<size_t>(k)] = c * plane + kh * g.d[1] * Wp + kw * g.d[2];
+    }
+    std::unique_ptr<float[]> padded(new float[static_cast<size_t>(NG * g.Cg * plane)]);
+    {
+        const int64_t planes = NG * g.Cg;
+        parallel_chunks(planes, grain_for(planes, plane), [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) {
+                const int64_t ng = t / g.Cg, c = t % g.Cg, img = ng / g.G, grp = ng % g.G;
+                const float* xs = x + (img * g.C + grp * g.Cg + c) * Pin;
+                float* d = padded.get() + t * plane;
+                std::fill(d, d + g.pb[1] * Wp, 0.0f);
+                for (int64_t ih = 0; ih < Hi; ++ih) {
+                    float* row = d + (ih + g.pb[1]) * Wp;
+                    std::fill(row, row + g.pb[2], 0.0f);
+                    std::memcpy(row + g.pb[2], xs + ih * Wi, static_cast<size_t>(Wi) * sizeof(float));
+                    std::fill(row + g.pb[2] + Wi, row + Wp, 0.0f);
+                }
+                std::fill(d + (Hi + g.pb[1]) * Wp, d + plane, 0.0f);
+            }
+        });
+    }
+    constexpr int64_t CB = 256;
+    static const float zeros[MR] = {};
+    const int64_t nb = (width + CB - 1) / CB, units = NG * lines * nb;
+    const int64_t mp = (g.Mg + MR - 1) / MR;
+    // Chunks of at least ~64k multiply-adds, and at least 8 of them where there are enough units.
+    const int64_t cost = std::max<int64_t>(1, g.Mg * Ke * std::min(width, CB));
+    const int64_t grain = std::max<int64_t>(1, std::min(65536 / cost, units / 8));
+    parallel_chunks(units, grain, [&](int64_t u0, int64_t u1) {
+        for (int64_t u = u0; u < u1; ++u) {
+            const int64_t ng = u / (lines * nb), l = (u / nb) % lines, c0 = (u % nb) * CB, c1 = std::min(width, c0 + CB);
+            const int64_t img = ng / g.G, grp = ng % g.G;
+            const float* xb = padded.get() + ng * g.Cg * plane + l * g.s[1] * Wp + c0;
+            float* yb = y + (img * g.M + grp * g.Mg) * P + l * width + c0;
+            const float* wg = wp + grp * packed_w_group(g);
+            // K blocks of KC: the B rows of one block and 32 columns (KC x 128 bytes) stay in L1
+            // while every row panel runs over them; between blocks the accumulators go through
+            // the (float32) output, exactly.
+            for (int64_t c = c0; c < c1; c += 2 * gemm::NR) {
+                const int64_t cols = std::min<int64_t>(2 * gemm::NR, c1 - c);
+                for (int64_t k0 = 0; k0 < Ke; k0 += gemm::KC) {
+                    const int64_t kc = std::min(gemm::KC, Ke - k0);
+                    for (int64_t i = 0; i < mp; ++i) {
+                        const int rows = static_cast<int>(std::min<int64_t>(MR, g.Mg - i * MR));
+                        const float* init = k0 > 0 ? nullptr : b ? b + grp * g.Mg + i * MR : zeros;
+                        gemm::implicit_tile(rows, cols, kc, wg + i * K * MR + k0 * MR, xb + (c - c0), off.data() + k0, yb + i * MR * P + (c - c0),
+                                            P, init);
+                    }
+                }
+            }
+            if (sites) gemm::store_sites(sites, yb, g.Mg, c1 - c0, P);
+        }
+    });
+}
+#endif
+
 // Float32 conv: x [N, C, in...], wp = packed weights, b [M] or null, y [N, M, out...].
 // With one channel block per (image, group) each task builds its own im2col panels (they stay in
 // cache). With several, the im2col panels of every (image, group, tile) are built first, in
@@ -320,6 +429,12 @@ inline void pack_weights(const Geom& g, const float* w, float* dst) {
 inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, const float* wp, const float* b, float* y,
                      const SiteConfig* sites) {
     using gemm::MR;
+#if defined(MUTINY_GEMM_AVX512)
+    if (pl.implicit) {
+        conv_implicit(g, Ke, x, wp, b, y, sites);
+        return;
+    }
+#endif
     const int64_t P = g.P(), Pin = g.Pin(), K = g.K();
     const int64_t NG = g.N * g.G;
     const bool shared = pl.mblocks > 1 && Ke > 0;
@@ -330,14 +445,13 @@ inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, 
         constexpr int64_t RB = 64;  // im2col rows per phase-1 task
         const int64_t rblocks = (Ke + RB - 1) / RB;
         parallel_chunks(NG * pl.ntiles * rblocks, 1, [&](int64_t c0, int64_t c1) {
-            float* rowbuf = gemm::scratch(static_cast<size_t>(im2col_rowbuf_size(pl.T)), 1);
             for (int64_t ci = c0; ci < c1; ++ci) {
                 const int64_t t = ci / rblocks, rb = ci % rblocks;
                 const int64_t ng = t / pl.ntiles, ti = t % pl.ntiles;
                 const int64_t img = ng / g.G, grp = ng % g.G;
                 const int64_t p0 = ti * pl.T, p1 = std::min(P, p0 + pl.T);
                 im2col_packed(x + (img * g.C + grp * g.Cg) * Pin, g, p0, p1, rb * RB, std::min(Ke, (rb + 1) * RB), Ke, pl.direct,
-                              cols.get() + t * tile_panels, rowbuf);
+                              cols.get() + t * tile_panels);
             }
         });
     }
@@ -359,8 +473,7 @@ inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, 
                     bp = cols.get() + (ng * pl.ntiles + ti) * tile_panels;
                 } else {
                     float* t = gemm::scratch(static_cast<size_t>(gemm::packed_b_size(wd, Ke)), 0);
-                    float* rowbuf = gemm::scratch(static_cast<size_t>(im2col_rowbuf_size(wd)), 1);
-                    im2col_packed(x + (img * g.C + grp * g.Cg) * Pin, g, p0, p1, 0, Ke, Ke, pl.direct, t, rowbuf);
+                    im2col_packed(x + (img * g.C + grp * g.Cg) * Pin, g, p0, p1, 0, Ke, Ke, pl.direct, t);
                     bp = t;
                 }
                 const float* ap = wp + grp * packed_w_group(g) + (m0 / MR) * K * MR;

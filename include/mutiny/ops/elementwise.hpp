@@ -31,13 +31,20 @@ Kernel unary(F f, SiteConfig sites) {
             if constexpr (std::is_floating_point_v<compute_t<T>>) {
                 const T* xp = static_cast<const T*>(x.raw());
                 T* yp = static_cast<T*>(y.raw());
-                parallel_chunks(x.numel(), 16384, [&](int64_t b, int64_t e) {
-                    for (int64_t i = b; i < e; ++i) {
-                        auto v = f(load(xp[i]), s);
-                        if constexpr (std::is_same_v<T, float>) v = site_store(s, v);
-                        yp[i] = store_as<T>(v);
-                    }
-                });
+                // Without sites, f and the store see a constant null: the loop has no branches
+                // left and vectorises.
+                auto run = [&](auto with_sites) {
+                    parallel_chunks(x.numel(), 16384, [&](int64_t b, int64_t e) {
+                        const SiteConfig* sp = decltype(with_sites)::value ? s : nullptr;  // inside the task: a constant there
+                        for (int64_t i = b; i < e; ++i) {
+                            auto v = f(load(xp[i]), sp);
+                            if constexpr (std::is_same_v<T, float>) v = site_store(sp, v);
+                            yp[i] = store_as<T>(v);
+                        }
+                    });
+                };
+                if (s) run(std::true_type{});
+                else run(std::false_type{});
             } else {
                 throw Error("unsupported dtype", Graph::where(*c.node), dtype_name(x.dtype()));
             }
@@ -144,25 +151,54 @@ void broadcast_apply(const Tensor& a, const Tensor& b, Tensor& out, F f) {
         });
         return;
     }
-    const Shape& os = out.shape();
-    const size_t r = os.rank();
-    const auto sa = broadcast_strides(a.shape(), os);
-    const auto sb = broadcast_strides(b.shape(), os);
+    // Adjacent output axes that both inputs walk alike (contiguously, or both broadcast) merge
+    // into one: a per-channel bias [C,1,1] over [N,C,H,W] becomes an inner loop over H*W.
+    std::vector<int64_t> os, sa, sb;
+    {
+        const auto fa = broadcast_strides(a.shape(), out.shape()), fb = broadcast_strides(b.shape(), out.shape());
+        for (size_t d = 0; d < out.shape().rank(); ++d) {
+            const int64_t len = out.shape()[d];
+            if (len == 1) continue;
+            if (!os.empty() && sa.back() == fa[d] * len && sb.back() == fb[d] * len) {
+                os.back() *= len;
+                sa.back() = fa[d];
+                sb.back() = fb[d];
+            } else {
+                os.push_back(len);
+                sa.push_back(fa[d]);
+                sb.push_back(fb[d]);
+            }
+        }
+    }
+    const size_t r = os.size();
     const int64_t inner = r ? os[r - 1] : 1;
     const int64_t ia = r ? sa[r - 1] : 0, ib = r ? sb[r - 1] : 0;
     const int64_t outer = n / inner;
+    // The inner loop specialised to its usual strides (both contiguous, one a broadcast scalar),
+    // so that it vectorises; each element is f of the same two inputs whatever the path.
+    auto row = [&](T* dst, const T* pa, const T* pb) {
+        if (ia == 1 && ib == 0) {
+            const auto y = load(pb[0]);
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i]), y));
+        } else if (ia == 0 && ib == 1) {
+            const auto x = load(pa[0]);
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(x, load(pb[i])));
+        } else if (ia == 1 && ib == 1) {
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i]), load(pb[i])));
+        } else {
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i * ia]), load(pb[i * ib])));
+        }
+    };
     parallel_chunks(outer, grain_for(outer, inner), [&](int64_t s, int64_t e) {
         for (int64_t o = s; o < e; ++o) {
             int64_t rem = o, offa = 0, offb = 0;
-            for (size_t d = r - 1; d-- > 0;) {
+            for (size_t d = r > 0 ? r - 1 : 0; d-- > 0;) {
                 const int64_t idx = rem % os[d];
                 rem /= os[d];
                 offa += idx * sa[d];
                 offb += idx * sb[d];
             }
-            T* dst = op + o * inner;
-            for (int64_t i = 0; i < inner; ++i)
-                dst[i] = store_as<T>(f(load(ap[offa + i * ia]), load(bp[offb + i * ib])));
+            row(op + o * inner, ap + offa, bp + offb);
         }
     });
 }

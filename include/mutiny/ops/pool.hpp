@@ -180,10 +180,16 @@ void run_pool(const Geometry& g, const Taps* tp, bool count_include_pad, const S
     }
     parallel_chunks(rows, grain_for(rows, ow_n * taps + 1), [&](int64_t rb, int64_t re) {
         std::vector<Acc> acc(static_cast<size_t>(fb - fa));
-        for (int64_t r = rb; r < re; ++r) {
-            const int64_t oh = r % oh_n;
-            const int64_t od = (r / oh_n) % od_n;
-            const int64_t plane = r / (oh_n * od_n);
+        // Row r = (plane, od, oh), stepped without divisions (rows are short).
+        int64_t oh = rb % oh_n, od = (rb / oh_n) % od_n, plane = rb / (oh_n * od_n);
+        for (int64_t r = rb; r < re; ++r, ++oh) {
+            if (oh == oh_n) {
+                oh = 0;
+                if (++od == od_n) {
+                    od = 0;
+                    ++plane;
+                }
+            }
             const T* xp = x + plane * in_plane;
             T* yp = y + r * ow_n;
             const size_t ud = static_cast<size_t>(od), uh = static_cast<size_t>(oh);
@@ -254,11 +260,17 @@ void run_pool(const Geometry& g, const Taps* tp, bool count_include_pad, const S
                             const T* p1 = p0 + (s1 + j1 * d1) * iw_n + t2.start[static_cast<size_t>(fa)];
                             for (int64_t j2 = 0; j2 < k2; ++j2) {
                                 const T* q = p1 + j2 * d2;
-                                for (int64_t i = 0; i < n; ++i) {
-                                    const C v = load(q[i * st2]);
-                                    if constexpr (K == Kind::max) ap[i] = v > ap[i] ? v : ap[i];
-                                    else ap[i] += static_cast<double>(v);
-                                }
+                                // The stride as a constant where it is 1 or 2: the loop vectorises.
+                                auto taps_row = [&](auto stride) {
+                                    for (int64_t i = 0; i < n; ++i) {
+                                        const C v = load(q[i * stride]);
+                                        if constexpr (K == Kind::max) ap[i] = v > ap[i] ? v : ap[i];
+                                        else ap[i] += static_cast<double>(v);
+                                    }
+                                };
+                                if (st2 == 1) taps_row(std::integral_constant<int64_t, 1>{});
+                                else if (st2 == 2) taps_row(std::integral_constant<int64_t, 2>{});
+                                else taps_row(st2);
                             }
                         }
                     }
