@@ -52,6 +52,8 @@ inline const char* version_string() { return "0.1.0"; }
 //   mutate    mutation operators and mutant specs
 //   exec      backends: cpu (oneTBB + Eigen), opencl (only when MUTINY_WITH_OPENCL)
 //   analysis  kill criteria, scores, kill matrix, device discrepancy
+//   cluster/{neuron,mutant}_clustering, accelerate: DeepMAACC's accelerations, which run campaigns,
+//             so they sit above analysis although the HAC itself (cluster/all.hpp) sits below
 //   report    JSON, CSV, HTML with SVG charts
 // ---------------------------------------------------------------------------------------------
 
@@ -1032,6 +1034,9 @@ private:
 // output is one fixed fma chain, bias first, whatever the thread count. The micro-kernel's
 // accumulators start from the bias, so adding it costs no extra pass over the output.
 //
+// With AVX-512, convs with few output channels (implicit_fits) skip im2col: conv_implicit runs the
+// same GEMM reading B from zero-padded copies of the input planes (same fma chains, same bits).
+//
 // f64 and f16 (computing in float) use a direct reference loop.
 #ifndef MUTINY_OPS_CONV_HPP_
 #define MUTINY_OPS_CONV_HPP_
@@ -1347,8 +1352,9 @@ inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default
 // Gemm and MatMul, plus the float32 GEMM core that Conv shares (conv.hpp).
 //
 // Float32 runs on a packed GEMM with a register-blocked micro-kernel (6 rows x 16 columns of the
-// result held in 12 AVX registers, one fused multiply-add per product; SSE2 or plain C++ when AVX2
-// and FMA are not enabled at compile time). f64 and f16 (computing in float) use a reference loop.
+// result held in 12 AVX registers, one fused multiply-add per product; with AVX-512 enabled at
+// compile time, 6 rows x 32 columns in 12 512-bit registers (ukernel512); SSE2 or plain C++ when
+// AVX2 and FMA are not enabled). f64 and f16 (computing in float) use a reference loop.
 //
 // Why not Eigen's GEMM: measured on this project's target machine (AVX2+FMA, -O3 -march=native,
 // one thread), Eigen 3.4 reaches ~35-47 GFLOP/s on conv-shaped products where ONNX Runtime's MLAS
@@ -1374,11 +1380,15 @@ inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define MUTINY_GEMM_AVX2 1
+#if defined(__AVX512F__)
+#define MUTINY_GEMM_AVX512 1
+#endif
 #elif defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #define MUTINY_GEMM_SSE2 1
@@ -1512,6 +1522,111 @@ inline void ukernel_wide(int64_t kc, const float* a, const float* b, int64_t bst
         for (int v = 0; v < 2 * NP; ++v) v_store(c + r * ldc + v * 8, acc[r][v]);
 }
 
+#if defined(MUTINY_GEMM_AVX512)
+// AVX-512: one B panel row (NR = 16 columns) is one 512-bit vector. A micro-tile is R rows x NP
+// panels (R*NP accumulators: 6 x 2 for full row panels, 1-2 rows x up to 4 panels for a short
+// last row panel), each accumulator the same fma chain as ukernel's, so results are bitwise those
+// of the AVX2 kernels. The last panel's valid columns are `mask` (loads and stores of Y only; the
+// padded columns of B are zero). bstride: distance between consecutive B panels.
+template <int R, int NP, class LoadB>
+inline void ukernel512_core(int64_t kc, const float* a, LoadB load_b, float* c, int64_t ldc, const float* init, __mmask16 mask) {
+    __m512 acc[R][NP];
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int p = 0; p < NP; ++p)
+            acc[r][p] = init ? _mm512_set1_ps(init[r])
+                             : (p == NP - 1 ? _mm512_maskz_loadu_ps(mask, c + r * ldc + p * NR) : _mm512_loadu_ps(c + r * ldc + p * NR));
+    for (int64_t k = 0; k < kc; ++k) {
+        __m512 bv[NP];
+#pragma GCC unroll 4
+        for (int p = 0; p < NP; ++p) bv[p] = load_b(k, p);
+#pragma GCC unroll 6
+        for (int r = 0; r < R; ++r) {
+            const __m512 av = _mm512_set1_ps(a[r]);
+#pragma GCC unroll 4
+            for (int p = 0; p < NP; ++p) acc[r][p] = _mm512_fmadd_ps(av, bv[p], acc[r][p]);
+        }
+        a += MR;
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int p = 0; p < NP; ++p) {
+            if (p == NP - 1) _mm512_mask_storeu_ps(c + r * ldc + p * NR, mask, acc[r][p]);
+            else _mm512_storeu_ps(c + r * ldc + p * NR, acc[r][p]);
+        }
+}
+
+// Calls f(std::integral_constant<int, rows>{}) for rows in 1..MR.
+template <class F>
+inline void with_rows(int rows, F&& f) {
+    switch (rows) {
+        case 6: f(std::integral_constant<int, 6>{}); break;
+        case 5: f(std::integral_constant<int, 5>{}); break;
+        case 4: f(std::integral_constant<int, 4>{}); break;
+        case 3: f(std::integral_constant<int, 3>{}); break;
+        case 2: f(std::integral_constant<int, 2>{}); break;
+        default: f(std::integral_constant<int, 1>{}); break;
+    }
+}
+
+// Packed B: panel p of depth k at b + p * bstride + k * NR.
+template <int R, int NP>
+inline void ukernel512(int64_t kc, const float* a, const float* b, int64_t bstride, float* c, int64_t ldc, const float* init, __mmask16 mask) {
+    ukernel512_core<R, NP>(kc, a, [b, bstride](int64_t k, int p) { return _mm512_loadu_ps(b + p * bstride + k * NR); }, c, ldc, init, mask);
+}
+
+template <int NP>
+inline void ukernel512_rows(int rows, int64_t kc, const float* a, const float* b, int64_t bstride, float* c, int64_t ldc, const float* init,
+                            __mmask16 mask) {
+    with_rows(rows, [&](auto r) { ukernel512<decltype(r)::value, NP>(kc, a, b, bstride, c, ldc, init, mask); });
+}
+
+// The micro-tile of an implicit GEMM (conv.hpp): B is not packed; column block p of depth k is
+// the 16 floats at xb + off[k] + 16 p (the last block masked: lanes past `mask` read nothing).
+// Accumulators start from init[r] (the first K block), else from C.
+template <int R, int NP>
+inline void ukernel512_implicit(int64_t kc, const float* a, const float* xb, const int64_t* off, float* c, int64_t ldc, const float* init,
+                                __mmask16 mask) {
+    ukernel512_core<R, NP>(kc, a, [xb, off, mask](int64_t k, int p) {
+        const float* bk = xb + off[k] + p * NR;
+        return p == NP - 1 ? _mm512_maskz_loadu_ps(mask, bk) : _mm512_loadu_ps(bk);
+    }, c, ldc, init, mask);
+}
+
+// Rows x cols (cols <= 32) of an implicit GEMM, see ukernel512_implicit.
+inline void implicit_tile(int rows, int64_t cols, int64_t kc, const float* a, const float* xb, const int64_t* off, float* c, int64_t ldc,
+                          const float* init) {
+    const int64_t last = cols > NR ? cols - NR : cols;
+    const __mmask16 mask = static_cast<__mmask16>((1u << last) - 1u);
+    with_rows(rows, [&](auto r) {
+        constexpr int R = decltype(r)::value;
+        if (cols > NR) ukernel512_implicit<R, 2>(kc, a, xb, off, c, ldc, init, mask);
+        else ukernel512_implicit<R, 1>(kc, a, xb, off, c, ldc, init, mask);
+    });
+}
+
+// Panels [j0, j1) (at most 2, or at most 4 for 1-2 rows) of one row panel.
+inline void ukernel512_any(int rows, int64_t j0, int64_t j1, int64_t cols, int64_t kc, const float* a, const float* b, int64_t bstride,
+                           float* c, int64_t ldc, const float* init) {
+    const int64_t last = std::min<int64_t>(NR, cols - (j1 - 1) * NR);
+    const __mmask16 mask = static_cast<__mmask16>((1u << last) - 1u);
+    switch (j1 - j0) {
+        case 1: ukernel512_rows<1>(rows, kc, a, b, bstride, c, ldc, init, mask); break;
+        case 2: ukernel512_rows<2>(rows, kc, a, b, bstride, c, ldc, init, mask); break;
+        case 3:
+            if (rows == 2) ukernel512<2, 3>(kc, a, b, bstride, c, ldc, init, mask);
+            else ukernel512<1, 3>(kc, a, b, bstride, c, ldc, init, mask);
+            break;
+        default:
+            if (rows == 2) ukernel512<2, 4>(kc, a, b, bstride, c, ldc, init, mask);
+            else ukernel512<1, 4>(kc, a, b, bstride, c, ldc, init, mask);
+            break;
+    }
+}
+#endif
+
 // Y[rows x cols] (ldy) = Y0 + A * B over k in [0, Ke). Ap: the block's A panels (panel i holds
 // rows i*MR.. as [depth_a][MR]); Bp: its B panels (panel j holds columns j*NR.. as [depth_b][NR]).
 // Y0 = row_init[m] broadcast along row m (a bias), or 0 when zero_init, or else the current Y.
@@ -1532,6 +1647,35 @@ inline void block_gemm(int64_t rows, int64_t cols, int64_t Ke, const float* Ap, 
     };
     const int64_t mp = (rows + MR - 1) / MR, np = (cols + NR - 1) / NR;
     constexpr int64_t mc_panels = MC / MR;
+#if defined(MUTINY_GEMM_AVX512)
+    // Row panels of 3-6 rows take B panels 2 at a time (a KC-deep pair, 32 KB, stays in L1 while
+    // the M block's A panels stream from L2); a last row panel of 1-2 rows takes 4 at a time.
+    const int tail = static_cast<int>(rows - (mp - 1) * MR);
+    const int64_t mfull = tail <= 2 ? mp - 1 : mp;  // row panels of 3-6 rows
+    for (int64_t i0 = 0; i0 < mp; i0 += mc_panels) {
+        const int64_t i1 = std::min(mp, i0 + mc_panels), iend = std::min(i1, mfull);
+        for (int64_t k0 = 0; k0 < Ke; k0 += KC) {
+            const int64_t kc = std::min(KC, Ke - k0);
+            for (int64_t j = 0; j < np && iend > i0; j += 2) {
+                const int64_t je = std::min(np, j + 2);
+                const float* b = Bp + j * depth_b * NR + k0 * NR;
+                for (int64_t i = i0; i < iend; ++i) {
+                    const int rw = static_cast<int>(std::min<int64_t>(MR, rows - i * MR));
+                    ukernel512_any(rw, j, je, cols, kc, Ap + i * depth_a * MR + k0 * MR, b, depth_b * NR, Y + i * MR * ldy + j * NR, ldy,
+                                   init_of(k0, i));
+                }
+            }
+            if (i1 > iend) {
+                const int64_t i = mp - 1;
+                for (int64_t j = 0; j < np; j += 4) {
+                    const int64_t je = std::min(np, j + 4);
+                    ukernel512_any(tail, j, je, cols, kc, Ap + i * depth_a * MR + k0 * MR, Bp + j * depth_b * NR + k0 * NR, depth_b * NR,
+                                   Y + i * MR * ldy + j * NR, ldy, init_of(k0, i));
+                }
+            }
+        }
+    }
+#else
     // A last row panel of 1 or 2 rows runs over 3 full B panels at a time where it can.
     const int tail = static_cast<int>(rows - (mp - 1) * MR);
     const bool wide_tail = tail <= 2;
@@ -1570,6 +1714,7 @@ inline void block_gemm(int64_t rows, int64_t cols, int64_t Ke, const float* Ap, 
             }
         }
     }
+#endif
 }
 
 inline int64_t packed_a_size(int64_t rows, int64_t depth) { return (rows + MR - 1) / MR * MR * depth; }
@@ -2253,75 +2398,89 @@ inline void copy_run(float* d, const float* s, int64_t n) {
     }
 }
 
-// One im2col row over a tile, in a zeroed buffer: out[p - p0] = x[c, od*sd - pd + kd*dd,
-// oh*sh - ph + kh*dh, ow*sw - pw + kw*dw] where that is inside the input (out stays 0 elsewhere);
-// xc = channel c of the input image.
-inline void im2col_row(const float* xc, const Geom& g, const std::vector<Run>& runs, int64_t kd, int64_t kh, int64_t kw, float* out) {
-    const int64_t Di = g.in[0], Hi = g.in[1], Wi = g.in[2];
-    const int64_t sw = g.s[2];
-    const int64_t offd = kd * g.d[0] - g.pb[0], offh = kh * g.d[1] - g.pb[1], offw = kw * g.d[2] - g.pb[2];
-    // Output columns ow in [lo, hi) read inside the row: 0 <= ow*sw + offw < Wi.
-    const int64_t lo = offw >= 0 ? 0 : (-offw + sw - 1) / sw;
-    const int64_t hi = std::min<int64_t>(g.out[2], Wi - offw <= 0 ? 0 : (Wi - offw + sw - 1) / sw);
-    for (const Run& run : runs) {
-        const int64_t id = run.od * g.s[0] + offd, ih = run.oh * g.s[1] + offh;
-        if (id < 0 || id >= Di || ih < 0 || ih >= Hi) continue;
-        const int64_t ow = run.ow0, e = ow + run.len;
-        const int64_t a = std::max(ow, lo), b = std::min(e, hi);
-        if (a >= b) continue;
-        float* o = out + run.off - ow;  // o[ow'] for ow' in [ow, e)
-        const float* src = xc + (id * Hi + ih) * Wi + offw;
+// Copies n floats of one im2col row segment (source stride sw) to panel memory: logical columns
+// q0 .. q0 + n of a row whose panel j starts at row + j * pstride (NR columns each).
+inline void copy_to_panels(float* row, int64_t pstride, int64_t q0, const float* src, int64_t sw, int64_t n) {
+    using gemm::NR;
+    while (n > 0) {
+        const int64_t lane = q0 % NR, len = std::min(NR - lane, n);
+        float* d = row + (q0 / NR) * pstride + lane;
         if (sw == 1)
-            copy_run(o + a, src + a, b - a);
+            copy_run(d, src, len);
         else
-            for (int64_t j = a; j < b; ++j) o[j] = src[j * sw];
+            for (int64_t j = 0; j < len; ++j) d[j] = src[j * sw];
+        q0 += len;
+        src += len * sw;
+        n -= len;
     }
 }
 
+constexpr float kZero = 0.0f;
+
 // Rows [r0, r1) of the im2col matrix of output positions [p0, p1) of one (image, group) (row r =
 // (c, kd, kh, kw) in weight order), written straight into the GEMM's B panels: NR-column panels of
-// depth `depth`, the columns past p1 zero. x = the group's first input channel. `direct`: a 1x1,
-// stride-1, unpadded conv, whose im2col rows are the input rows themselves. Rows are built RG at
-// a time in rowbuf (RG rows of the tile width rounded up to NR; im2col_rowbuf_size) and then
-// copied panel by panel, so the panels are written sequentially.
-constexpr int64_t kIm2colGroup = 8;
-constexpr float kZero = 0.0f;
-inline int64_t im2col_rowbuf_size(int64_t wd) { return kIm2colGroup * ((wd + gemm::NR - 1) / gemm::NR * gemm::NR); }
-
+// depth `depth`, the columns past p1 zero. x = the group's first input channel. Element (r, p) is
+// x[c, od*sd - pd + kd*dd, oh*sh - ph + kh*dh, ow*sw - pw + kw*dw] where that is inside the input,
+// else 0. `direct`: a 1x1, stride-1, unpadded conv, whose im2col rows are the input rows themselves.
+// A row's panel entries are zeroed first only where the row reads padding (or past p1).
 inline void im2col_packed(const float* x, const Geom& g, int64_t p0, int64_t p1, int64_t r0, int64_t r1, int64_t depth, bool direct,
-                          float* dst, float* rowbuf) {
+                          float* dst) {
     using gemm::NR;
-    const int64_t wd = p1 - p0, np = (wd + NR - 1) / NR, Pin = g.Pin(), ld = np * NR;
-    const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
-    const float* rows[kIm2colGroup];
-    thread_local std::vector<Run> runs;
-    if (!direct) tile_runs(g, p0, p1, runs);
-    for (int64_t r = r0; r < r1; r += kIm2colGroup) {
-        const int64_t rg = std::min(kIm2colGroup, r1 - r);
-        for (int64_t q = 0; q < rg; ++q) {
-            float* rb = rowbuf + q * ld;
-            if (direct) {
-                const float* src = x + (r + q) * Pin + p0;
-                if (ld == wd) {
-                    rows[q] = src;  // whole panels: read the input row in place
-                    continue;
-                }
-                for (int64_t j = 0; j < wd; ++j) rb[j] = src[j];
-                for (int64_t j = wd; j < ld; ++j) rb[j] = 0.0f;
-            } else {
-                const int64_t c = (r + q) / kvol, kk = (r + q) % kvol;
-                const gemm::V8 zero = gemm::v_bcast(&kZero);
-                for (int64_t j = 0; j < ld; j += 8) gemm::v_store(rb + j, zero);
-                im2col_row(x + c * Pin, g, runs, kk / (g.k[1] * g.k[2]), (kk / g.k[2]) % g.k[1], kk % g.k[2], rb);
+    const int64_t wd = p1 - p0, np = (wd + NR - 1) / NR, Pin = g.Pin(), pstride = depth * NR;
+    const int64_t full = wd / NR;  // whole panels
+    const gemm::V8 zero = gemm::v_bcast(&kZero);
+    auto zero_panel_row = [&](float* d) {
+        gemm::v_store(d, zero);
+        gemm::v_store(d + 8, zero);
+    };
+    if (direct) {
+        for (int64_t r = r0; r < r1; ++r) {
+            const float* src = x + r * Pin + p0;
+            float* row = dst + r * NR;
+            for (int64_t j = 0; j < full; ++j) {
+                float* d = row + j * pstride;
+                gemm::v_store(d, gemm::v_load(src + j * NR));
+                gemm::v_store(d + 8, gemm::v_load(src + j * NR + 8));
             }
-            rows[q] = rb;
+            if (full < np) {
+                float* d = row + full * pstride;
+                zero_panel_row(d);
+                copy_run(d, src + full * NR, wd - full * NR);
+            }
         }
-        for (int64_t j = 0; j < np; ++j) {
-            float* d = dst + (j * depth + r) * NR;
-            for (int64_t q = 0; q < rg; ++q, d += NR) {
-                gemm::v_store(d, gemm::v_load(rows[q] + j * NR));
-                gemm::v_store(d + 8, gemm::v_load(rows[q] + j * NR + 8));
+        return;
+    }
+    const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
+    const int64_t Di = g.in[0], Hi = g.in[1], Wi = g.in[2], sw = g.s[2];
+    thread_local std::vector<Run> runs;
+    tile_runs(g, p0, p1, runs);
+    for (int64_t r = r0; r < r1; ++r) {
+        const int64_t c = r / kvol, kk = r % kvol;
+        const int64_t kd = kk / (g.k[1] * g.k[2]), kh = (kk / g.k[2]) % g.k[1], kw = kk % g.k[2];
+        const int64_t offd = kd * g.d[0] - g.pb[0], offh = kh * g.d[1] - g.pb[1], offw = kw * g.d[2] - g.pb[2];
+        // Output columns ow in [lo, hi) read inside the input row: 0 <= ow*sw + offw < Wi.
+        const int64_t lo = offw >= 0 ? 0 : (-offw + sw - 1) / sw;
+        const int64_t hi = std::min<int64_t>(g.out[2], Wi - offw <= 0 ? 0 : (Wi - offw + sw - 1) / sw);
+        bool inside = true;  // every position of the tile reads inside the input
+        for (const Run& run : runs) {
+            const int64_t id = run.od * g.s[0] + offd, ih = run.oh * g.s[1] + offh;
+            if (id < 0 || id >= Di || ih < 0 || ih >= Hi || run.ow0 < lo || run.ow0 + run.len > hi) {
+                inside = false;
+                break;
             }
+        }
+        float* row = dst + r * NR;
+        if (!inside)
+            for (int64_t j = 0; j < np; ++j) zero_panel_row(row + j * pstride);
+        else if (full < np)
+            zero_panel_row(row + full * pstride);
+        const float* xc = x + c * Pin;
+        for (const Run& run : runs) {
+            const int64_t id = run.od * g.s[0] + offd, ih = run.oh * g.s[1] + offh;
+            if (id < 0 || id >= Di || ih < 0 || ih >= Hi) continue;
+            const int64_t a = std::max(run.ow0, lo), b = std::min(run.ow0 + run.len, hi);
+            if (a >= b) continue;
+            copy_to_panels(row, pstride, run.off + a - run.ow0, xc + (id * Hi + ih) * Wi + offw + a * sw, sw, b - a);
         }
     }
 }
@@ -2329,8 +2488,21 @@ inline void im2col_packed(const float* x, const Geom& g, int64_t p0, int64_t p1,
 // Task decomposition of a float32 conv, from the shape alone.
 struct Plan {
     int64_t T = 1, ntiles = 1, mb = 1, mblocks = 1;
-    bool direct = false;  // 1x1, stride 1, no padding: X is the im2col matrix
+    bool direct = false;    // 1x1, stride 1, no padding: X is the im2col matrix
+    bool implicit = false;  // AVX-512 implicit GEMM (conv_implicit) instead of im2col + GEMM
 };
+
+#if defined(MUTINY_GEMM_AVX512)
+// Whether conv_implicit serves this conv: few output channels (an im2col element then feeds few
+// multiply-adds, and building the panels costs more than the GEMM; measured on mnist-8, where
+// it is most of the time, and on squeezenet and resnet50, whose wider convs gain nothing), a real
+// im2col (not a 1x1 stride-1 unpadded conv, whose packing is a plain copy), 1-D or 2-D, stride 1
+// along the width, lines wide enough to fill the 16-lane vectors.
+inline bool implicit_fits(const Geom& g, int64_t Ke, bool direct) {
+    if (direct || Ke <= 0 || g.in[0] != 1 || g.k[0] != 1 || g.out[0] != 1 || g.s[2] != 1) return false;
+    return g.Mg <= 32 && g.out[2] >= 14;
+}
+#endif
 
 inline Plan plan_conv(const Geom& g, int64_t Ke) {
     using gemm::MR;
@@ -2375,6 +2547,9 @@ inline Plan plan_conv(const Geom& g, int64_t Ke) {
         pl.mb = std::max<int64_t>(2 * MR, ((g.Mg + m - 1) / m + MR - 1) / MR * MR);
         pl.mblocks = (g.Mg + pl.mb - 1) / pl.mb;
     }
+#if defined(MUTINY_GEMM_AVX512)
+    pl.implicit = implicit_fits(g, Ke, pl.direct);
+#endif
     return pl;
 }
 
@@ -2385,6 +2560,82 @@ inline void pack_weights(const Geom& g, const float* w, float* dst) {
     for (int64_t grp = 0; grp < g.G; ++grp) gemm::pack_a(w + grp * g.Mg * K, K, 1, g.Mg, K, 1.0f, dst + grp * packed_w_group(g));
 }
 
+#if defined(MUTINY_GEMM_AVX512)
+// Implicit GEMM (AVX-512; see implicit_fits): the GEMM of conv_f32 with B read straight from the
+// input instead of im2col panels. Each (image, group) input is copied once into zero-padded planes
+// (Hp x Wp); then im2col element (k, p) of output
+// position p = (oh, ow) and row k = (c, kh, kw) is plane[c][oh*sh + kh*dh][ow + kw*dw], so a
+// column block of 16 output positions along a row is 16 consecutive floats at a per-k offset.
+// Tasks are (image, group, output row, block of 256 columns), sized from the shape alone; each
+// output is bias (or 0) + the fma chain over k = 0 .. Ke-1 of ukernel512: bitwise the result of
+// the im2col path (padding taps multiply zeros there and here).
+inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float* wp, const float* b, float* y, const SiteConfig* sites) {
+    using gemm::MR;
+    const int64_t P = g.P(), Pin = g.Pin(), K = g.K(), NG = g.N * g.G;
+    const int64_t kvol = g.k[1] * g.k[2];
+    const int64_t Hi = g.in[1], Wi = g.in[2];
+    const int64_t Hp = Hi + g.pb[1] + g.pe[1], Wp = Wi + g.pb[2] + g.pe[2];
+    const int64_t plane = Hp * Wp;
+    const int64_t lines = g.out[1], width = g.out[2];  // output rows
+    std::vector<int64_t> off(static_cast<size_t>(K));
+    for (int64_t k = 0; k < K; ++k) {
+        const int64_t c = k / kvol, kh = (k % kvol) / g.k[2], kw = k % g.k[2];
+        off[static_cast<size_t>(k)] = c * plane + kh * g.d[1] * Wp + kw * g.d[2];
+    }
+    std::unique_ptr<float[]> padded(new float[static_cast<size_t>(NG * g.Cg * plane)]);
+    {
+        const int64_t planes = NG * g.Cg;
+        parallel_chunks(planes, grain_for(planes, plane), [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) {
+                const int64_t ng = t / g.Cg, c = t % g.Cg, img = ng / g.G, grp = ng % g.G;
+                const float* xs = x + (img * g.C + grp * g.Cg + c) * Pin;
+                float* d = padded.get() + t * plane;
+                std::fill(d, d + g.pb[1] * Wp, 0.0f);
+                for (int64_t ih = 0; ih < Hi; ++ih) {
+                    float* row = d + (ih + g.pb[1]) * Wp;
+                    std::fill(row, row + g.pb[2], 0.0f);
+                    std::memcpy(row + g.pb[2], xs + ih * Wi, static_cast<size_t>(Wi) * sizeof(float));
+                    std::fill(row + g.pb[2] + Wi, row + Wp, 0.0f);
+                }
+                std::fill(d + (Hi + g.pb[1]) * Wp, d + plane, 0.0f);
+            }
+        });
+    }
+    constexpr int64_t CB = 256;
+    static const float zeros[MR] = {};
+    const int64_t nb = (width + CB - 1) / CB, units = NG * lines * nb;
+    const int64_t mp = (g.Mg + MR - 1) / MR;
+    // Chunks of at least ~64k multiply-adds, and at least 8 of them where there are enough units.
+    const int64_t cost = std::max<int64_t>(1, g.Mg * Ke * std::min(width, CB));
+    const int64_t grain = std::max<int64_t>(1, std::min(65536 / cost, units / 8));
+    parallel_chunks(units, grain, [&](int64_t u0, int64_t u1) {
+        for (int64_t u = u0; u < u1; ++u) {
+            const int64_t ng = u / (lines * nb), l = (u / nb) % lines, c0 = (u % nb) * CB, c1 = std::min(width, c0 + CB);
+            const int64_t img = ng / g.G, grp = ng % g.G;
+            const float* xb = padded.get() + ng * g.Cg * plane + l * g.s[1] * Wp + c0;
+            float* yb = y + (img * g.M + grp * g.Mg) * P + l * width + c0;
+            const float* wg = wp + grp * packed_w_group(g);
+            // K blocks of KC: the B rows of one block and 32 columns (KC x 128 bytes) stay in L1
+            // while every row panel runs over them; between blocks the accumulators go through
+            // the (float32) output, exactly.
+            for (int64_t c = c0; c < c1; c += 2 * gemm::NR) {
+                const int64_t cols = std::min<int64_t>(2 * gemm::NR, c1 - c);
+                for (int64_t k0 = 0; k0 < Ke; k0 += gemm::KC) {
+                    const int64_t kc = std::min(gemm::KC, Ke - k0);
+                    for (int64_t i = 0; i < mp; ++i) {
+                        const int rows = static_cast<int>(std::min<int64_t>(MR, g.Mg - i * MR));
+                        const float* init = k0 > 0 ? nullptr : b ? b + grp * g.Mg + i * MR : zeros;
+                        gemm::implicit_tile(rows, cols, kc, wg + i * K * MR + k0 * MR, xb + (c - c0), off.data() + k0, yb + i * MR * P + (c - c0),
+                                            P, init);
+                    }
+                }
+            }
+            if (sites) gemm::store_sites(sites, yb, g.Mg, c1 - c0, P);
+        }
+    });
+}
+#endif
+
 // Float32 conv: x [N, C, in...], wp = packed weights, b [M] or null, y [N, M, out...].
 // With one channel block per (image, group) each task builds its own im2col panels (they stay in
 // cache). With several, the im2col panels of every (image, group, tile) are built first, in
@@ -2392,6 +2643,12 @@ inline void pack_weights(const Geom& g, const float* w, float* dst) {
 inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, const float* wp, const float* b, float* y,
                      const SiteConfig* sites) {
     using gemm::MR;
+#if defined(MUTINY_GEMM_AVX512)
+    if (pl.implicit) {
+        conv_implicit(g, Ke, x, wp, b, y, sites);
+        return;
+    }
+#endif
     const int64_t P = g.P(), Pin = g.Pin(), K = g.K();
     const int64_t NG = g.N * g.G;
     const bool shared = pl.mblocks > 1 && Ke > 0;
@@ -2402,14 +2659,13 @@ inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, 
         constexpr int64_t RB = 64;  // im2col rows per phase-1 task
         const int64_t rblocks = (Ke + RB - 1) / RB;
         parallel_chunks(NG * pl.ntiles * rblocks, 1, [&](int64_t c0, int64_t c1) {
-            float* rowbuf = gemm::scratch(static_cast<size_t>(im2col_rowbuf_size(pl.T)), 1);
             for (int64_t ci = c0; ci < c1; ++ci) {
                 const int64_t t = ci / rblocks, rb = ci % rblocks;
                 const int64_t ng = t / pl.ntiles, ti = t % pl.ntiles;
                 const int64_t img = ng / g.G, grp = ng % g.G;
                 const int64_t p0 = ti * pl.T, p1 = std::min(P, p0 + pl.T);
                 im2col_packed(x + (img * g.C + grp * g.Cg) * Pin, g, p0, p1, rb * RB, std::min(Ke, (rb + 1) * RB), Ke, pl.direct,
-                              cols.get() + t * tile_panels, rowbuf);
+                              cols.get() + t * tile_panels);
             }
         });
     }
@@ -2431,8 +2687,7 @@ inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, 
                     bp = cols.get() + (ng * pl.ntiles + ti) * tile_panels;
                 } else {
                     float* t = gemm::scratch(static_cast<size_t>(gemm::packed_b_size(wd, Ke)), 0);
-                    float* rowbuf = gemm::scratch(static_cast<size_t>(im2col_rowbuf_size(wd)), 1);
-                    im2col_packed(x + (img * g.C + grp * g.Cg) * Pin, g, p0, p1, 0, Ke, Ke, pl.direct, t, rowbuf);
+                    im2col_packed(x + (img * g.C + grp * g.Cg) * Pin, g, p0, p1, 0, Ke, Ke, pl.direct, t);
                     bp = t;
                 }
                 const float* ap = wp + grp * packed_w_group(g) + (m0 / MR) * K * MR;
@@ -2830,13 +3085,20 @@ Kernel unary(F f, SiteConfig sites) {
             if constexpr (std::is_floating_point_v<compute_t<T>>) {
                 const T* xp = static_cast<const T*>(x.raw());
                 T* yp = static_cast<T*>(y.raw());
-                parallel_chunks(x.numel(), 16384, [&](int64_t b, int64_t e) {
-                    for (int64_t i = b; i < e; ++i) {
-                        auto v = f(load(xp[i]), s);
-                        if constexpr (std::is_same_v<T, float>) v = site_store(s, v);
-                        yp[i] = store_as<T>(v);
-                    }
-                });
+                // Without sites, f and the store see a constant null: the loop has no branches
+                // left and vectorises.
+                auto run = [&](auto with_sites) {
+                    parallel_chunks(x.numel(), 16384, [&](int64_t b, int64_t e) {
+                        const SiteConfig* sp = decltype(with_sites)::value ? s : nullptr;  // inside the task: a constant there
+                        for (int64_t i = b; i < e; ++i) {
+                            auto v = f(load(xp[i]), sp);
+                            if constexpr (std::is_same_v<T, float>) v = site_store(sp, v);
+                            yp[i] = store_as<T>(v);
+                        }
+                    });
+                };
+                if (s) run(std::true_type{});
+                else run(std::false_type{});
             } else {
                 throw Error("unsupported dtype", Graph::where(*c.node), dtype_name(x.dtype()));
             }
@@ -2943,25 +3205,54 @@ void broadcast_apply(const Tensor& a, const Tensor& b, Tensor& out, F f) {
         });
         return;
     }
-    const Shape& os = out.shape();
-    const size_t r = os.rank();
-    const auto sa = broadcast_strides(a.shape(), os);
-    const auto sb = broadcast_strides(b.shape(), os);
+    // Adjacent output axes that both inputs walk alike (contiguously, or both broadcast) merge
+    // into one: a per-channel bias [C,1,1] over [N,C,H,W] becomes an inner loop over H*W.
+    std::vector<int64_t> os, sa, sb;
+    {
+        const auto fa = broadcast_strides(a.shape(), out.shape()), fb = broadcast_strides(b.shape(), out.shape());
+        for (size_t d = 0; d < out.shape().rank(); ++d) {
+            const int64_t len = out.shape()[d];
+            if (len == 1) continue;
+            if (!os.empty() && sa.back() == fa[d] * len && sb.back() == fb[d] * len) {
+                os.back() *= len;
+                sa.back() = fa[d];
+                sb.back() = fb[d];
+            } else {
+                os.push_back(len);
+                sa.push_back(fa[d]);
+                sb.push_back(fb[d]);
+            }
+        }
+    }
+    const size_t r = os.size();
     const int64_t inner = r ? os[r - 1] : 1;
     const int64_t ia = r ? sa[r - 1] : 0, ib = r ? sb[r - 1] : 0;
     const int64_t outer = n / inner;
+    // The inner loop specialised to its usual strides (both contiguous, one a broadcast scalar),
+    // so that it vectorises; each element is f of the same two inputs whatever the path.
+    auto row = [&](T* dst, const T* pa, const T* pb) {
+        if (ia == 1 && ib == 0) {
+            const auto y = load(pb[0]);
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i]), y));
+        } else if (ia == 0 && ib == 1) {
+            const auto x = load(pa[0]);
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(x, load(pb[i])));
+        } else if (ia == 1 && ib == 1) {
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i]), load(pb[i])));
+        } else {
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i * ia]), load(pb[i * ib])));
+        }
+    };
     parallel_chunks(outer, grain_for(outer, inner), [&](int64_t s, int64_t e) {
         for (int64_t o = s; o < e; ++o) {
             int64_t rem = o, offa = 0, offb = 0;
-            for (size_t d = r - 1; d-- > 0;) {
+            for (size_t d = r > 0 ? r - 1 : 0; d-- > 0;) {
                 const int64_t idx = rem % os[d];
                 rem /= os[d];
                 offa += idx * sa[d];
                 offb += idx * sb[d];
             }
-            T* dst = op + o * inner;
-            for (int64_t i = 0; i < inner; ++i)
-                dst[i] = store_as<T>(f(load(ap[offa + i * ia]), load(bp[offb + i * ib])));
+            row(op + o * inner, ap + offa, bp + offb);
         }
     });
 }
@@ -3714,10 +4005,16 @@ void run_pool(const Geometry& g, const Taps* tp, bool count_include_pad, const S
     }
     parallel_chunks(rows, grain_for(rows, ow_n * taps + 1), [&](int64_t rb, int64_t re) {
         std::vector<Acc> acc(static_cast<size_t>(fb - fa));
-        for (int64_t r = rb; r < re; ++r) {
-            const int64_t oh = r % oh_n;
-            const int64_t od = (r / oh_n) % od_n;
-            const int64_t plane = r / (oh_n * od_n);
+        // Row r = (plane, od, oh), stepped without divisions (rows are short).
+        int64_t oh = rb % oh_n, od = (rb / oh_n) % od_n, plane = rb / (oh_n * od_n);
+        for (int64_t r = rb; r < re; ++r, ++oh) {
+            if (oh == oh_n) {
+                oh = 0;
+                if (++od == od_n) {
+                    od = 0;
+                    ++plane;
+                }
+            }
             const T* xp = x + plane * in_plane;
             T* yp = y + r * ow_n;
             const size_t ud = static_cast<size_t>(od), uh = static_cast<size_t>(oh);
@@ -3788,11 +4085,17 @@ void run_pool(const Geometry& g, const Taps* tp, bool count_include_pad, const S
                             const T* p1 = p0 + (s1 + j1 * d1) * iw_n + t2.start[static_cast<size_t>(fa)];
                             for (int64_t j2 = 0; j2 < k2; ++j2) {
                                 const T* q = p1 + j2 * d2;
-                                for (int64_t i = 0; i < n; ++i) {
-                                    const C v = load(q[i * st2]);
-                                    if constexpr (K == Kind::max) ap[i] = v > ap[i] ? v : ap[i];
-                                    else ap[i] += static_cast<double>(v);
-                                }
+                                // The stride as a constant where it is 1 or 2: the loop vectorises.
+                                auto taps_row = [&](auto stride) {
+                                    for (int64_t i = 0; i < n; ++i) {
+                                        const C v = load(q[i * stride]);
+                                        if constexpr (K == Kind::max) ap[i] = v > ap[i] ? v : ap[i];
+                                        else ap[i] += static_cast<double>(v);
+                                    }
+                                };
+                                if (st2 == 1) taps_row(std::integral_constant<int64_t, 1>{});
+                                else if (st2 == 2) taps_row(std::integral_constant<int64_t, 2>{});
+                                else taps_row(st2);
                             }
                         }
                     }
@@ -11733,8 +12036,11 @@ inline std::vector<Mutant> enumerate_mutants(const Graph& g, const EnumerateOpti
 // reading everything else from the trace. A neuron-level override may compute only some output
 // units (channels) of its node, from weights sliced to those units, and copy the rest from the
 // trace: every kernel computes each output element by one fixed chain of operations (see
-// ops/gemm.hpp), so slicing the weights changes no bit of the units it computes. Both are
-// checked bitwise against full re-execution in tests/unit/test_incremental.cpp.
+// ops/gemm.hpp), so slicing the weights changes no bit of the units it computes. Such a narrow
+// value stays narrow through the nodes that compute each unit from the same unit of their one
+// input alone (elementwise activations; pooling, per channel): they run on those units only, and
+// the full tensor (the trace's, with the units replaced) is made only where a node needs it. Both
+// are checked bitwise against full re-execution in tests/unit/test_incremental.cpp.
 #ifndef MUTINY_EXEC_CPU_EXECUTOR_HPP_
 #define MUTINY_EXEC_CPU_EXECUTOR_HPP_
 
@@ -11743,6 +12049,7 @@ inline std::vector<Mutant> enumerate_mutants(const Graph& g, const EnumerateOpti
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11896,7 +12203,39 @@ private:
         std::vector<int> slot;                   // value -> pooled buffer, -1 for none
         std::vector<std::shared_ptr<Storage>> pool;
         std::vector<std::vector<int>> free_after; // node -> values whose buffers die after it
+        std::map<std::pair<int, int64_t>, Kernel> narrow_kernels;  // (node, units) -> kernel for that many units
     };
+
+    // Whether node n computes each unit of its output (along `axis` of its one input, of rank
+    // `rank`) from the same unit of the input alone, by a chain of operations that does not depend
+    // on the other units: elementwise activations (any axis), pooling (channels). Such a node can
+    // run on a narrow value (some units) and give those units bitwise.
+    static bool unit_local(const Node& node, size_t axis, size_t rank) {
+        static const std::set<std::string> elementwise = {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu",
+                                                          "Selu", "Softplus", "Softsign", "Exp", "Log", "Sqrt", "Neg", "Abs",
+                                                          "Reciprocal", "Floor", "Ceil", "Round", "Erf", "Identity"};
+        static const std::set<std::string> pooling = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"};
+        if (node.inputs.size() != 1 || node.outputs.size() != 1) return false;
+        if (elementwise.count(node.op)) return true;
+        return pooling.count(node.op) > 0 && axis == 1 && rank >= 3;
+    }
+
+    // Node n's kernel for an input narrowed to `units` units along `axis` (cached per plan).
+    Kernel& narrow_kernel(Plan& p, int n, size_t axis, int64_t units) {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = p.narrow_kernels.find({n, units});
+        if (it != p.narrow_kernels.end()) return it->second;
+        const Node& node = graph_.nodes.at(static_cast<size_t>(n));
+        PrepareContext pc = prepare_context(p, node);
+        pc.sites = sites_of(n);
+        for (TypeInfo* t : {&pc.in[0], &pc.out[0]}) {
+            std::vector<int64_t> d(t->shape.dims().begin(), t->shape.dims().end());
+            d[axis] = units;
+            t->shape = Shape(d);
+        }
+        const OpDef& def = Registry::instance().get(node.op, Graph::where(node));
+        return p.narrow_kernels.emplace(std::make_pair(n, units), def.prepare(pc)).first->second;
+    }
 
     static bool is_graph_output(const Graph& g, int v) {
         return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
@@ -12121,6 +12460,44 @@ private:
         if (full) first = 0;
         std::vector<uint8_t> dirty(nv, 0);
         std::vector<Tensor> vals(trace.begin(), trace.end());  // shares the trace's storage; dirty values get their own
+        // Narrow dirty values: only `units` (along `axis`) differ from the trace; `narrow` holds them.
+        std::vector<Tensor> narrow(nv);
+        std::vector<const std::vector<int64_t>*> nunits(nv, nullptr);
+        std::vector<size_t> naxis(nv, 0);
+        // Dirty values take the plan's pooled buffers: they are never aliased by the trace, and
+        // two dirty values share a buffer only where their lifetimes cannot overlap.
+        auto fresh = [&](int v, const Shape& shape) {
+            const TypeInfo& t = p.types[static_cast<size_t>(v)];
+            const int s = p.slot[static_cast<size_t>(v)];
+            return s >= 0 && shape == t.shape ? Tensor(t.dtype, shape, p.pool[static_cast<size_t>(s)]) : Tensor(t.dtype, shape);
+        };
+        // The full value of a narrow one: the trace's, with its units replaced.
+        auto materialize = [&](int v) {
+            const size_t vi = static_cast<size_t>(v);
+            if (!nunits[vi]) return;
+            const Shape& fshape = p.types[vi].shape;
+            const size_t ax = naxis[vi];
+            const std::vector<int64_t>& units = *nunits[vi];
+            Tensor y = fresh(v, fshape);
+            std::memcpy(y.raw(), trace[vi].raw(), y.nbytes());
+            int64_t outer = 1, inner = 1;
+            for (size_t d = 0; d < ax; ++d) outer *= fshape[d];
+            for (size_t d = ax + 1; d < fshape.rank(); ++d) inner *= fshape[d];
+            const int64_t total = fshape[ax], U = static_cast<int64_t>(units.size());
+            const float* src = narrow[vi].data<float>();
+            float* dst = y.data<float>();
+            for (int64_t a = 0; a < outer; ++a)
+                for (int64_t j = 0; j < U; ++j)
+                    std::memcpy(dst + (a * total + units[static_cast<size_t>(j)]) * inner, src + (a * U + j) * inner, static_cast<size_t>(inner) * sizeof(float));
+            vals[vi] = std::move(y);
+            narrow[vi] = Tensor();
+            nunits[vi] = nullptr;
+        };
+        auto narrowed = [&](const Shape& full_shape, size_t ax, int64_t U) {
+            std::vector<int64_t> d(full_shape.dims().begin(), full_shape.dims().end());
+            d[ax] = U;
+            return Shape(d);
+        };
         for (size_t n = first; n < nn; ++n) {
             const Node& node = graph_.nodes[n];
             bool run = full || ov[n] != nullptr;
@@ -12128,45 +12505,56 @@ private:
             if (!run) continue;
             for (int o : node.outputs) dirty[static_cast<size_t>(o)] = 1;
             const NodeOverride* o = ov[n];
-            // Dirty values take the plan's pooled buffers: they are never aliased by the trace, and
-            // two dirty values share a buffer only where their lifetimes cannot overlap.
-            auto fresh = [&](int v, const Shape& shape) {
-                const TypeInfo& t = p.types[static_cast<size_t>(v)];
-                const int s = p.slot[static_cast<size_t>(v)];
-                return s >= 0 && shape == t.shape ? Tensor(t.dtype, shape, p.pool[static_cast<size_t>(s)]) : Tensor(t.dtype, shape);
-            };
             if (o && !o->units.empty()) {
-                // Compute the chosen units into a narrow tensor, then the full output = the
-                // trace's with those units replaced.
+                // Compute the chosen units only: a narrow value.
                 const int out = node.outputs[0];
-                const Shape& fshape = p.types[static_cast<size_t>(out)].shape;
+                const size_t oi = static_cast<size_t>(out);
+                for (int in : node.inputs)
+                    if (in >= 0) materialize(in);
+                const Shape& fshape = p.types[oi].shape;
                 const size_t ax = unit_axis(node, fshape);
-                std::vector<int64_t> nd(fshape.dims().begin(), fshape.dims().end());
-                const int64_t total = nd[ax], U = static_cast<int64_t>(o->units.size());
-                nd[ax] = U;
                 std::vector<Tensor> tmp(vals);
-                tmp[static_cast<size_t>(out)] = Tensor(DType::f32, Shape(nd));
+                tmp[oi] = Tensor(DType::f32, narrowed(fshape, ax, static_cast<int64_t>(o->units.size())));
                 for (const auto& kv : o->inputs) tmp[static_cast<size_t>(node.inputs.at(kv.first))] = kv.second;
                 run_node(node, const_cast<Kernel&>(o->kernel), tmp);
-                Tensor y = fresh(out, fshape);
-                std::memcpy(y.raw(), trace[static_cast<size_t>(out)].raw(), y.nbytes());
-                int64_t outer = 1, inner = 1;
-                for (size_t d = 0; d < ax; ++d) outer *= fshape[d];
-                for (size_t d = ax + 1; d < fshape.rank(); ++d) inner *= fshape[d];
-                const float* src = tmp[static_cast<size_t>(out)].data<float>();
-                float* dst = y.data<float>();
-                for (int64_t a = 0; a < outer; ++a)
-                    for (int64_t j = 0; j < U; ++j)
-                        std::memcpy(dst + (a * total + o->units[static_cast<size_t>(j)]) * inner, src + (a * U + j) * inner,
-                                    static_cast<size_t>(inner) * sizeof(float));
-                vals[static_cast<size_t>(out)] = std::move(y);
+                narrow[oi] = std::move(tmp[oi]);
+                nunits[oi] = &o->units;
+                naxis[oi] = ax;
+                if (full) materialize(out);
                 continue;
             }
+            const int in0 = node.inputs.empty() ? -1 : node.inputs[0];
+            if (!o && !full && in0 >= 0 && nunits[static_cast<size_t>(in0)] &&
+                unit_local(node, naxis[static_cast<size_t>(in0)], p.types[static_cast<size_t>(in0)].shape.rank())) {
+                // The same units of the output, from the narrow input alone.
+                const size_t ii = static_cast<size_t>(in0), oi = static_cast<size_t>(node.outputs[0]);
+                const int64_t U = static_cast<int64_t>(nunits[ii]->size());
+                Kernel& k = narrow_kernel(p, static_cast<int>(n), naxis[ii], U);
+                Tensor y(p.types[oi].dtype, narrowed(p.types[oi].shape, naxis[ii], U));
+                ExecContext ec;
+                ec.node = &node;
+                ec.in.push_back(&narrow[ii]);
+                ec.out.push_back(&y);
+                try {
+                    k(ec);
+                } catch (const Error& e) {
+                    throw Error(e.what_part(), Graph::where(node), e.why_part());
+                }
+                narrow[oi] = std::move(y);
+                nunits[oi] = nunits[ii];
+                naxis[oi] = naxis[ii];
+                continue;
+            }
+            for (int in : node.inputs)
+                if (in >= 0) materialize(in);
             for (int v : node.outputs) vals[static_cast<size_t>(v)] = fresh(v, p.types[static_cast<size_t>(v)].shape);
             run_node(node, o ? const_cast<Kernel&>(o->kernel) : p.kernels[n], vals);
         }
         std::vector<Tensor> out;
-        for (int o : graph_.outputs) out.push_back(dirty[static_cast<size_t>(o)] ? vals[static_cast<size_t>(o)] : trace[static_cast<size_t>(o)]);
+        for (int o : graph_.outputs) {
+            materialize(o);
+            out.push_back(dirty[static_cast<size_t>(o)] ? vals[static_cast<size_t>(o)] : trace[static_cast<size_t>(o)]);
+        }
         return out;
     }
 
@@ -15514,6 +15902,7 @@ inline Graph load_model(const std::string& path) { return load_model_with_metada
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -15694,9 +16083,11 @@ inline void write_durable(const std::string& path, const std::string& text) {
 #ifndef MUTINY_AMALGAMATED_ANALYSIS_STATS_HPP
 #define MUTINY_AMALGAMATED_ANALYSIS_STATS_HPP
 // Small statistics the kill criteria and device comparisons need: Fisher's exact test on a 2x2
-// table (the `statistical` criterion), Kendall's tau-b of two score vectors (output-rank agreement
-// across devices), and top-k sets. Written out here so the numbers do not depend on a library
-// version; each is checked against SciPy's values in tests/unit/test_analysis.cpp.
+// table (the `statistical` criterion), the Wilcoxon signed-rank test and Cohen's d (DeepCrime's
+// rule over the seeded instances of stochastic mutants), Kendall's tau-b of two score vectors
+// (output-rank agreement across devices), and top-k sets. Written out here so the numbers do not
+// depend on a library version; each is checked against SciPy's values in tests/unit/test_analysis.cpp
+// (the Wilcoxon test and Cohen's d against fixtures made by tools/make_stats_fixtures.py).
 #ifndef MUTINY_ANALYSIS_STATS_HPP_
 #define MUTINY_ANALYSIS_STATS_HPP_
 
@@ -15730,6 +16121,89 @@ inline double fisher_exact_two_sided(int64_t a, int64_t b, int64_t c, int64_t d)
         if (lx <= lobs + std::log1p(1e-7)) p += std::exp(lx);
     }
     return std::min(1.0, p);
+}
+
+// Two-sided p-value of the Wilcoxon signed-rank test of the differences d (H0: symmetric about 0),
+// as scipy.stats.wilcoxon(d) computes it with its defaults (zero_method "wilcox": zeros dropped;
+// no continuity correction; method "auto"): the statistic is the rank sum of the positive
+// differences (average ranks of |d| over ties); its null distribution is exact, from the 2^n sign
+// patterns, when n <= 50 and there are no ties and no zeros, or when n <= 13 (SciPy's exact
+// permutation test); otherwise the normal approximation with the tie correction. d holding only
+// zeros gives 1 (nothing differs; SciPy gives 1 for n <= 13 and NaN above).
+inline double wilcoxon_signed_rank_p(const std::vector<double>& d) {
+    const size_t n = d.size();
+    std::vector<double> a;
+    std::vector<bool> pos;
+    for (double x : d) {
+        if (std::isnan(x)) throw Error("NaN difference", "wilcoxon", "the test needs numbers");
+        if (x != 0) {
+            a.push_back(std::fabs(x));
+            pos.push_back(x > 0);
+        }
+    }
+    const size_t m = a.size();
+    if (m == 0) return 1.0;
+    // Average ranks, doubled so that they are integers (a tie of k at ranks r..r+k-1 averages to
+    // r + (k-1)/2).
+    std::vector<size_t> order(m);
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::sort(order.begin(), order.end(), [&](size_t i, size_t j) { return a[i] < a[j]; });
+    std::vector<int64_t> rank2(m);
+    bool ties = false;
+    double tie_term = 0;
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j + 1 < m && a[order[j + 1]] == a[order[i]]) ++j;
+        const int64_t k = static_cast<int64_t>(j - i + 1);
+        if (k > 1) ties = true;
+        tie_term += static_cast<double>(k * k * k - k);
+        for (size_t t = i; t <= j; ++t) rank2[order[t]] = static_cast<int64_t>(i + 1 + j + 1);  // 2 x average rank
+        i = j + 1;
+    }
+    int64_t rplus2 = 0, total2 = 0;
+    for (size_t i = 0; i < m; ++i) {
+        total2 += rank2[i];
+        if (pos[i]) rplus2 += rank2[i];
+    }
+    const bool exact = n <= 50 && ((!ties && m == n) || n <= 13);
+    if (exact) {
+        // Distribution of the doubled positive rank sum over the 2^m sign patterns.
+        std::vector<double> count(static_cast<size_t>(total2 + 1), 0.0);
+        count[0] = 1;
+        int64_t reach = 0;
+        for (size_t i = 0; i < m; ++i) {
+            for (int64_t s = reach; s >= 0; --s)
+                if (count[static_cast<size_t>(s)] != 0) count[static_cast<size_t>(s + rank2[i])] += count[static_cast<size_t>(s)];
+            reach += rank2[i];
+        }
+        double le = 0, ge = 0, all = 0;
+        for (int64_t s = 0; s <= total2; ++s) {
+            const double c = count[static_cast<size_t>(s)];
+            all += c;
+            if (s <= rplus2) le += c;
+            if (s >= rplus2) ge += c;
+        }
+        return std::min(1.0, 2 * std::min(le, ge) / all);
+    }
+    const double cnt = static_cast<double>(m);
+    const double mean = cnt * (cnt + 1) * 0.25;
+    const double se = std::sqrt((cnt * (cnt + 1) * (2 * cnt + 1) - tie_term / 2) / 24);
+    const double z = (static_cast<double>(rplus2) / 2 - mean) / se;
+    return std::min(1.0, std::erfc(std::fabs(z) / std::sqrt(2.0)));
+}
+
+// Cohen's d of one sample against 0: mean(d) / sd(d) (sd with n - 1), the standardized mean
+// difference of paired data (d_z). A constant nonzero sample gives +-infinity, an all-zero one 0.
+inline double cohen_d_one_sample(const std::vector<double>& d) {
+    if (d.size() < 2) throw Error("Cohen's d needs at least two values", "cohen_d", std::to_string(d.size()) + " given");
+    double mean = 0;
+    for (double x : d) mean += x;
+    mean /= static_cast<double>(d.size());
+    double ss = 0;
+    for (double x : d) ss += (x - mean) * (x - mean);
+    const double sd = std::sqrt(ss / static_cast<double>(d.size() - 1));
+    if (sd == 0) return mean == 0 ? 0.0 : std::copysign(INFINITY, mean);
+    return mean / sd;
 }
 
 // Kendall's tau-b of x and y (equal length), O(n^2): n is a class count here, so the simple form
@@ -15863,7 +16337,9 @@ struct Discrepancy {
 
 namespace mutiny {
 
-enum class Verdict : uint8_t { killed, survived, crashed, equivalent, invalid, not_applicable };
+// device_lost: the device failed before the mutant was judged on every input (not the mutant's
+// doing: neither killed nor survived, outside the score's denominator).
+enum class Verdict : uint8_t { killed, survived, crashed, equivalent, invalid, not_applicable, device_lost };
 
 inline const char* verdict_name(Verdict v) {
     switch (v) {
@@ -15873,6 +16349,7 @@ inline const char* verdict_name(Verdict v) {
         case Verdict::equivalent: return "equivalent";
         case Verdict::invalid: return "invalid";
         case Verdict::not_applicable: return "not_applicable";
+        case Verdict::device_lost: return "device_lost";
     }
     return "?";
 }
@@ -15883,7 +16360,9 @@ inline const char* verdict_name(Verdict v) {
 //                                   mutant misclassifies an input of it the original gets right
 //   killed-classes:mutant-label     DeepMAACC's code: the killed class is the mutant's prediction
 //   statistical[:alpha=A]           Fisher's exact test on correct/incorrect counts, p < A (0.05)
-//                                   and the mutant less accurate (the monotone form of DeepCrime)
+//                                   and the mutant less accurate (the monotone form of DeepCrime);
+//                                   for a stochastic mutant run as n >= 2 seeded instances,
+//                                   DeepCrime's rule on their accuracies (see deepcrime_test)
 //   distance[:max=T|:kl=T]          max |output difference| > T (default 1e-3), or the largest
 //                                   per-input KL(softmax(original) || softmax(mutant)) > T
 struct Criterion {
@@ -15950,6 +16429,7 @@ inline std::vector<Criterion> parse_criteria(const std::string& list) {
 // What one mutant's run over the data set comes to.
 struct KillSummary {
     bool crashed = false;             // execution failed, or NaN/Inf in an output
+    bool device_lost = false;         // the device failed before every input was run (crash_reason says why)
     std::string crash_reason;
     bool identical = true;            // outputs bitwise equal to the original's on every input
     int64_t inputs = 0;
@@ -15960,7 +16440,34 @@ struct KillSummary {
     double max_kl = 0;
     std::vector<uint64_t> kill_bits;  // per input: top-1 differs (the kill matrix row)
     std::vector<uint8_t> classes_true, classes_mutant;  // per class: killed
+    // Stochastic mutants run as n >= 2 seeded instances (CampaignOptions::instances): the correct
+    // count of each instance, instance 0 being the mutant itself (== correct). Empty otherwise.
+    std::vector<int64_t> instance_correct;
 };
+
+// DeepCrime's statistical rule over the seeded instances of a stochastic mutant. DeepCrime trains
+// n instances of the original and of the mutant and kills when a GLM (or Wilcoxon) test on the two
+// accuracy samples gives p < 0.05 and Cohen's d >= 0.5. Here the original is one deterministic
+// model: its n "instances" would be n copies of one accuracy, a sample with no variance, and a
+// two-sample test against a constant sample is unsound (the GLM's pooled variance then halves the
+// mutant's own, and its Wald z-test is anti-conservative at small n). The sound comparison is one
+// sample against a known value: the paired differences d_k = original correct - instance k correct
+// (k = 0..n-1), tested with the Wilcoxon signed-rank test (H0: the instances' accuracies are
+// symmetric about the original's), and Cohen's d of those differences (mean / sd, d_z). Killed when
+// p < alpha and d >= 0.5 (the instances are less accurate by at least half their spread).
+// Note: with n <= 5 instances no outcome reaches p < 0.05 (the smallest two-sided p is 2 / 2^n).
+struct DeepCrimeTest {
+    double p = 1, d = 0;
+};
+inline DeepCrimeTest deepcrime_test(const KillSummary& s) {
+    std::vector<double> diff;
+    for (int64_t c : s.instance_correct) diff.push_back(static_cast<double>(s.original_correct - c));
+    DeepCrimeTest t;
+    if (diff.size() < 2) return t;
+    t.p = wilcoxon_signed_rank_p(diff);
+    t.d = cohen_d_one_sample(diff);
+    return t;
+}
 
 // Accumulates a mutant's outputs against the original's, batch by batch, in input order.
 class KillAccumulator {
@@ -15988,7 +16495,10 @@ public:
                 }
             const int64_t po = argmax(o, C), pm = argmax(m, C);
             const int64_t y = labels ? labels[i] : -1;
-            if (y >= 0 && pm == y) ++s_.correct;
+            if (y >= 0 && pm == y) {
+                ++s_.correct;
+                if (!s_.instance_correct.empty()) ++s_.instance_correct[0];
+            }
             if (y >= 0 && po == y) ++s_.original_correct;
             if (po != pm) {
                 ++s_.prediction_kills;
@@ -16024,6 +16534,15 @@ public:
         s_.inputs += batch;
     }
 
+    // Stochastic mutants: n seeded instances, instance 0 being the one add() sees.
+    void set_instances(size_t n) { s_.instance_correct.assign(n, 0); }
+    // Instance k >= 1 of the mutant on the same batch: only its accuracy is kept.
+    void add_instance(size_t k, const float* mut, const int64_t* labels, int64_t batch) {
+        const int64_t C = classes_;
+        for (int64_t i = 0; i < batch; ++i)
+            if (labels && labels[i] >= 0 && argmax(mut + i * C, C) == labels[i]) ++s_.instance_correct[k];
+    }
+
     void crash(const std::string& why) {
         if (!s_.crashed) s_.crash_reason = why;
         s_.crashed = true;
@@ -16054,6 +16573,7 @@ inline int64_t count_set(const std::vector<uint8_t>& v) {
 // counts as a kill but is shown apart; bitwise-identical outputs are equivalent under every
 // criterion, never "survived".
 inline Verdict verdict(const KillSummary& s, const Criterion& c) {
+    if (s.device_lost) return Verdict::device_lost;
     if (s.crashed) return Verdict::crashed;
     if (s.identical) return Verdict::equivalent;
     bool killed = false;
@@ -16062,6 +16582,11 @@ inline Verdict verdict(const KillSummary& s, const Criterion& c) {
         case Criterion::Kind::classes_true: killed = count_set(s.classes_true) > 0; break;
         case Criterion::Kind::classes_mutant: killed = count_set(s.classes_mutant) > 0; break;
         case Criterion::Kind::statistical: {
+            if (s.instance_correct.size() >= 2) {
+                const DeepCrimeTest t = deepcrime_test(s);
+                killed = t.p < c.param && t.d >= 0.5;
+                break;
+            }
             const double p = fisher_exact_two_sided(s.original_correct, s.inputs - s.original_correct, s.correct, s.inputs - s.correct);
             killed = p < c.param && s.correct < s.original_correct;
             break;
@@ -16171,6 +16696,11 @@ struct CampaignOptions {
     std::string out_dir;        // empty: nothing written (no checkpoint, no outputs)
     bool keep_outputs = true;   // every output of every mutant, float32, in out_dir
     bool resume = false;
+    // Seeded instances of each stochastic mutant (operators whose result depends on the seed: GF,
+    // WS). With n >= 2, instance 0 is the mutant as specified and instances 1..n-1 use the seeds
+    // instance_seed(seed, k); every criterion but `statistical` judges instance 0, and
+    // `statistical` applies DeepCrime's rule to the n accuracies (kill.hpp, deepcrime_test).
+    int instances = 1;
     // Called after each mutant of each batch: (steps done, total steps).
     std::function<void(int64_t, int64_t)> progress;
     // Makes a device from its name ("opencl:1"); the CPU is built in. Set by callers that link
@@ -16219,10 +16749,23 @@ struct CampaignResult {
     }
 };
 
+// The seed of instance k of a stochastic mutant whose spec has seed `seed` (instance 0: the spec's).
+inline uint64_t instance_seed(uint64_t seed, int k) { return k == 0 ? seed : mix_seed(seed, "instance/" + std::to_string(k)); }
+
+// Whether a mutant's operator is stochastic (its result depends on the seed).
+inline bool is_stochastic(const MutantSpec& spec) {
+    try {
+        return resolve_operator(spec.op, spec.params).op->uses_seed;
+    } catch (const std::exception&) {
+        return false;  // an unknown operator is reported invalid elsewhere
+    }
+}
+
 namespace campaign_detail {
 
 inline void save_summary(ByteWriter& w, const KillSummary& s) {
     w.u64(s.crashed);
+    w.u64(s.device_lost);
     w.str(s.crash_reason);
     w.u64(s.identical);
     w.i64(s.inputs);
@@ -16234,10 +16777,12 @@ inline void save_summary(ByteWriter& w, const KillSummary& s) {
     w.vec(s.kill_bits);
     w.vec(s.classes_true);
     w.vec(s.classes_mutant);
+    w.vec(s.instance_correct);
 }
 inline KillSummary load_summary(ByteReader& r) {
     KillSummary s;
     s.crashed = r.u64() != 0;
+    s.device_lost = r.u64() != 0;
     s.crash_reason = r.str();
     s.identical = r.u64() != 0;
     s.inputs = r.i64();
@@ -16249,6 +16794,7 @@ inline KillSummary load_summary(ByteReader& r) {
     s.kill_bits = r.vec<uint64_t>();
     s.classes_true = r.vec<uint8_t>();
     s.classes_mutant = r.vec<uint8_t>();
+    s.instance_correct = r.vec<int64_t>();
     return s;
 }
 inline void save_disc(ByteWriter& w, const Discrepancy& d) {
@@ -16340,6 +16886,7 @@ public:
         r_.batch = opt_.batch;
         if (opt_.batch < 1) throw Error("bad batch size", "campaign", std::to_string(opt_.batch) + " (must be >= 1)");
         if (opt_.devices.empty()) throw Error("no device", "campaign", "name at least one, e.g. cpu");
+        if (opt_.instances < 1) throw Error("bad instance count", "campaign", std::to_string(opt_.instances) + " (must be >= 1)");
         if (graph_.inputs.size() != 1 || graph_.outputs.size() != 1)
             throw Error("campaigns need a classifier with one input and one output", "model " + r_.model,
                         std::to_string(graph_.inputs.size()) + " inputs, " + std::to_string(graph_.outputs.size()) + " outputs");
@@ -16362,6 +16909,7 @@ public:
                         std::to_string(r_.inputs) + "\nrecipe " + r_.recipe + "\n";
         for (const auto& d : opt_.devices) s += "device " + d + "\n";
         for (const auto& c : opt_.criteria) s += "criterion " + c.name() + "\n";
+        if (opt_.instances > 1) s += "instances " + std::to_string(opt_.instances) + "\n";
         for (const auto& m : mutants_) s += "mutant " + m.spec.str() + "\n";
         return s;
     }
@@ -16388,13 +16936,46 @@ public:
                 mutants_[i].reason = e.what();
             }
         }
+        // Instances 1..n-1 of the stochastic mutants (DeepCrime): extra runs whose accuracy alone is
+        // kept. A device sees each as index M + j, so it can tell them apart from the mutants.
+        struct Instance {
+            size_t mutant;
+            size_t k;
+            Mutation mutation;
+            MutantStatus status;
+            std::string reason;
+        };
+        std::vector<Instance> extra;
+        std::vector<std::vector<size_t>> extra_of(M);
+        for (size_t i = 0; i < M && opt_.instances > 1; ++i) {
+            if (mutants_[i].status != MutantStatus::ok || !is_stochastic(mutants_[i].spec)) continue;
+            for (int k = 1; k < opt_.instances; ++k) {
+                MutantSpec spec = mutants_[i].spec;
+                spec.seed = instance_seed(spec.seed, k);
+                Instance in{i, static_cast<size_t>(k), Mutation{}, MutantStatus::ok, ""};
+                try {
+                    Outcome o = evaluate_mutant(graph_, spec);
+                    in.status = o.status;
+                    in.reason = o.reason;
+                    in.mutation = std::move(o.mutation);
+                } catch (const std::exception& e) {
+                    in.status = MutantStatus::invalid;
+                    in.reason = e.what();
+                }
+                extra_of[i].push_back(extra.size());
+                extra.push_back(std::move(in));
+            }
+        }
         // State.
         r_.mutants.assign(M, MutantResult{});
         std::vector<std::vector<KillAccumulator>> acc(D);
         std::vector<KillAccumulator> orig;
         for (size_t d = 0; d < D; ++d) {
             orig.emplace_back(N, C);
-            for (size_t i = 0; i < M; ++i) acc[d].emplace_back(N, C);
+            for (size_t i = 0; i < M; ++i) {
+                acc[d].emplace_back(N, C);
+                if (!extra_of[i].empty()) acc[d][i].set_instances(extra_of[i].size() + 1);
+            }
         }
         for (size_t i = 0; i < M; ++i) {
             r_.mutants[i].mutant = mutants_[i];
@@ -16462,9 +17043,21 @@ public:
                             check_output(outs[d], n, opt_.devices[d]);
                             acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first);
                             if (!files.empty()) files[d]->write(static_cast<int64_t>(i) + 1, first, outs[d]);
+                            for (size_t j : extra_of[i]) run_instance(*devs[d], M + j, extra[j].k, extra[j].mutation, extra[j].status,
+                                                                      extra[j].reason, base[d], acc[d][i], labels, n, opt_.devices[d]);
                         } catch (const std::exception& e) {
-                            acc[d][i].crash(e.what());
                             outs[d] = Tensor();
+                            // The mutant's fault, or the device's? A device that still runs the
+                            // original as before is fine (the mutant crashed); one that does not is
+                            // lost: its mutants from here on are marked device_lost, the other
+                            // devices go on.
+                            if (device_alive(*devs[d], x, base[d])) {
+                                acc[d][i].crash(e.what());
+                            } else {
+                                r_.device_errors[d] = "device lost while running mutant " + mutants_[i].spec.id + " on batch " + std::to_string(b) +
+                                                      " (its unfinished mutants are marked device_lost; other devices' results are kept): " + e.what();
+                                base[d] = Tensor();
+                            }
                         }
                         r_.mutants[i].runs[d].seconds += seconds_since(s0);
                     }
@@ -16485,7 +17078,7 @@ public:
             for (size_t i = 0; i < M; ++i) {
                 KillSummary s = acc[d][i].take();
                 if (!r_.device_errors[d].empty() && mutants_[i].status == MutantStatus::ok && s.inputs < N && !s.crashed) {
-                    s.crashed = true;
+                    s.device_lost = true;
                     s.identical = false;
                     s.crash_reason = "device failed: " + r_.device_errors[d];
                 }
@@ -16507,6 +17100,38 @@ private:
         if (t.dtype() != DType::f32 || t.shape().rank() != 2 || t.shape()[0] != n || t.shape()[1] != r_.classes)
             throw Error("unexpected output", "device " + dev, "got " + std::string(dtype_name(t.dtype())) + " " + t.shape().str() + ", expected f32 [" +
                                                                 std::to_string(n) + "," + std::to_string(r_.classes) + "]");
+    }
+
+    // Instance k of a stochastic mutant on the current batch: only its correct count is kept. An
+    // instance that comes out equivalent is the original (its accuracy is the original's); one that
+    // cannot be built or run makes the mutant crashed, with the instance named.
+    void run_instance(CampaignDevice& dev, size_t index, size_t k, const Mutation& m, MutantStatus status, const std::string& reason,
+                      const Tensor& base, KillAccumulator& acc, const std::vector<int64_t>& labels, int64_t n, const std::string& dev_name) const {
+        const std::string who = "instance " + std::to_string(k) + " of " + std::to_string(opt_.instances);
+        if (status == MutantStatus::equivalent) {
+            acc.add_instance(k, base.data<float>(), labels.data(), n);
+            return;
+        }
+        if (status != MutantStatus::ok) throw Error(who + " is " + mutant_status_name(status), "campaign", reason);
+        Tensor out;
+        try {
+            out = dev.run_mutant(index, m)[0];
+            check_output(out, n, dev_name);
+        } catch (const std::exception& e) {
+            throw Error(who + " failed", "device " + dev_name, e.what());
+        }
+        acc.add_instance(k, out.data<float>(), labels.data(), n);
+    }
+
+    // Whether a device that just threw still runs the original on the current batch (bitwise as it
+    // did at the batch's start).
+    static bool device_alive(CampaignDevice& dev, const Tensor& x, const Tensor& base) {
+        try {
+            const std::vector<Tensor> again = dev.begin_batch({x});
+            return !again.empty() && again[0].nbytes() == base.nbytes() && std::memcmp(again[0].raw(), base.raw(), base.nbytes()) == 0;
+        } catch (const std::exception&) {
+            return false;
+        }
     }
 
     void prepare_out_dir() const {
@@ -16598,14 +17223,15 @@ private:
 namespace mutiny {
 
 struct Score {
-    int64_t mutants = 0, killed = 0, survived = 0, crashed = 0, equivalent = 0, invalid = 0, not_applicable = 0;
+    int64_t mutants = 0, killed = 0, survived = 0, crashed = 0, equivalent = 0, invalid = 0, not_applicable = 0, device_lost = 0;
     int64_t killed_classes = 0;  // summed over the counted mutants
-    // killed (crashed included) / (mutants - equivalent - invalid - not applicable); 0 when nothing counts.
+    // killed (crashed included) / (mutants - equivalent - invalid - not applicable - device lost); 0 when
+    // nothing counts.
     double kill_ratio() const {
         const int64_t d = counted();
         return d > 0 ? static_cast<double>(killed + crashed) / static_cast<double>(d) : 0.0;
     }
-    int64_t counted() const { return mutants - equivalent - invalid - not_applicable; }
+    int64_t counted() const { return mutants - equivalent - invalid - not_applicable - device_lost; }
     // DeepMAACC: sum over counted mutants of |killed classes| / (|M| x |C|).
     double classes_score(int64_t classes) const {
         const int64_t d = counted() * classes;
@@ -16620,6 +17246,7 @@ struct Score {
             case Verdict::equivalent: ++equivalent; break;
             case Verdict::invalid: ++invalid; break;
             case Verdict::not_applicable: ++not_applicable; break;
+            case Verdict::device_lost: ++device_lost; break;
         }
     }
 };
@@ -16670,6 +17297,677 @@ inline bool is_trivial(const std::vector<uint64_t>& row, int64_t inputs, double 
 #endif  // MUTINY_ANALYSIS_SCORES_HPP_
 #endif  // MUTINY_AMALGAMATED_ANALYSIS_SCORES_HPP
 // ---- end include/mutiny/analysis/scores.hpp ----
+// ---- begin include/mutiny/cluster/accelerate.hpp ----
+#ifndef MUTINY_AMALGAMATED_CLUSTER_ACCELERATE_HPP
+#define MUTINY_AMALGAMATED_CLUSTER_ACCELERATE_HPP
+// Clustering-accelerated campaigns (DESIGN.md 6): a plan (`neurons:s=3`,
+// `mutants:threshold=0.3,features=behaviour`), what it turns a mutant list into, and the score
+// estimate the accelerated run gives.
+//
+// Scores: for neuron clustering the cluster mutants are mutants in their own right (DESIGN.md 6:
+// "an operator applied to a whole cluster is one mutant"), so the score is the usual one over them;
+// the size-weighted variant (each cluster mutant counted once per neuron it holds) is reported
+// beside it. For mutant clustering each representative stands for its cluster: its verdict and
+// killed classes are counted |c| times (score estimate = sum_c kc(rep_c) |c| / (sum_c |c| x |C|)).
+#ifndef MUTINY_CLUSTER_ACCELERATE_HPP_
+#define MUTINY_CLUSTER_ACCELERATE_HPP_
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+// ---- begin include/mutiny/cluster/mutant_clustering.hpp ----
+#ifndef MUTINY_AMALGAMATED_CLUSTER_MUTANT_CLUSTERING_HPP
+#define MUTINY_AMALGAMATED_CLUSTER_MUTANT_CLUSTERING_HPP
+// Mutant clustering (DeepMAACC's approach 2, DESIGN.md 6): mutants are clustered by average-linkage
+// HAC on distances cut at a threshold; only one representative per cluster runs, and its verdict
+// stands for the cluster.
+//
+// Features, each scaled so that a distance lies in [0, 1] and thresholds mean the same on every
+// layer and model:
+//  * weights (DeepMAACC): the mutated units' incoming weights and bias, min-max scaled per layer
+//    (as neuron clustering); distance = Euclidean / sqrt(dim), the RMS difference of scaled features.
+//    Mutants are clustered within (operator, parameters, seed, layer, number of units): features of
+//    different layers do not share a space, and on one neuron CW and NAI would otherwise be at
+//    distance 0. Mutants without unit targets (graph, kernel, GF on a whole layer) stay alone.
+//  * behaviour: the mutant's softmax outputs on a seeded probe subset of the data (P inputs);
+//    distance = Euclidean / sqrt(2 P), i.e. the RMS over probe inputs of the L2 distance between
+//    probability vectors (at most sqrt 2 each). Mutants are clustered within (operator,
+//    parameters): behaviour is comparable across layers. A mutant that fails or gives NaN/Inf on
+//    the probe stays alone. The probe runs count in the clustering time.
+// Representative: the medoid (least summed distance to its cluster; ties: the first mutant) or a
+// seeded random member.
+#ifndef MUTINY_CLUSTER_MUTANT_CLUSTERING_HPP_
+#define MUTINY_CLUSTER_MUTANT_CLUSTERING_HPP_
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+// ---- begin include/mutiny/cluster/neuron_clustering.hpp ----
+#ifndef MUTINY_AMALGAMATED_CLUSTER_NEURON_CLUSTERING_HPP
+#define MUTINY_AMALGAMATED_CLUSTER_NEURON_CLUSTERING_HPP
+// Neuron clustering (DeepMAACC's approach 1, DESIGN.md 6): per layer, each unit (neuron) is the
+// vector of its incoming weights followed by its bias; every feature is min-max scaled across the
+// layer's units (a constant feature becomes 0); Ward HAC on Euclidean distances is cut into
+// k = ceil(units / s) clusters (SciPy's fcluster maxclust). A per-unit operator applied to a whole
+// cluster is one mutant: the exhaustive list's per-unit mutants of a layer are replaced by one
+// mutant per (operator, cluster), targeted as node:NAME/units:a,b,c.
+#ifndef MUTINY_CLUSTER_NEURON_CLUSTERING_HPP_
+#define MUTINY_CLUSTER_NEURON_CLUSTERING_HPP_
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+
+namespace mutiny {
+namespace cluster {
+
+// Row j: unit j's incoming weights, then its bias when the layer has one; each column min-max
+// scaled to [0, 1] across the units. dim receives the row length.
+inline std::vector<double> neuron_features(const Graph& g, const LayerWeights& L, int64_t& dim) {
+    if (!L.na.empty()) throw Error("layer has no mutable units", "neuron clustering", L.na);
+    const float* W = g.value(L.weight).constant.data<float>();
+    const float* B = L.bias >= 0 ? g.value(L.bias).constant.data<float>() : nullptr;
+    dim = L.fan_in + (B ? 1 : 0);
+    const int64_t n = L.units;
+    std::vector<double> x(static_cast<size_t>(n * dim));
+    for (int64_t j = 0; j < n; ++j) {
+        for (int64_t k = 0; k < L.fan_in; ++k) x[static_cast<size_t>(j * dim + k)] = static_cast<double>(W[L.index(j, k)]);
+        if (B) x[static_cast<size_t>(j * dim + L.fan_in)] = static_cast<double>(B[j]);
+    }
+    for (int64_t k = 0; k < dim; ++k) {
+        double lo = x[static_cast<size_t>(k)], hi = lo;
+        for (int64_t j = 1; j < n; ++j) {
+            const double v = x[static_cast<size_t>(j * dim + k)];
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+        const double range = hi - lo;
+        for (int64_t j = 0; j < n; ++j) {
+            double& v = x[static_cast<size_t>(j * dim + k)];
+            v = range > 0 ? (v - lo) / range : 0.0;
+        }
+    }
+    return x;
+}
+
+// Flat labels (1-based, as fcluster) -> member lists, each ascending, ordered by first member.
+inline std::vector<std::vector<int64_t>> groups_of_labels(const std::vector<int>& labels) {
+    std::map<int, std::vector<int64_t>> by;
+    for (size_t i = 0; i < labels.size(); ++i) by[labels[i]].push_back(static_cast<int64_t>(i));
+    std::vector<std::vector<int64_t>> out;
+    for (auto& kv : by) out.push_back(std::move(kv.second));
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.front() < b.front(); });
+    return out;
+}
+
+struct LayerClusters {
+    int node = -1;
+    std::string layer;                           // node label, as targets write it
+    int64_t units = 0;
+    LinkageMatrix Z;                             // Ward linkage of the units (n = 0 when units < 2)
+    std::vector<std::vector<int64_t>> clusters;  // units per cluster, ascending, ordered by first unit
+};
+
+// Clusters the units of one Conv/Gemm/MatMul layer into ceil(units / s) groups, s >= 1.
+inline LayerClusters cluster_layer_neurons(const Graph& g, int node, int64_t s) {
+    if (s < 1) throw Error("neuron clustering s = " + std::to_string(s), "neuron clustering", "s (units per cluster) must be >= 1");
+    const LayerWeights L = mutate_neuron::layer_weights(g, node);
+    LayerClusters c;
+    c.node = node;
+    c.layer = mutate_detail::node_label(g, node);
+    c.units = L.units;
+    int64_t dim = 0;
+    const std::vector<double> x = neuron_features(g, L, dim);
+    const int64_t k = (L.units + s - 1) / s;
+    if (L.units < 2 || k >= L.units) {  // nothing to merge: every unit alone
+        for (int64_t j = 0; j < L.units; ++j) c.clusters.push_back({j});
+        if (L.units >= 2) c.Z = linkage(x, L.units, dim, Method::ward);
+        return c;
+    }
+    c.Z = linkage(x, L.units, dim, Method::ward);
+    c.clusters = groups_of_labels(fcluster_maxclust(c.Z, k));
+    return c;
+}
+
+struct NeuronClustering {
+    int64_t s = 1;
+    std::vector<LayerClusters> layers;  // the layers the mutants touch, in graph order
+    std::vector<Mutant> mutants;        // the clustered mutant list (ids m000001...)
+    std::vector<int64_t> represented;   // per clustered mutant: how many input mutants it replaces
+    int64_t input_mutants = 0;
+    double seconds = 0;                 // features, linkage, cuts and the new mutants' evaluation
+};
+
+namespace neuron_detail {
+
+// A mutant of one unit (node:NAME/units:J) of a per-unit operator (CW, NAI, NEB, WS, GF on units):
+// the ones neuron clustering merges. Multi-unit targets (NS pairs) are left alone.
+inline bool single_unit(const Graph& g, const Mutant& m, Target& t) {
+    if (m.status != MutantStatus::ok || m.family != "neuron") return false;
+    const ResolvedOp r = resolve_operator(m.spec.op, m.spec.params);
+    if (r.op->expansion != Expansion::per_unit) return false;
+    t = parse_target(g, m.spec.target);
+    return t.kind == Target::Kind::node && t.has_units && t.units.size() == 1;
+}
+
+inline std::string group_key(const Mutant& m, int node) {
+    std::string k = m.spec.op + "|" + std::to_string(node) + "|" + std::to_string(m.spec.seed);
+    for (const auto& kv : m.spec.params) k += "|" + kv.first + "=" + kv.second;
+    return k;
+}
+
+}  // namespace neuron_detail
+
+// Replaces each group of single-unit mutants (same operator, parameters, seed and layer) by one
+// mutant per cluster of the layer's units, restricted to the units the group holds; the new
+// mutant takes the place of the group's first member. Everything else passes through unchanged.
+inline NeuronClustering cluster_neuron_mutants(const Graph& g, const std::vector<Mutant>& mutants, int64_t s) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (s < 1) throw Error("neuron clustering s = " + std::to_string(s), "neuron clustering", "s (units per cluster) must be >= 1");
+    NeuronClustering out;
+    out.s = s;
+    out.input_mutants = static_cast<int64_t>(mutants.size());
+    // Units each group holds, and the layers involved.
+    std::map<std::string, std::vector<int64_t>> held;
+    std::map<int, size_t> layer_index;
+    for (const Mutant& m : mutants) {
+        Target t;
+        if (!neuron_detail::single_unit(g, m, t)) continue;
+        held[neuron_detail::group_key(m, t.node)].push_back(t.units[0]);
+        layer_index.emplace(t.node, 0);
+    }
+    for (auto& kv : layer_index) {
+        kv.second = out.layers.size();
+        out.layers.push_back(cluster_layer_neurons(g, kv.first, s));
+    }
+    std::map<std::string, bool> emitted;
+    for (const Mutant& m : mutants) {
+        Target t;
+        if (!neuron_detail::single_unit(g, m, t)) {
+            out.mutants.push_back(m);
+            out.represented.push_back(1);
+            continue;
+        }
+        const std::string key = neuron_detail::group_key(m, t.node);
+        if (emitted[key]) continue;
+        emitted[key] = true;
+        std::vector<int64_t> have = held[key];
+        std::sort(have.begin(), have.end());
+        const LayerClusters& lc = out.layers[layer_index.at(t.node)];
+        for (const auto& cl : lc.clusters) {
+            std::vector<int64_t> units;
+            for (int64_t u : cl)
+                if (std::binary_search(have.begin(), have.end(), u)) units.push_back(u);
+            if (units.empty()) continue;
+            Mutant c = m;
+            c.spec.target = "node:" + lc.layer + "/units:" + format_units(units);
+            const Outcome o = evaluate_mutant(g, c.spec);
+            c.status = o.status;
+            c.reason = o.reason;
+            out.mutants.push_back(std::move(c));
+            out.represented.push_back(static_cast<int64_t>(units.size()));
+        }
+    }
+    const int width = out.mutants.size() < 1000000 ? 6 : 9;
+    for (size_t i = 0; i < out.mutants.size(); ++i) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "m%0*zu", width, i + 1);
+        out.mutants[i].spec.id = buf;
+    }
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
+}  // namespace cluster
+}  // namespace mutiny
+
+#endif  // MUTINY_CLUSTER_NEURON_CLUSTERING_HPP_
+#endif  // MUTINY_AMALGAMATED_CLUSTER_NEURON_CLUSTERING_HPP
+// ---- end include/mutiny/cluster/neuron_clustering.hpp ----
+
+namespace mutiny {
+namespace cluster {
+
+enum class MutantFeatures { weights, behaviour };
+enum class Representative { medoid, random };
+
+struct MutantClusterOptions {
+    double threshold = 0.3;  // in [0, 1]: see the header comment for what a distance is
+    MutantFeatures features = MutantFeatures::weights;
+    Representative rep = Representative::medoid;
+    int64_t probe = 100;     // behaviour: probe inputs
+    uint64_t seed = 0;       // probe subset and random representatives
+    int threads = 0;         // behaviour probe runs
+};
+
+struct MutantGroup {
+    std::string key;             // what the members share
+    std::vector<size_t> members; // indices into the input mutants, ascending
+    LinkageMatrix Z;             // average linkage of the members (n = 0 for a single member)
+};
+
+struct MutantClustering {
+    MutantClusterOptions opt;
+    std::vector<MutantGroup> groups;             // groups of two or more mutants with features
+    std::vector<std::vector<size_t>> clusters;   // input mutant indices, ascending; by first member
+    std::vector<size_t> reps;                    // per cluster: its representative
+    std::vector<Mutant> mutants;                 // what runs: representatives and non-ok mutants, input order
+    std::vector<int64_t> represented;            // per mutant that runs: how many input mutants it stands for
+    std::vector<size_t> source;                  // per mutant that runs: its input index
+    int64_t input_mutants = 0;
+    double seconds = 0;                          // everything, probe runs included
+    double probe_seconds = 0;
+};
+
+namespace mutant_detail {
+
+inline std::string params_key(const Mutant& m) {
+    std::string k = m.spec.op;
+    for (const auto& kv : m.spec.params) k += " " + kv.first + "=" + kv.second;
+    return k;
+}
+
+// Weight features of mutant m (empty when it has none); key receives its group.
+inline std::vector<double> weight_features(const Graph& g, const Mutant& m, std::map<int, std::pair<std::vector<double>, int64_t>>& layer_cache,
+                                           std::string& key) {
+    if (m.family != "neuron") return {};
+    Target t;
+    try {
+        t = parse_target(g, m.spec.target);
+    } catch (const std::exception&) {
+        return {};
+    }
+    if (t.kind != Target::Kind::node || !t.has_units || t.units.empty()) return {};
+    auto it = layer_cache.find(t.node);
+    if (it == layer_cache.end()) {
+        const LayerWeights L = mutate_neuron::layer_weights(g, t.node);
+        if (!L.na.empty()) return {};
+        int64_t dim = 0;
+        std::vector<double> x = neuron_features(g, L, dim);
+        it = layer_cache.emplace(t.node, std::make_pair(std::move(x), dim)).first;
+    }
+    const std::vector<double>& x = it->second.first;
+    const int64_t dim = it->second.second;
+    std::vector<double> f;
+    const double root = std::sqrt(static_cast<double>(dim * static_cast<int64_t>(t.units.size())));
+    for (int64_t u : t.units)
+        for (int64_t k = 0; k < dim; ++k) f.push_back(x[static_cast<size_t>(u * dim + k)] / root);
+    key = params_key(m) + " seed=" + std::to_string(m.spec.seed) + " layer=" + mutate_detail::node_label(g, t.node) + " units=" + std::to_string(t.units.size());
+    return f;
+}
+
+// The probe batch: samples `idx` of ds, preprocessed and fitted to the model input.
+inline Tensor probe_batch(const Dataset& ds, const std::vector<size_t>& idx, const Recipe& recipe, const Shape& input) {
+    std::vector<int64_t> dims{static_cast<int64_t>(idx.size())};
+    dims.insert(dims.end(), input.begin(), input.end());
+    Tensor x(DType::f32, Shape(dims));
+    const size_t per = static_cast<size_t>(input.numel());
+    for (size_t i = 0; i < idx.size(); ++i) {
+        const Sample s = ds.get(idx[i]);
+        const Tensor t = fit_to_input(recipe.apply(s.image), input, s.source);
+        std::memcpy(x.data<float>() + i * per, t.data<float>(), per * sizeof(float));
+    }
+    return x;
+}
+
+// Softmax rows of a [P, C] output, flattened and scaled by 1 / sqrt(2 P); empty when non-finite.
+inline std::vector<double> behaviour_signature(const Tensor& out) {
+    const int64_t P = out.shape()[0], C = out.shape()[1];
+    const float* z = out.data<float>();
+    std::vector<double> f(static_cast<size_t>(P * C));
+    const double scale = 1.0 / std::sqrt(2.0 * static_cast<double>(P));
+    for (int64_t i = 0; i < P; ++i) {
+        double mx = -INFINITY;
+        for (int64_t c = 0; c < C; ++c) {
+            const double v = z[i * C + c];
+            if (!std::isfinite(v)) return {};
+            mx = std::max(mx, v);
+        }
+        double sum = 0;
+        for (int64_t c = 0; c < C; ++c) sum += std::exp(static_cast<double>(z[i * C + c]) - mx);
+        for (int64_t c = 0; c < C; ++c) f[static_cast<size_t>(i * C + c)] = std::exp(static_cast<double>(z[i * C + c]) - mx) / sum * scale;
+    }
+    return f;
+}
+
+}  // namespace mutant_detail
+
+// Clusters `mutants` (as enumerate_mutants gives them) and picks the representatives that run.
+// ds and recipe are read only for behaviour features.
+inline MutantClustering cluster_mutants(const Graph& g, const std::vector<Mutant>& mutants, const MutantClusterOptions& opt, const Dataset* ds = nullptr,
+                                        const Recipe* recipe = nullptr) {
+    using namespace mutant_detail;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!(opt.threshold >= 0.0 && opt.threshold <= 1.0))
+        throw Error("mutant clustering threshold " + std::to_string(opt.threshold), "mutant clustering",
+                    "the threshold is a distance in [0, 1] (scaled features, see DESIGN.md 6)");
+    MutantClustering out;
+    out.opt = opt;
+    out.input_mutants = static_cast<int64_t>(mutants.size());
+    const size_t M = mutants.size();
+    std::vector<std::vector<double>> feat(M);
+    std::vector<std::string> key(M);
+    if (opt.features == MutantFeatures::weights) {
+        std::map<int, std::pair<std::vector<double>, int64_t>> cache;
+        for (size_t i = 0; i < M; ++i)
+            if (mutants[i].status == MutantStatus::ok) feat[i] = weight_features(g, mutants[i], cache, key[i]);
+    } else {
+        if (!ds || !recipe) throw Error("behaviour features need the data set", "mutant clustering", "pass the data set and its recipe");
+        if (opt.probe < 1) throw Error("probe size " + std::to_string(opt.probe), "mutant clustering", "the probe set needs at least 1 input");
+        if (g.inputs.size() != 1 || g.outputs.size() != 1)
+            throw Error("behaviour features need a classifier with one input and one output", "mutant clustering", "graph '" + g.name + "'");
+        const auto p0 = std::chrono::steady_clock::now();
+        const std::vector<size_t> idx = sample_indices(ds->size(), static_cast<size_t>(opt.probe), opt.seed);
+        const Shape& in = g.value(g.inputs[0]).shape;
+        const Tensor x = probe_batch(*ds, idx, *recipe, Shape(std::vector<int64_t>(in.dims().begin() + 1, in.dims().end())));
+        CpuCampaignDevice dev(g, opt.threads, true);
+        dev.begin_batch({x});
+        for (size_t i = 0; i < M; ++i) {
+            if (mutants[i].status != MutantStatus::ok) continue;
+            try {
+                const Outcome o = evaluate_mutant(g, mutants[i].spec);
+                if (o.status != MutantStatus::ok) continue;
+                const std::vector<Tensor> y = dev.run_mutant(i, o.mutation);
+                if (y.size() != 1 || y[0].dtype() != DType::f32 || y[0].shape().rank() != 2) continue;
+                feat[i] = behaviour_signature(y[0]);
+                if (!feat[i].empty()) key[i] = params_key(mutants[i]);
+            } catch (const std::exception&) {
+                feat[i].clear();  // fails on the probe: it runs on its own (and crashes there, with the reason)
+            }
+        }
+        dev.end_batch();
+        out.probe_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - p0).count();
+    }
+    // Groups, then clusters per group; mutants without features are clusters of one.
+    std::map<std::string, std::vector<size_t>> by;
+    std::vector<size_t> alone;
+    for (size_t i = 0; i < M; ++i) {
+        if (mutants[i].status != MutantStatus::ok) continue;
+        if (feat[i].empty()) alone.push_back(i);
+        else by[key[i]].push_back(i);
+    }
+    for (size_t i : alone) {
+        out.clusters.push_back({i});
+        out.reps.push_back(i);
+    }
+    for (auto& kv : by) {
+        const std::vector<size_t>& mem = kv.second;
+        if (mem.size() == 1) {
+            out.clusters.push_back(mem);
+            out.reps.push_back(mem[0]);
+            continue;
+        }
+        const int64_t n = static_cast<int64_t>(mem.size()), d = static_cast<int64_t>(feat[mem[0]].size());
+        std::vector<double> x(static_cast<size_t>(n * d));
+        for (int64_t a = 0; a < n; ++a) std::copy(feat[mem[static_cast<size_t>(a)]].begin(), feat[mem[static_cast<size_t>(a)]].end(), x.begin() + a * d);
+        const std::vector<double> D = pdist(x, n, d, Metric::euclidean);
+        MutantGroup grp;
+        grp.key = kv.first;
+        grp.members = mem;
+        grp.Z = linkage_condensed(D, Method::average);
+        for (const auto& cl : groups_of_labels(fcluster_distance(grp.Z, opt.threshold))) {
+            std::vector<size_t> c;
+            for (int64_t a : cl) c.push_back(mem[static_cast<size_t>(a)]);
+            size_t rep = c[0];
+            if (opt.rep == Representative::medoid) {
+                double best = INFINITY;
+                for (int64_t a : cl) {
+                    double s = 0;
+                    for (int64_t b : cl)
+                        if (a != b) s += D[static_cast<size_t>(condensed_index(n, std::min(a, b), std::max(a, b)))];
+                    if (s < best) {
+                        best = s;
+                        rep = mem[static_cast<size_t>(a)];
+                    }
+                }
+            } else {
+                MutationRng rng(mix_seed(opt.seed, "representative/" + kv.first + "/" + std::to_string(c[0])));
+                rep = c[static_cast<size_t>(rng.below(c.size()))];
+            }
+            out.clusters.push_back(std::move(c));
+            out.reps.push_back(rep);
+        }
+        out.groups.push_back(std::move(grp));
+    }
+    // Clusters by first member; then the run list in input order.
+    std::vector<size_t> order(out.clusters.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return out.clusters[a].front() < out.clusters[b].front(); });
+    std::vector<std::vector<size_t>> cl;
+    std::vector<size_t> reps;
+    for (size_t k : order) {
+        cl.push_back(std::move(out.clusters[k]));
+        reps.push_back(out.reps[k]);
+    }
+    out.clusters = std::move(cl);
+    out.reps = std::move(reps);
+    std::vector<int64_t> weight(M, 0);
+    for (size_t i = 0; i < M; ++i)
+        if (mutants[i].status != MutantStatus::ok) weight[i] = 1;
+    for (size_t k = 0; k < out.clusters.size(); ++k) weight[out.reps[k]] = static_cast<int64_t>(out.clusters[k].size());
+    for (size_t i = 0; i < M; ++i)
+        if (weight[i] > 0) {
+            out.mutants.push_back(mutants[i]);
+            out.represented.push_back(weight[i]);
+            out.source.push_back(i);
+        }
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
+}  // namespace cluster
+}  // namespace mutiny
+
+#endif  // MUTINY_CLUSTER_MUTANT_CLUSTERING_HPP_
+#endif  // MUTINY_AMALGAMATED_CLUSTER_MUTANT_CLUSTERING_HPP
+// ---- end include/mutiny/cluster/mutant_clustering.hpp ----
+
+namespace mutiny {
+namespace cluster {
+
+struct ClusterPlan {
+    enum class Mode { none, neurons, mutants };
+    Mode mode = Mode::none;
+    int64_t s = 3;                // neurons: units per cluster (k = ceil(units / s))
+    MutantClusterOptions mutants; // mutants: threshold, features, representative, probe, seed
+
+    std::string str() const {
+        if (mode == Mode::none) return "none";
+        if (mode == Mode::neurons) return "neurons:s=" + std::to_string(s);
+        char t[32];
+        std::snprintf(t, sizeof t, "%g", mutants.threshold);
+        std::string o = std::string("mutants:threshold=") + t + ",features=" + (mutants.features == MutantFeatures::weights ? "weights" : "behaviour") +
+                        ",rep=" + (mutants.rep == Representative::medoid ? "medoid" : "random");
+        if (mutants.features == MutantFeatures::behaviour) o += ",probe=" + std::to_string(mutants.probe);
+        if (mutants.features == MutantFeatures::behaviour || mutants.rep == Representative::random) o += ",seed=" + std::to_string(mutants.seed);
+        return o;
+    }
+
+    // neurons[:s=N] | mutants[:threshold=T][,features=weights|behaviour][,rep=medoid|random][,probe=P][,seed=S]
+    static ClusterPlan parse(const std::string& text) {
+        const std::string where = "--cluster '" + text + "'";
+        const std::string syntax = "expected neurons:s=N or mutants:threshold=T[,features=weights|behaviour][,rep=medoid|random][,probe=P][,seed=S]";
+        ClusterPlan p;
+        const size_t colon = text.find(':');
+        const std::string mode = text.substr(0, colon);
+        if (mode == "neurons") p.mode = Mode::neurons;
+        else if (mode == "mutants") p.mode = Mode::mutants;
+        else throw Error("unknown clustering '" + mode + "'", where, syntax);
+        const std::string rest = colon == std::string::npos ? "" : text.substr(colon + 1);
+        auto number = [&](const std::string& key, const std::string& v) {
+            char* end = nullptr;
+            const double x = std::strtod(v.c_str(), &end);
+            if (v.empty() || *end != '\0' || !std::isfinite(x)) throw Error("bad value for " + key + ": '" + v + "'", where, "expected a number");
+            return x;
+        };
+        auto integer = [&](const std::string& key, const std::string& v) {
+            return static_cast<int64_t>(mutate_detail::parse_u64(v, key, where));
+        };
+        size_t i = 0;
+        while (!rest.empty() && i <= rest.size()) {
+            size_t j = rest.find(',', i);
+            if (j == std::string::npos) j = rest.size();
+            const std::string item = rest.substr(i, j - i);
+            i = j + 1;
+            const size_t eq = item.find('=');
+            if (eq == std::string::npos) throw Error("bad clustering option '" + item + "'", where, syntax);
+            const std::string k = item.substr(0, eq), v = item.substr(eq + 1);
+            if (p.mode == Mode::neurons && k == "s") {
+                p.s = integer(k, v);
+                if (p.s < 1) throw Error("s = 0", where, "s (units per cluster) must be >= 1");
+            } else if (p.mode == Mode::mutants && k == "threshold") {
+                p.mutants.threshold = number(k, v);
+                if (!(p.mutants.threshold >= 0 && p.mutants.threshold <= 1))
+                    throw Error("threshold " + v + " out of range", where, "the threshold is a distance in [0, 1]");
+            } else if (p.mode == Mode::mutants && k == "features") {
+                if (v == "weights") p.mutants.features = MutantFeatures::weights;
+                else if (v == "behaviour" || v == "behavior") p.mutants.features = MutantFeatures::behaviour;
+                else throw Error("unknown features '" + v + "'", where, "expected weights or behaviour");
+            } else if (p.mode == Mode::mutants && k == "rep") {
+                if (v == "medoid") p.mutants.rep = Representative::medoid;
+                else if (v == "random") p.mutants.rep = Representative::random;
+                else throw Error("unknown representative '" + v + "'", where, "expected medoid or random");
+            } else if (p.mode == Mode::mutants && k == "probe") {
+                p.mutants.probe = integer(k, v);
+                if (p.mutants.probe < 1) throw Error("probe = 0", where, "the probe set needs at least 1 input");
+            } else if (p.mode == Mode::mutants && k == "seed") {
+                p.mutants.seed = static_cast<uint64_t>(integer(k, v));
+            } else {
+                throw Error("unknown option '" + k + "' for " + mode + " clustering", where, syntax);
+            }
+        }
+        return p;
+    }
+};
+
+// A dendrogram to draw: a linkage matrix, leaf labels and where it was cut.
+struct Dendrogram {
+    std::string title;
+    LinkageMatrix Z;
+    std::vector<std::string> leaves;  // n labels
+    double cut = -1;                  // height of the cut line (< 0: none)
+};
+
+struct Acceleration {
+    ClusterPlan plan;
+    std::vector<Mutant> mutants;        // what runs
+    std::vector<int64_t> represented;   // per mutant that runs: input mutants it stands for
+    std::vector<std::vector<std::string>> members;  // mutant clustering: per mutant that runs, the ids it stands for
+    int64_t input_mutants = 0;          // counted (ok) mutants of the exhaustive list
+    int64_t input_listed = 0;           // every mutant of the exhaustive list
+    int64_t clusters = 0;               // mutants that run and count
+    double seconds = 0, probe_seconds = 0;
+    std::vector<Dendrogram> dendrograms; // the largest few, largest first
+};
+
+namespace accel_detail {
+
+// Height between the merges that leave k clusters (for drawing a maxclust cut).
+inline double cut_height_for(const LinkageMatrix& Z, int64_t k) {
+    const int64_t r = Z.rows();
+    if (k <= 1 || r == 0) return -1;
+    if (k > r) return Z.distance(0) / 2;
+    const double lo = Z.distance(r - k), hi = Z.distance(r - k + 1);
+    return (lo + hi) / 2;
+}
+
+}  // namespace accel_detail
+
+inline Acceleration accelerate(const Graph& g, const std::vector<Mutant>& mutants, const ClusterPlan& plan, const Dataset* ds = nullptr,
+                               const Recipe* recipe = nullptr, int threads = 0, size_t max_dendrograms = 3) {
+    Acceleration a;
+    a.plan = plan;
+    a.input_listed = static_cast<int64_t>(mutants.size());
+    for (const Mutant& m : mutants) a.input_mutants += m.status == MutantStatus::ok ? 1 : 0;
+    if (plan.mode == ClusterPlan::Mode::none) {
+        a.mutants = mutants;
+        a.represented.assign(mutants.size(), 1);
+    } else if (plan.mode == ClusterPlan::Mode::neurons) {
+        NeuronClustering nc = cluster_neuron_mutants(g, mutants, plan.s);
+        a.mutants = std::move(nc.mutants);
+        a.represented = std::move(nc.represented);
+        a.seconds = nc.seconds;
+        std::sort(nc.layers.begin(), nc.layers.end(), [](const LayerClusters& x, const LayerClusters& y) { return x.units > y.units; });
+        for (const LayerClusters& l : nc.layers) {
+            if (a.dendrograms.size() >= max_dendrograms || l.Z.n < 2) continue;
+            Dendrogram d;
+            d.title = "Ward linkage of layer " + l.layer + " (" + std::to_string(l.units) + " units, " + std::to_string(l.clusters.size()) + " clusters)";
+            d.Z = l.Z;
+            for (int64_t u = 0; u < l.units; ++u) d.leaves.push_back(std::to_string(u));
+            d.cut = accel_detail::cut_height_for(l.Z, static_cast<int64_t>(l.clusters.size()));
+            a.dendrograms.push_back(std::move(d));
+        }
+    } else {
+        MutantClusterOptions mo = plan.mutants;
+        mo.threads = threads;
+        MutantClustering mc = cluster_mutants(g, mutants, mo, ds, recipe);
+        a.mutants = std::move(mc.mutants);
+        a.represented = std::move(mc.represented);
+        a.seconds = mc.seconds;
+        a.probe_seconds = mc.probe_seconds;
+        a.members.resize(mc.source.size());
+        for (size_t k = 0; k < mc.clusters.size(); ++k) {
+            const size_t run = static_cast<size_t>(std::lower_bound(mc.source.begin(), mc.source.end(), mc.reps[k]) - mc.source.begin());
+            for (size_t i : mc.clusters[k]) a.members[run].push_back(mutants[i].spec.id);
+        }
+        std::sort(mc.groups.begin(), mc.groups.end(), [](const MutantGroup& x, const MutantGroup& y) { return x.members.size() > y.members.size(); });
+        for (const MutantGroup& grp : mc.groups) {
+            if (a.dendrograms.size() >= max_dendrograms) break;
+            Dendrogram d;
+            d.title = "Average linkage of " + grp.key + " (" + std::to_string(grp.members.size()) + " mutants)";
+            d.Z = grp.Z;
+            for (size_t i : grp.members) d.leaves.push_back(mutants[i].spec.id);
+            d.cut = plan.mutants.threshold;
+            a.dendrograms.push_back(std::move(d));
+        }
+    }
+    for (const Mutant& m : a.mutants) a.clusters += m.status == MutantStatus::ok ? 1 : 0;
+    return a;
+}
+
+// Scores with mutant i of the result counted weight[i] times (empty weights: once each).
+// Equivalence (and invalidity) is a fact about one mutant, not a verdict on the others: when a
+// representative turns out equivalent, it leaves the denominator alone and the other members of its
+// cluster count as survivors with no killed class (kc(rep) = 0 in DESIGN.md's estimate, their |c| in
+// the denominator). Without this, the medoid of a cluster of mutants that barely change the outputs,
+// often an equivalent one, would drop the whole cluster from the score.
+inline Score weighted_score(const CampaignResult& r, size_t d, size_t c, const std::vector<int64_t>& weight) {
+    Score s;
+    for (size_t i = 0; i < r.mutants.size(); ++i) {
+        const int64_t w = weight.empty() ? 1 : weight[i];
+        const Verdict v = r.verdict_of(i, d, c);
+        const int64_t kc = r.killed_classes_of(i, d, c);
+        const bool uncounted = v == Verdict::equivalent || v == Verdict::invalid || v == Verdict::not_applicable;
+        s.add(v, kc, r.classes);
+        for (int64_t k = 1; k < w; ++k) s.add(uncounted ? Verdict::survived : v, uncounted ? 0 : kc, r.classes);
+    }
+    return s;
+}
+
+// The score an accelerated run reports (see the header comment).
+inline Score estimated_score(const CampaignResult& r, size_t d, size_t c, const Acceleration& a) {
+    if (a.plan.mode == ClusterPlan::Mode::mutants) return weighted_score(r, d, c, a.represented);
+    return weighted_score(r, d, c, {});
+}
+
+}  // namespace cluster
+}  // namespace mutiny
+
+#endif  // MUTINY_CLUSTER_ACCELERATE_HPP_
+#endif  // MUTINY_AMALGAMATED_CLUSTER_ACCELERATE_HPP
+// ---- end include/mutiny/cluster/accelerate.hpp ----
 
 // report
 // ---- begin include/mutiny/report/campaign_report.hpp ----
@@ -16834,6 +18132,7 @@ inline void score_object(JsonWriter& j, const Score& s, int64_t classes) {
     j.key("equivalent").value(s.equivalent);
     j.key("invalid").value(s.invalid);
     j.key("not_applicable").value(s.not_applicable);
+    j.key("device_lost").value(s.device_lost);
     j.key("kill_ratio").value(s.kill_ratio());
     j.key("killed_classes_score").value(s.classes_score(classes));
     j.end();
@@ -17005,6 +18304,15 @@ inline std::string campaign_report_json(const CampaignResult& r) {
                 j.key("max_abs_diff").value(s.max_abs_diff);
                 j.key("max_kl").value(s.max_kl);
                 j.key("crash").value(s.crash_reason);
+                if (!s.instance_correct.empty()) {
+                    // A stochastic mutant's seeded instances (DeepCrime's rule, kill.hpp).
+                    const DeepCrimeTest t = deepcrime_test(s);
+                    j.key("instances").begin_object();
+                    j.key("correct").inline_array(s.instance_correct);
+                    j.key("wilcoxon_p").value(t.p);
+                    j.key("cohen_d").value(t.d);
+                    j.end();
+                }
                 j.end();
             }
             j.end();
@@ -17096,6 +18404,7 @@ inline std::string campaign_manifest_json(const CampaignResult& r, const Campaig
     j.key("batch").value(opt.batch);
     j.key("threads").value(opt.threads);
     j.key("incremental").value(opt.incremental);
+    j.key("instances").value(opt.instances);
     j.end();
     j.key("mutants").begin_array();
     for (const auto& m : r.mutants) j.value(m.mutant.spec.str());
@@ -17109,6 +18418,22 @@ inline std::string campaign_manifest_json(const CampaignResult& r, const Campaig
 #endif  // MUTINY_REPORT_CAMPAIGN_REPORT_HPP_
 #endif  // MUTINY_AMALGAMATED_REPORT_CAMPAIGN_REPORT_HPP
 // ---- end include/mutiny/report/campaign_report.hpp ----
+// ---- begin include/mutiny/report/cluster_report.hpp ----
+#ifndef MUTINY_AMALGAMATED_REPORT_CLUSTER_REPORT_HPP
+#define MUTINY_AMALGAMATED_REPORT_CLUSTER_REPORT_HPP
+// What clustering adds to a campaign's report (DESIGN.md 6 and 8): acceleration.json (the plan, what
+// ran, clustering time, the score estimates), the report.html section with its dendrograms, and the
+// speed-up vs error chart of an acceleration protocol.
+#ifndef MUTINY_REPORT_CLUSTER_REPORT_HPP_
+#define MUTINY_REPORT_CLUSTER_REPORT_HPP_
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
 // ---- begin include/mutiny/report/html.hpp ----
 #ifndef MUTINY_AMALGAMATED_REPORT_HTML_HPP
 #define MUTINY_AMALGAMATED_REPORT_HTML_HPP
@@ -17146,6 +18471,15 @@ inline std::string fmt_pct(double v) {
     char b[32];
     std::snprintf(b, sizeof b, "%.2f%%", 100.0 * v);
     return b;
+}
+
+// The killed-classes score exists for the killed-classes criteria only; elsewhere a dash, not 0%.
+inline bool has_classes_score(const Criterion& c) {
+    return c.kind == Criterion::Kind::classes_true || c.kind == Criterion::Kind::classes_mutant;
+}
+
+inline std::string classes_score_text(const Criterion& c, const Score& s, int64_t classes) {
+    return has_classes_score(c) ? fmt_pct(s.classes_score(classes)) : std::string("-");
 }
 
 inline std::string fmt_num(double v, const char* f = "%.4g") {
@@ -17239,7 +18573,7 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
             const Score s = campaign_scores(r, d, c, "").at("all");
             os << "<tr><td class='l'>" << html_escape(r.devices[d]) << "</td><td class='l'>" << html_escape(r.criteria[c].name()) << "</td><td>" << s.mutants << "</td><td>"
                << s.killed << "</td><td>" << s.survived << "</td><td>" << s.crashed << "</td><td>" << s.equivalent << "</td><td>" << s.invalid << "</td><td>"
-               << s.not_applicable << "</td><td>" << fmt_pct(s.kill_ratio()) << "</td><td>" << fmt_pct(s.classes_score(r.classes)) << "</td></tr>\n";
+               << s.not_applicable << "</td><td>" << fmt_pct(s.kill_ratio()) << "</td><td>" << classes_score_text(r.criteria[c], s, r.classes) << "</td></tr>\n";
         }
     os << "</table>\n";
 
@@ -17336,6 +18670,198 @@ inline void write_campaign_report(const std::string& dir, const CampaignResult& 
 #endif  // MUTINY_REPORT_HTML_HPP_
 #endif  // MUTINY_AMALGAMATED_REPORT_HTML_HPP
 // ---- end include/mutiny/report/html.hpp ----
+
+namespace mutiny {
+
+// A dendrogram as SVG, SciPy's truncate_mode='lastp' style: only the last p merges are drawn and a
+// truncated subtree is one leaf labelled "(size)". Heights are the linkage distances; a dashed
+// line marks the cut.
+inline std::string svg_dendrogram(const cluster::Dendrogram& d, int64_t p = 40) {
+    const cluster::LinkageMatrix& Z = d.Z;
+    const int64_t n = Z.n;
+    std::ostringstream os;
+    if (n < 2) return "";
+    p = std::max<int64_t>(2, std::min(p, n));
+    // Merges n - p + 1 .. n - 2 (rows n - p .. n - 2) are drawn; ids below n + (n - p) are leaves.
+    const int64_t first_row = n - p, leaf_limit = n + first_row;
+    std::vector<int64_t> order;
+    std::vector<int64_t> stack{2 * n - 2};
+    while (!stack.empty()) {
+        const int64_t id = stack.back();
+        stack.pop_back();
+        if (id < leaf_limit) {
+            order.push_back(id);
+            continue;
+        }
+        const int64_t row = id - n;
+        stack.push_back(Z.id2(row));
+        stack.push_back(Z.id1(row));
+    }
+    const int W = 900, H = 300, left = 60, top = 30, bottom = 70;
+    const double maxh = std::max(Z.distance(n - 2), d.cut) * 1.05;
+    const double step = static_cast<double>(W - left - 10) / static_cast<double>(order.size());
+    auto ypos = [&](double h) { return top + (H - top - bottom) * (1.0 - (maxh > 0 ? h / maxh : 0)); };
+    auto size_of = [&](int64_t id) { return id < n ? int64_t{1} : Z.size(id - n); };
+    std::vector<double> x(static_cast<size_t>(2 * n - 1), 0), y(static_cast<size_t>(2 * n - 1), ypos(0));
+    os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' role='img' aria-label='dendrogram'>\n";
+    os << "<text x='0' y='16' font-size='14' font-weight='bold'>" << html_escape(d.title) << "</text>\n";
+    os << "<line x1='" << left << "' y1='" << top << "' x2='" << left << "' y2='" << H - bottom << "' stroke='#888'/>\n";
+    for (int t = 0; t <= 4; ++t) {
+        const double h = maxh * t / 4;
+        os << "<text x='" << left - 4 << "' y='" << fmt_num(ypos(h) + 4, "%.1f") << "' font-size='10' text-anchor='end'>" << fmt_num(h, "%.3g") << "</text>";
+    }
+    for (size_t i = 0; i < order.size(); ++i) {
+        const int64_t id = order[i];
+        x[static_cast<size_t>(id)] = left + step * (static_cast<double>(i) + 0.5);
+        const std::string label = id < n ? (static_cast<size_t>(id) < d.leaves.size() ? d.leaves[static_cast<size_t>(id)] : std::to_string(id))
+                                         : "(" + std::to_string(size_of(id)) + ")";
+        const double lx = x[static_cast<size_t>(id)];
+        os << "<text transform='translate(" << fmt_num(lx + 3, "%.1f") << "," << H - bottom + 6 << ") rotate(90)' font-size='9'>" << html_escape(label) << "</text>";
+    }
+    os << "\n";
+    for (int64_t row = first_row; row <= n - 2; ++row) {
+        const int64_t a = Z.id1(row), b = Z.id2(row), id = n + row;
+        const double h = ypos(Z.distance(row));
+        const double xa = x[static_cast<size_t>(a)], xb = x[static_cast<size_t>(b)];
+        os << "<path d='M" << fmt_num(xa, "%.1f") << "," << fmt_num(y[static_cast<size_t>(a)], "%.1f") << " V" << fmt_num(h, "%.1f") << " H" << fmt_num(xb, "%.1f")
+           << " V" << fmt_num(y[static_cast<size_t>(b)], "%.1f") << "' fill='none' stroke='#2c3e50'/>";
+        x[static_cast<size_t>(id)] = (xa + xb) / 2;
+        y[static_cast<size_t>(id)] = h;
+    }
+    if (d.cut >= 0)
+        os << "\n<line x1='" << left << "' y1='" << fmt_num(ypos(d.cut), "%.1f") << "' x2='" << W - 10 << "' y2='" << fmt_num(ypos(d.cut), "%.1f")
+           << "' stroke='#c0392b' stroke-dasharray='5,4'/><text x='" << W - 12 << "' y='" << fmt_num(ypos(d.cut) - 4, "%.1f")
+           << "' font-size='11' fill='#c0392b' text-anchor='end'>cut " << fmt_num(d.cut, "%.3g") << "</text>";
+    os << "\n</svg>\n";
+    return os.str();
+}
+
+// One point of a speed-up vs error chart.
+struct SpeedupPoint {
+    std::string label;   // e.g. "s=3"
+    std::string series;  // e.g. "neurons", "mutants/weights"
+    double speedup = 0;  // time saved: 1 - t_accelerated / t_vanilla
+    double error = 0;    // score error, accelerated - vanilla (fraction)
+};
+
+// Speed-up (x, time saved in %) against signed score error (y, percentage points), one colour per
+// series, zero error marked.
+inline std::string svg_speedup_error(const std::vector<SpeedupPoint>& pts, const std::string& title) {
+    const int W = 760, H = 420, left = 70, right = 170, top = 34, bottom = 50;
+    double xmin = 0, xmax = 1, ymin = -0.01, ymax = 0.01;
+    for (const auto& p : pts) {
+        xmin = std::min(xmin, p.speedup);
+        xmax = std::max(xmax, p.speedup);
+        ymin = std::min(ymin, p.error);
+        ymax = std::max(ymax, p.error);
+    }
+    const double ypad = (ymax - ymin) * 0.08;
+    ymin -= ypad;
+    ymax += ypad;
+    auto X = [&](double v) { return left + (W - left - right) * (v - xmin) / (xmax - xmin); };
+    auto Y = [&](double v) { return top + (H - top - bottom) * (1 - (v - ymin) / (ymax - ymin)); };
+    std::vector<std::string> series;
+    for (const auto& p : pts)
+        if (std::find(series.begin(), series.end(), p.series) == series.end()) series.push_back(p.series);
+    static const char* colours[] = {"#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400", "#16a085"};
+    std::ostringstream os;
+    os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' role='img' aria-label='" << html_escape(title) << "'>\n";
+    os << "<text x='0' y='16' font-size='14' font-weight='bold'>" << html_escape(title) << "</text>\n";
+    os << "<rect x='" << left << "' y='" << top << "' width='" << W - left - right << "' height='" << H - top - bottom << "' fill='none' stroke='#888'/>\n";
+    for (int t = 0; t <= 5; ++t) {
+        const double xv = xmin + (xmax - xmin) * t / 5, yv = ymin + (ymax - ymin) * t / 5;
+        os << "<text x='" << fmt_num(X(xv), "%.1f") << "' y='" << H - bottom + 16 << "' font-size='10' text-anchor='middle'>" << fmt_num(100 * xv, "%.0f") << "%</text>";
+        os << "<text x='" << left - 4 << "' y='" << fmt_num(Y(yv) + 4, "%.1f") << "' font-size='10' text-anchor='end'>" << fmt_num(100 * yv, "%+.1f") << "</text>";
+    }
+    os << "\n<line x1='" << left << "' y1='" << fmt_num(Y(0), "%.1f") << "' x2='" << W - right << "' y2='" << fmt_num(Y(0), "%.1f") << "' stroke='#aaa' stroke-dasharray='4,3'/>\n";
+    os << "<text x='" << (left + W - right) / 2 << "' y='" << H - 12 << "' font-size='12' text-anchor='middle'>speed-up (time saved against vanilla, clustering included)</text>\n";
+    os << "<text transform='translate(14," << (top + H - bottom) / 2 << ") rotate(-90)' font-size='12' text-anchor='middle'>score error (percentage points)</text>\n";
+    for (const auto& p : pts) {
+        const size_t s = static_cast<size_t>(std::find(series.begin(), series.end(), p.series) - series.begin());
+        os << "<circle cx='" << fmt_num(X(p.speedup), "%.1f") << "' cy='" << fmt_num(Y(p.error), "%.1f") << "' r='4' fill='" << colours[s % 6] << "'><title>"
+           << html_escape(p.series + " " + p.label) << ": speed-up " << fmt_pct(p.speedup) << ", error " << fmt_num(100 * p.error, "%+.2f") << " pp</title></circle>"
+           << "<text x='" << fmt_num(X(p.speedup) + 5, "%.1f") << "' y='" << fmt_num(Y(p.error) - 5, "%.1f") << "' font-size='9' fill='" << colours[s % 6] << "'>"
+           << html_escape(p.label) << "</text>\n";
+    }
+    for (size_t s = 0; s < series.size(); ++s)
+        os << "<circle cx='" << W - right + 16 << "' cy='" << top + 10 + 18 * static_cast<int>(s) << "' r='5' fill='" << colours[s % 6] << "'/><text x='"
+           << W - right + 26 << "' y='" << top + 14 + 18 * static_cast<int>(s) << "' font-size='12'>" << html_escape(series[s]) << "</text>\n";
+    os << "</svg>\n";
+    return os.str();
+}
+
+// acceleration.json: the plan, what ran, the clustering time and, per device and criterion, the
+// score the accelerated run reports (and for neuron clustering its size-weighted variant).
+inline std::string acceleration_json(const cluster::Acceleration& a, const CampaignResult& r) {
+    JsonWriter j;
+    j.begin_object();
+    j.key("plan").value(a.plan.str());
+    j.key("listed_mutants").value(a.input_listed);
+    j.key("counted_mutants").value(a.input_mutants);
+    j.key("executed_mutants").value(a.clusters);
+    j.key("scores").begin_object();
+    for (size_t d = 0; d < r.devices.size(); ++d) {
+        j.key(r.devices[d]).begin_object();
+        for (size_t c = 0; c < r.criteria.size(); ++c) {
+            j.key(r.criteria[c].name()).begin_object();
+            const Score s = cluster::estimated_score(r, d, c, a);
+            j.key("kill_ratio").value(s.kill_ratio());
+            j.key("classes_score").value(s.classes_score(r.classes));
+            if (a.plan.mode == cluster::ClusterPlan::Mode::neurons) {
+                const Score w = cluster::weighted_score(r, d, c, a.represented);
+                j.key("size_weighted_kill_ratio").value(w.kill_ratio());
+                j.key("size_weighted_classes_score").value(w.classes_score(r.classes));
+            }
+            j.end();
+        }
+        j.end();
+    }
+    j.end();
+    j.key("represented").inline_array(a.represented);
+    if (!a.members.empty()) {
+        j.key("clusters").begin_object();  // representative id -> the ids it stands for
+        for (size_t i = 0; i < a.mutants.size(); ++i) {
+            if (a.members[i].empty()) continue;
+            j.key(a.mutants[i].spec.id).begin_array();
+            for (const auto& id : a.members[i]) j.value(id);
+            j.end();
+        }
+        j.end();
+    }
+    j.key("timing").begin_object();
+    j.key("clustering_seconds").value(a.seconds);
+    j.key("probe_seconds").value(a.probe_seconds);
+    j.key("campaign_seconds").value(r.seconds);
+    j.key("total_seconds").value(a.seconds + r.seconds);
+    j.end();
+    j.end();
+    return j.str() + "\n";
+}
+
+// The report.html section of an accelerated campaign: plan, counts, estimates, dendrograms.
+inline std::string acceleration_html(const cluster::Acceleration& a, const CampaignResult& r) {
+    std::ostringstream os;
+    os << "<h2>Clustering</h2>\n<p>Plan <b>" << html_escape(a.plan.str()) << "</b>: " << a.clusters << " mutants executed for " << a.input_mutants
+       << " counted mutants of the exhaustive list (" << a.input_listed << " listed); clustering took " << fmt_num(a.seconds, "%.3f") << " s";
+    if (a.probe_seconds > 0) os << " (probe runs " << fmt_num(a.probe_seconds, "%.3f") << " s)";
+    os << ", the campaign " << fmt_num(r.seconds, "%.3f") << " s.</p>\n";
+    os << "<table><tr><th class='l'>device</th><th class='l'>criterion</th><th>estimated kill ratio</th><th>estimated classes score</th></tr>\n";
+    for (size_t d = 0; d < r.devices.size(); ++d)
+        for (size_t c = 0; c < r.criteria.size(); ++c) {
+            const Score s = cluster::estimated_score(r, d, c, a);
+            os << "<tr><td class='l'>" << html_escape(r.devices[d]) << "</td><td class='l'>" << html_escape(r.criteria[c].name()) << "</td><td>" << fmt_pct(s.kill_ratio())
+               << "</td><td>" << classes_score_text(r.criteria[c], s, r.classes) << "</td></tr>\n";
+        }
+    os << "</table>\n";
+    for (const auto& d : a.dendrograms) os << svg_dendrogram(d);
+    return os.str();
+}
+
+}  // namespace mutiny
+
+#endif  // MUTINY_REPORT_CLUSTER_REPORT_HPP_
+#endif  // MUTINY_AMALGAMATED_REPORT_CLUSTER_REPORT_HPP
+// ---- end include/mutiny/report/cluster_report.hpp ----
 
 #endif  // MUTINY_MUTINY_HPP_
 #endif  // MUTINY_AMALGAMATED_MUTINY_HPP
