@@ -1383,6 +1383,24 @@ inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default
 #include <type_traits>
 #include <vector>
 
+// ---- begin include/mutiny/ops/simd.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_SIMD_HPP
+#define MUTINY_AMALGAMATED_OPS_SIMD_HPP
+// 8-float vectors for the CPU kernels, and the vector math built on them (exp, sigmoid).
+//
+// The instruction set is chosen at compile time: AVX2+FMA (also in AVX-512 builds), else two SSE2
+// halves (multiply then add), else plain C++. A build computes every lane by the same instruction
+// sequence, and the functions that map arrays (map8) run a short tail through the same vector code
+// on a padded copy, so an element's value never depends on its position, the array length or the
+// chunking. That is what lets incremental execution compute a few units of a tensor and get the
+// bits of a full run (exec/cpu/executor.hpp).
+#ifndef MUTINY_OPS_SIMD_HPP_
+#define MUTINY_OPS_SIMD_HPP_
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define MUTINY_GEMM_AVX2 1
@@ -1394,6 +1412,151 @@ inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default
 #define MUTINY_GEMM_SSE2 1
 #endif
 
+namespace mutiny {
+namespace simd {
+
+#if defined(MUTINY_GEMM_AVX2)
+using V8 = __m256;
+inline V8 v_load(const float* p) { return _mm256_loadu_ps(p); }
+inline void v_store(float* p, V8 v) { _mm256_storeu_ps(p, v); }
+inline V8 v_bcast(const float* p) { return _mm256_broadcast_ss(p); }
+inline V8 v_set1(float x) { return _mm256_set1_ps(x); }
+inline V8 v_madd(V8 a, V8 b, V8 c) { return _mm256_fmadd_ps(a, b, c); }
+inline V8 v_add(V8 a, V8 b) { return _mm256_add_ps(a, b); }
+inline V8 v_mul(V8 a, V8 b) { return _mm256_mul_ps(a, b); }
+inline V8 v_div(V8 a, V8 b) { return _mm256_div_ps(a, b); }
+// max/min return b where either is NaN (x86 semantics, kept by the other variants).
+inline V8 v_max(V8 a, V8 b) { return _mm256_max_ps(a, b); }
+inline V8 v_min(V8 a, V8 b) { return _mm256_min_ps(a, b); }
+// Round to nearest, ties to even.
+inline V8 v_rint(V8 a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+// 2^n for integral n in [-126, 127].
+inline V8 v_pow2i(V8 n) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+}
+// Lanes where x is NaN take x, the others r.
+inline V8 v_keep_nan(V8 x, V8 r) { return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); }
+#elif defined(MUTINY_GEMM_SSE2)
+struct V8 {
+    __m128 lo, hi;
+};
+inline V8 v_load(const float* p) { return {_mm_loadu_ps(p), _mm_loadu_ps(p + 4)}; }
+inline void v_store(float* p, V8 v) {
+    _mm_storeu_ps(p, v.lo);
+    _mm_storeu_ps(p + 4, v.hi);
+}
+inline V8 v_set1(float x) {
+    const __m128 v = _mm_set1_ps(x);
+    return {v, v};
+}
+inline V8 v_bcast(const float* p) { return v_set1(*p); }
+inline V8 v_madd(V8 a, V8 b, V8 c) { return {_mm_add_ps(_mm_mul_ps(a.lo, b.lo), c.lo), _mm_add_ps(_mm_mul_ps(a.hi, b.hi), c.hi)}; }
+inline V8 v_add(V8 a, V8 b) { return {_mm_add_ps(a.lo, b.lo), _mm_add_ps(a.hi, b.hi)}; }
+inline V8 v_mul(V8 a, V8 b) { return {_mm_mul_ps(a.lo, b.lo), _mm_mul_ps(a.hi, b.hi)}; }
+inline V8 v_div(V8 a, V8 b) { return {_mm_div_ps(a.lo, b.lo), _mm_div_ps(a.hi, b.hi)}; }
+inline V8 v_max(V8 a, V8 b) { return {_mm_max_ps(a.lo, b.lo), _mm_max_ps(a.hi, b.hi)}; }
+inline V8 v_min(V8 a, V8 b) { return {_mm_min_ps(a.lo, b.lo), _mm_min_ps(a.hi, b.hi)}; }
+// Exact for |a| < 2^31 under the default rounding mode (nearest even); callers clamp first.
+inline V8 v_rint(V8 a) { return {_mm_cvtepi32_ps(_mm_cvtps_epi32(a.lo)), _mm_cvtepi32_ps(_mm_cvtps_epi32(a.hi))}; }
+inline V8 v_pow2i(V8 n) {
+    const __m128i b = _mm_set1_epi32(127);
+    return {_mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n.lo), b), 23)),
+            _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n.hi), b), 23))};
+}
+inline V8 v_keep_nan(V8 x, V8 r) {
+    const __m128 ml = _mm_cmpunord_ps(x.lo, x.lo), mh = _mm_cmpunord_ps(x.hi, x.hi);
+    return {_mm_or_ps(_mm_and_ps(ml, x.lo), _mm_andnot_ps(ml, r.lo)), _mm_or_ps(_mm_and_ps(mh, x.hi), _mm_andnot_ps(mh, r.hi))};
+}
+#else
+struct V8 {
+    float x[8];
+};
+template <class F>
+inline V8 v_each(F f) {
+    V8 v;
+    for (int i = 0; i < 8; ++i) v.x[i] = f(i);
+    return v;
+}
+inline V8 v_load(const float* p) {
+    V8 v;
+    std::memcpy(v.x, p, sizeof v.x);
+    return v;
+}
+inline void v_store(float* p, V8 v) { std::memcpy(p, v.x, sizeof v.x); }
+inline V8 v_set1(float s) { return v_each([&](int) { return s; }); }
+inline V8 v_bcast(const float* p) { return v_set1(*p); }
+inline V8 v_madd(V8 a, V8 b, V8 c) {
+    for (int i = 0; i < 8; ++i) c.x[i] = a.x[i] * b.x[i] + c.x[i];
+    return c;
+}
+inline V8 v_add(V8 a, V8 b) { return v_each([&](int i) { return a.x[i] + b.x[i]; }); }
+inline V8 v_mul(V8 a, V8 b) { return v_each([&](int i) { return a.x[i] * b.x[i]; }); }
+inline V8 v_div(V8 a, V8 b) { return v_each([&](int i) { return a.x[i] / b.x[i]; }); }
+inline V8 v_max(V8 a, V8 b) { return v_each([&](int i) { return a.x[i] > b.x[i] ? a.x[i] : b.x[i]; }); }
+inline V8 v_min(V8 a, V8 b) { return v_each([&](int i) { return a.x[i] < b.x[i] ? a.x[i] : b.x[i]; }); }
+inline V8 v_rint(V8 a) { return v_each([&](int i) { return std::nearbyint(a.x[i]); }); }
+inline V8 v_pow2i(V8 n) {
+    return v_each([&](int i) {
+        const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(n.x[i]) + 127) << 23;
+        float f;
+        std::memcpy(&f, &bits, sizeof f);
+        return f;
+    });
+}
+inline V8 v_keep_nan(V8 x, V8 r) { return v_each([&](int i) { return std::isnan(x.x[i]) ? x.x[i] : r.x[i]; }); }
+#endif
+
+// e^x, float32, within 2 ulp of the correctly rounded value for x in [-87.3, 88.0] (tested against
+// double-precision exp in tests/unit/test_ops.cpp). Range reduction x = n ln2 + r with ln2 split
+// in two (the first part exact in float, so n * C1 is exact), |r| <= ln2 / 2, then the degree-7
+// polynomial e^r ~ 1 + r + r^2 P(r) with Cephes' expf coefficients (S. L. Moshier) and
+// e^x = 2^n e^r. Inputs beyond the range are clamped to it: e^x then saturates at about
+// 1.6e38 and 1.2e-38 instead of reaching inf and 0; NaN stays NaN.
+inline V8 v_exp(V8 x) {
+    const V8 xc = v_min(v_max(x, v_set1(-87.33654f)), v_set1(88.02969f));
+    const V8 n = v_rint(v_mul(xc, v_set1(1.44269504088896341f)));
+    V8 r = v_madd(n, v_set1(-0.693359375f), xc);
+    r = v_madd(n, v_set1(2.12194440e-4f), r);
+    V8 p = v_set1(1.9875691500e-4f);
+    p = v_madd(p, r, v_set1(1.3981999507e-3f));
+    p = v_madd(p, r, v_set1(8.3334519073e-3f));
+    p = v_madd(p, r, v_set1(4.1665795894e-2f));
+    p = v_madd(p, r, v_set1(1.6666665459e-1f));
+    p = v_madd(p, r, v_set1(5.0000001201e-1f));
+    const V8 y = v_add(v_madd(p, v_mul(r, r), r), v_set1(1.0f));
+    return v_keep_nan(x, v_mul(y, v_pow2i(n)));
+}
+
+// 1 / (1 + e^-x).
+inline V8 v_sigmoid(V8 x) {
+    const V8 e = v_exp(v_mul(x, v_set1(-1.0f)));
+    return v_keep_nan(x, v_div(v_set1(1.0f), v_add(v_set1(1.0f), e)));
+}
+
+// y[i] = f(x[i]) for i < n, 8 at a time; the last n % 8 through the same code on a padded copy.
+// x and y may be the same array.
+template <class F>
+inline void map8(const float* x, float* y, int64_t n, F f) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) v_store(y + i, f(v_load(x + i)));
+    if (i < n) {
+        float buf[8] = {};
+        const size_t rest = static_cast<size_t>(n - i) * sizeof(float);
+        std::memcpy(buf, x + i, rest);
+        v_store(buf, f(v_load(buf)));
+        std::memcpy(y + i, buf, rest);
+    }
+}
+
+inline void exp_f32(const float* x, float* y, int64_t n) { map8(x, y, n, [](V8 v) { return v_exp(v); }); }
+inline void sigmoid_f32(const float* x, float* y, int64_t n) { map8(x, y, n, [](V8 v) { return v_sigmoid(v); }); }
+
+}  // namespace simd
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_SIMD_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_SIMD_HPP
+// ---- end include/mutiny/ops/simd.hpp ----
 
 namespace mutiny {
 namespace gemm {
@@ -1411,26 +1574,12 @@ constexpr int NR = 16;               // columns of a micro-tile (B panels are NR
 constexpr int64_t KC = MUTINY_GEMM_KC;  // depth of a K block: a KC x NR B micro-panel is 16 KB (L1)
 constexpr int64_t MC = MUTINY_GEMM_MC;  // rows per M block (a multiple of MR): MC x KC of A panels is 120 KB (L2)
 
-// 8-float vectors: AVX2+FMA, else two SSE2 halves (multiply then add), else plain C++.
-#if defined(MUTINY_GEMM_AVX2)
-using V8 = __m256;
-inline V8 v_load(const float* p) { return _mm256_loadu_ps(p); }
-inline void v_store(float* p, V8 v) { _mm256_storeu_ps(p, v); }
-inline V8 v_bcast(const float* p) { return _mm256_broadcast_ss(p); }
-inline V8 v_madd(V8 a, V8 b, V8 c) { return _mm256_fmadd_ps(a, b, c); }
-#elif defined(MUTINY_GEMM_SSE2)
-struct V8 { __m128 lo, hi; };
-inline V8 v_load(const float* p) { return {_mm_loadu_ps(p), _mm_loadu_ps(p + 4)}; }
-inline void v_store(float* p, V8 v) { _mm_storeu_ps(p, v.lo); _mm_storeu_ps(p + 4, v.hi); }
-inline V8 v_bcast(const float* p) { const __m128 x = _mm_set1_ps(*p); return {x, x}; }
-inline V8 v_madd(V8 a, V8 b, V8 c) { return {_mm_add_ps(_mm_mul_ps(a.lo, b.lo), c.lo), _mm_add_ps(_mm_mul_ps(a.hi, b.hi), c.hi)}; }
-#else
-struct V8 { float x[8]; };
-inline V8 v_load(const float* p) { V8 v; std::memcpy(v.x, p, sizeof v.x); return v; }
-inline void v_store(float* p, V8 v) { std::memcpy(p, v.x, sizeof v.x); }
-inline V8 v_bcast(const float* p) { V8 v; for (float& x : v.x) x = *p; return v; }
-inline V8 v_madd(V8 a, V8 b, V8 c) { for (int i = 0; i < 8; ++i) c.x[i] = a.x[i] * b.x[i] + c.x[i]; return c; }
-#endif
+// 8-float vectors (simd.hpp).
+using simd::V8;
+using simd::v_bcast;
+using simd::v_load;
+using simd::v_madd;
+using simd::v_store;
 
 // C[R x 16] (ldc) = C0 + sum_{k<kc} a[k][r] * b[k][c]; a: A panel ([k][MR]), b: B panel ([k][NR]).
 // C0 = init[r] broadcast along the row when init is given (the first K block: bias or 0), else
@@ -1764,14 +1913,15 @@ inline void pack_b(const float* src, int64_t rs, int64_t cs, int64_t cols, int64
 }
 
 // Per-thread scratch (packed operands, im2col panels), 64-byte aligned: grows, never shrinks, so
-// steady-state calls do not allocate. Only used inside one task body, which never re-enters TBB.
+// steady-state calls do not allocate. Slots 0 and 1 are used inside one task body, which never
+// re-enters TBB; slot 2 by a kernel's calling thread for a buffer its tasks share (conv_implicit).
 inline float* scratch(size_t n, int slot = 0) {
     struct Buf {
         float* p = nullptr;
         size_t n = 0;
         ~Buf() { std::free(p); }
     };
-    thread_local Buf buf[2];
+    thread_local Buf buf[3];
     Buf& b = buf[slot];
     if (b.n < n) {
         std::free(b.p);
@@ -2500,7 +2650,7 @@ struct Plan {
 // along the width, lines wide enough to fill the 16-lane vectors.
 inline bool implicit_fits(const Geom& g, int64_t Ke, bool direct) {
     if (direct || Ke <= 0 || g.in[0] != 1 || g.k[0] != 1 || g.out[0] != 1 || g.s[2] != 1) return false;
-    return g.Mg <= 32 && g.out[2] >= 14;
+    return g.Mg <= 32 && g.out[2] >= 8;
 }
 #endif
 
@@ -2582,14 +2732,20 @@ inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float
         const int64_t c = k / kvol, kh = (k % kvol) / g.k[2], kw = k % g.k[2];
         off[static_cast<size_t>(k)] = c * plane + kh * g.d[1] * Wp + kw * g.d[2];
     }
-    std::unique_ptr<float[]> padded(new float[static_cast<size_t>(NG * g.Cg * plane)]);
-    {
+    // Without padding the planes are the input itself (same layout); else they are built in
+    // the calling thread's scratch (reused across calls: a fresh buffer of this size is a fresh
+    // mapping, whose page faults cost more than the copy).
+    const bool unpadded = g.pb[1] == 0 && g.pe[1] == 0 && g.pb[2] == 0 && g.pe[2] == 0;
+    const float* planes_base = x;
+    if (!unpadded) {
+        float* padded = gemm::scratch(static_cast<size_t>(NG * g.Cg * plane), 2);
+        planes_base = padded;
         const int64_t planes = NG * g.Cg;
         parallel_chunks(planes, grain_for(planes, plane), [&](int64_t t0, int64_t t1) {
             for (int64_t t = t0; t < t1; ++t) {
                 const int64_t ng = t / g.Cg, c = t % g.Cg, img = ng / g.G, grp = ng % g.G;
                 const float* xs = x + (img * g.C + grp * g.Cg + c) * Pin;
-                float* d = padded.get() + t * plane;
+                float* d = padded + t * plane;
                 std::fill(d, d + g.pb[1] * Wp, 0.0f);
                 for (int64_t ih = 0; ih < Hi; ++ih) {
                     float* row = d + (ih + g.pb[1]) * Wp;
@@ -2612,7 +2768,7 @@ inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float
         for (int64_t u = u0; u < u1; ++u) {
             const int64_t ng = u / (lines * nb), l = (u / nb) % lines, c0 = (u % nb) * CB, c1 = std::min(width, c0 + CB);
             const int64_t img = ng / g.G, grp = ng % g.G;
-            const float* xb = padded.get() + ng * g.Cg * plane + l * g.s[1] * Wp + c0;
+            const float* xb = planes_base + ng * g.Cg * plane + l * g.s[1] * Wp + c0;
             float* yb = y + (img * g.M + grp * g.Mg) * P + l * width + c0;
             const float* wg = wp + grp * packed_w_group(g);
             // K blocks of KC: the B rows of one block and 32 columns (KC x 128 bytes) stay in L1
@@ -3131,8 +3287,30 @@ MUTINY_UNARY_DEFAULTS(Relu, 0, 0, 0)
 MUTINY_UNARY_OP(Relu, (site_lt(s, x, C(0)) ? C(0) : x));
 MUTINY_UNARY_DEFAULTS(LeakyRelu, 0.01, 0, 0)
 MUTINY_UNARY_OP(LeakyRelu, (site_lt(s, x, C(0)) ? a * x : x));
-MUTINY_UNARY_DEFAULTS(Sigmoid, 0, 0, 0)
-MUTINY_UNARY_OP(Sigmoid, (C(1) / (C(1) + std::exp(-x))));
+// Sigmoid, float32: the vector exp of simd.hpp, 8 lanes at a time (std::exp is a scalar call and
+// was a quarter of a LeNet-5 campaign's time). f64 and f16 keep the scalar formula.
+inline const bool registered_Sigmoid = Registry::instance().add(OpDef{
+    "Sigmoid", nullptr, infer_same, [](const PrepareContext& pc) -> Kernel {
+        Kernel generic = unary([](auto x, const SiteConfig*) -> decltype(x) {
+            using C = decltype(x);
+            return C(1) / (C(1) + std::exp(-x));
+        }, pc.sites);
+        const SiteConfig sites = pc.sites;
+        return [generic, sites](ExecContext& c) mutable {
+            const Tensor& x = c.input(0);
+            if (x.dtype() != DType::f32) {
+                generic(c);
+                return;
+            }
+            const float* xp = x.data<float>();
+            float* yp = c.out[0]->data<float>();
+            const SiteConfig* s = active_sites(sites);
+            parallel_chunks(x.numel(), 16384, [&](int64_t b, int64_t e) {
+                simd::sigmoid_f32(xp + b, yp + b, e - b);
+                if (s) site_store_all(s, yp + b, e - b);
+            });
+        };
+    }});
 MUTINY_UNARY_DEFAULTS(Tanh, 0, 0, 0)
 MUTINY_UNARY_OP(Tanh, std::tanh(x));
 MUTINY_UNARY_DEFAULTS(Exp, 0, 0, 0)
@@ -15913,6 +16091,8 @@ inline Graph load_model(const std::string& path) { return load_model_with_metada
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <tbb/task_arena.h>
+
 // ---- begin include/mutiny/analysis/checkpoint.hpp ----
 #ifndef MUTINY_AMALGAMATED_ANALYSIS_CHECKPOINT_HPP
 #define MUTINY_AMALGAMATED_ANALYSIS_CHECKPOINT_HPP
@@ -16327,6 +16507,7 @@ struct Discrepancy {
 #ifndef MUTINY_ANALYSIS_KILL_HPP_
 #define MUTINY_ANALYSIS_KILL_HPP_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -16478,22 +16659,95 @@ public:
         s_.classes_mutant.assign(static_cast<size_t>(classes), 0);
     }
 
-    // orig and mut: [batch x classes] logits; labels: the batch's labels (< 0: unlabelled);
-    // first: index of the batch's first input in the data set.
-    void add(const float* orig, const float* mut, const int64_t* labels, int64_t batch, int64_t first) {
-        const int64_t C = classes_;
-        if (s_.identical && std::memcmp(orig, mut, static_cast<size_t>(batch * C) * sizeof(float)) != 0) s_.identical = false;
-        for (int64_t i = 0; i < batch; ++i) {
-            const float* o = orig + i * C;
-            const float* m = mut + i * C;
-            for (int64_t k = 0; k < C; ++k)
-                if (!std::isfinite(m[k])) {
-                    if (!s_.crashed) {
-                        s_.crashed = true;
-                        s_.crash_reason = std::string(std::isnan(m[k]) ? "NaN" : "Inf") + " in the output for input " + std::to_string(first + i);
-                    }
+    // What add() needs of the original's outputs on one batch, computed once and shared by every
+    // mutant of the batch: per row its top-1 and its log-softmax and softmax (double, shifted by
+    // the row's max for range).
+    struct Reference {
+        int64_t rows = 0, classes = 0;
+        std::vector<int64_t> pred;
+        std::vector<double> logp, prob;
+    };
+    static Reference reference(const float* orig, int64_t batch, int64_t C) {
+        Reference r;
+        r.rows = batch;
+        r.classes = C;
+        r.pred.resize(static_cast<size_t>(batch));
+        r.logp.resize(static_cast<size_t>(batch * C));
+        r.prob.resize(static_cast<size_t>(batch * C));
+        parallel_chunks(batch, grain_for(batch, 40 * C), [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                const float* o = orig + i * C;
+                r.pred[static_cast<size_t>(i)] = argmax(o, C);
+                double mo = o[0], zo = 0;
+                for (int64_t k = 0; k < C; ++k) mo = std::max(mo, static_cast<double>(o[k]));
+                for (int64_t k = 0; k < C; ++k) zo += std::exp(static_cast<double>(o[k]) - mo);
+                const double lzo = std::log(zo);
+                for (int64_t k = 0; k < C; ++k) {
+                    const double lpo = static_cast<double>(o[k]) - mo - lzo;
+                    r.logp[static_cast<size_t>(i * C + k)] = lpo;
+                    r.prob[static_cast<size_t>(i * C + k)] = std::exp(lpo);
                 }
-            const int64_t po = argmax(o, C), pm = argmax(m, C);
+            }
+        });
+        return r;
+    }
+
+    // orig and mut: [batch x classes] logits; labels: the batch's labels (< 0: unlabelled);
+    // first: index of the batch's first input in the data set; ref: reference(orig, ...) when the
+    // caller keeps one for the batch (else it is computed here). The per-row work runs in
+    // parallel chunks; the state is then updated in input order, so the result does not depend
+    // on the thread count.
+    void add(const float* orig, const float* mut, const int64_t* labels, int64_t batch, int64_t first, const Reference* ref = nullptr) {
+        const int64_t C = classes_;
+        Reference own;
+        if (!ref || ref->rows != batch || ref->classes != C) {
+            own = reference(orig, batch, C);
+            ref = &own;
+        }
+        if (s_.identical && std::memcmp(orig, mut, static_cast<size_t>(batch * C) * sizeof(float)) != 0) s_.identical = false;
+        struct Row {
+            int64_t pred;
+            int nonfinite;  // the row's first non-finite output: 0 none, 1 NaN, 2 Inf
+            double max_diff, kl;
+        };
+        std::vector<Row> rows(static_cast<size_t>(batch));
+        parallel_chunks(batch, grain_for(batch, 40 * C), [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                const float* o = orig + i * C;
+                const float* m = mut + i * C;
+                Row& row = rows[static_cast<size_t>(i)];
+                row.nonfinite = 0;
+                for (int64_t k = 0; k < C; ++k)
+                    if (!std::isfinite(m[k])) {
+                        row.nonfinite = std::isnan(m[k]) ? 1 : 2;
+                        break;
+                    }
+                row.pred = argmax(m, C);
+                double md = 0, mm = m[0];
+                for (int64_t k = 0; k < C; ++k) {
+                    const double d = std::fabs(static_cast<double>(o[k]) - static_cast<double>(m[k]));
+                    if (d > md || std::isnan(d)) md = std::isnan(d) ? INFINITY : std::max(md, d);
+                    mm = std::max(mm, static_cast<double>(m[k]));
+                }
+                row.max_diff = md;
+                // KL(softmax(o) || softmax(m)) in double.
+                double zm = 0;
+                for (int64_t k = 0; k < C; ++k) zm += std::exp(static_cast<double>(m[k]) - mm);
+                const double lzm = std::log(zm);
+                const double* lpo = ref->logp.data() + i * C;
+                const double* po = ref->prob.data() + i * C;
+                double kl = 0;
+                for (int64_t k = 0; k < C; ++k) kl += po[k] * (lpo[k] - (static_cast<double>(m[k]) - mm - lzm));
+                row.kl = kl;
+            }
+        });
+        for (int64_t i = 0; i < batch; ++i) {
+            const Row& row = rows[static_cast<size_t>(i)];
+            if (row.nonfinite && !s_.crashed) {
+                s_.crashed = true;
+                s_.crash_reason = std::string(row.nonfinite == 1 ? "NaN" : "Inf") + " in the output for input " + std::to_string(first + i);
+            }
+            const int64_t po = ref->pred[static_cast<size_t>(i)], pm = row.pred;
             const int64_t y = labels ? labels[i] : -1;
             if (y >= 0 && pm == y) {
                 ++s_.correct;
@@ -16510,26 +16764,8 @@ public:
                     s_.classes_mutant[static_cast<size_t>(pm)] = 1;
                 }
             }
-            double mo = o[0], mm = m[0];
-            for (int64_t k = 0; k < C; ++k) {
-                const double d = std::fabs(static_cast<double>(o[k]) - static_cast<double>(m[k]));
-                if (d > s_.max_abs_diff || std::isnan(d)) s_.max_abs_diff = std::isnan(d) ? INFINITY : std::max(s_.max_abs_diff, d);
-                mo = std::max(mo, static_cast<double>(o[k]));
-                mm = std::max(mm, static_cast<double>(m[k]));
-            }
-            // KL(softmax(o) || softmax(m)) in double, shifted by each row's max for range.
-            double zo = 0, zm = 0;
-            for (int64_t k = 0; k < C; ++k) {
-                zo += std::exp(static_cast<double>(o[k]) - mo);
-                zm += std::exp(static_cast<double>(m[k]) - mm);
-            }
-            double kl = 0;
-            for (int64_t k = 0; k < C; ++k) {
-                const double lpo = static_cast<double>(o[k]) - mo - std::log(zo);
-                const double lpm = static_cast<double>(m[k]) - mm - std::log(zm);
-                kl += std::exp(lpo) * (lpo - lpm);
-            }
-            if (std::isfinite(kl)) s_.max_kl = std::max(s_.max_kl, kl);
+            if (row.max_diff > s_.max_abs_diff || std::isnan(row.max_diff)) s_.max_abs_diff = row.max_diff;
+            if (std::isfinite(row.kl)) s_.max_kl = std::max(s_.max_kl, row.kl);
         }
         s_.inputs += batch;
     }
@@ -17005,6 +17241,8 @@ public:
                 files.push_back(std::make_unique<campaign_detail::OutputFile>(
                     opt_.out_dir + "/outputs-" + campaign_detail::device_file_name(name) + ".f32", static_cast<int64_t>(M) + 1, N, C));
 
+        // Kill bookkeeping runs in parallel row chunks, with the campaign's thread count.
+        tbb::task_arena kill_arena(opt_.threads > 0 ? opt_.threads : tbb::task_arena::automatic);
         const int64_t steps = nbatches * static_cast<int64_t>(M + 1);
         for (int64_t b = start; b < nbatches; ++b) {
             const int64_t first = b * B, n = std::min(B, N - first);
@@ -17014,6 +17252,7 @@ public:
             for (int64_t y : labels)
                 if (y >= C) throw Error("label " + std::to_string(y) + " outside the model's classes", r_.data, "the model has " + std::to_string(C) + " outputs");
             std::vector<Tensor> base(D);
+            std::vector<KillAccumulator::Reference> refs(D);
             for (size_t d = 0; d < D; ++d) {
                 if (!r_.device_errors[d].empty()) continue;
                 const auto s0 = std::chrono::steady_clock::now();
@@ -17027,7 +17266,10 @@ public:
                     continue;
                 }
                 r_.original_seconds[d] += seconds_since(s0);
-                orig[d].add(base[d].data<float>(), base[d].data<float>(), labels.data(), n, first);
+                kill_arena.execute([&] {
+                    refs[d] = KillAccumulator::reference(base[d].data<float>(), n, C);
+                    orig[d].add(base[d].data<float>(), base[d].data<float>(), labels.data(), n, first, &refs[d]);
+                });
                 if (!files.empty()) files[d]->write(0, first, base[d]);
                 if (d > 0 && !base[0].empty()) r_.original_vs_first[d - 1].add(base[0].data<float>(), base[d].data<float>(), n, C);
             }
@@ -17041,7 +17283,7 @@ public:
                         try {
                             outs[d] = devs[d]->run_mutant(i, mutations[i])[0];
                             check_output(outs[d], n, opt_.devices[d]);
-                            acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first);
+                            kill_arena.execute([&] { acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first, &refs[d]); });
                             if (!files.empty()) files[d]->write(static_cast<int64_t>(i) + 1, first, outs[d]);
                             for (size_t j : extra_of[i]) run_instance(*devs[d], M + j, extra[j].k, extra[j].mutation, extra[j].status,
                                                                       extra[j].reason, base[d], acc[d][i], labels, n, opt_.devices[d]);

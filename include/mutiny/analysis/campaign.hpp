@@ -28,6 +28,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <tbb/task_arena.h>
+
 #include "../exec/cpu/executor.hpp"
 #include "../io/dataset.hpp"
 #include "../io/native.hpp"
@@ -433,6 +435,8 @@ public:
                 files.push_back(std::make_unique<campaign_detail::OutputFile>(
                     opt_.out_dir + "/outputs-" + campaign_detail::device_file_name(name) + ".f32", static_cast<int64_t>(M) + 1, N, C));
 
+        // Kill bookkeeping runs in parallel row chunks, with the campaign's thread count.
+        tbb::task_arena kill_arena(opt_.threads > 0 ? opt_.threads : tbb::task_arena::automatic);
         const int64_t steps = nbatches * static_cast<int64_t>(M + 1);
         for (int64_t b = start; b < nbatches; ++b) {
             const int64_t first = b * B, n = std::min(B, N - first);
@@ -442,6 +446,7 @@ public:
             for (int64_t y : labels)
                 if (y >= C) throw Error("label " + std::to_string(y) + " outside the model's classes", r_.data, "the model has " + std::to_string(C) + " outputs");
             std::vector<Tensor> base(D);
+            std::vector<KillAccumulator::Reference> refs(D);
             for (size_t d = 0; d < D; ++d) {
                 if (!r_.device_errors[d].empty()) continue;
                 const auto s0 = std::chrono::steady_clock::now();
@@ -455,7 +460,10 @@ public:
                     continue;
                 }
                 r_.original_seconds[d] += seconds_since(s0);
-                orig[d].add(base[d].data<float>(), base[d].data<float>(), labels.data(), n, first);
+                kill_arena.execute([&] {
+                    refs[d] = KillAccumulator::reference(base[d].data<float>(), n, C);
+                    orig[d].add(base[d].data<float>(), base[d].data<float>(), labels.data(), n, first, &refs[d]);
+                });
                 if (!files.empty()) files[d]->write(0, first, base[d]);
                 if (d > 0 && !base[0].empty()) r_.original_vs_first[d - 1].add(base[0].data<float>(), base[d].data<float>(), n, C);
             }
@@ -469,7 +477,7 @@ public:
                         try {
                             outs[d] = devs[d]->run_mutant(i, mutations[i])[0];
                             check_output(outs[d], n, opt_.devices[d]);
-                            acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first);
+                            kill_arena.execute([&] { acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first, &refs[d]); });
                             if (!files.empty()) files[d]->write(static_cast<int64_t>(i) + 1, first, outs[d]);
                             for (size_t j : extra_of[i]) run_instance(*devs[d], M + j, extra[j].k, extra[j].mutation, extra[j].status,
                                                                       extra[j].reason, base[d], acc[d][i], labels, n, opt_.devices[d]);

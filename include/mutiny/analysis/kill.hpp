@@ -5,6 +5,7 @@
 #ifndef MUTINY_ANALYSIS_KILL_HPP_
 #define MUTINY_ANALYSIS_KILL_HPP_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/parallel.hpp"
 #include "stats.hpp"
 
 namespace mutiny {
@@ -158,22 +160,95 @@ public:
         s_.classes_mutant.assign(static_cast<size_t>(classes), 0);
     }
 
-    // orig and mut: [batch x classes] logits; labels: the batch's labels (< 0: unlabelled);
-    // first: index of the batch's first input in the data set.
-    void add(const float* orig, const float* mut, const int64_t* labels, int64_t batch, int64_t first) {
-        const int64_t C = classes_;
-        if (s_.identical && std::memcmp(orig, mut, static_cast<size_t>(batch * C) * sizeof(float)) != 0) s_.identical = false;
-        for (int64_t i = 0; i < batch; ++i) {
-            const float* o = orig + i * C;
-            const float* m = mut + i * C;
-            for (int64_t k = 0; k < C; ++k)
-                if (!std::isfinite(m[k])) {
-                    if (!s_.crashed) {
-                        s_.crashed = true;
-                        s_.crash_reason = std::string(std::isnan(m[k]) ? "NaN" : "Inf") + " in the output for input " + std::to_string(first + i);
-                    }
+    // What add() needs of the original's outputs on one batch, computed once and shared by every
+    // mutant of the batch: per row its top-1 and its log-softmax and softmax (double, shifted by
+    // the row's max for range).
+    struct Reference {
+        int64_t rows = 0, classes = 0;
+        std::vector<int64_t> pred;
+        std::vector<double> logp, prob;
+    };
+    static Reference reference(const float* orig, int64_t batch, int64_t C) {
+        Reference r;
+        r.rows = batch;
+        r.classes = C;
+        r.pred.resize(static_cast<size_t>(batch));
+        r.logp.resize(static_cast<size_t>(batch * C));
+        r.prob.resize(static_cast<size_t>(batch * C));
+        parallel_chunks(batch, grain_for(batch, 40 * C), [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                const float* o = orig + i * C;
+                r.pred[static_cast<size_t>(i)] = argmax(o, C);
+                double mo = o[0], zo = 0;
+                for (int64_t k = 0; k < C; ++k) mo = std::max(mo, static_cast<double>(o[k]));
+                for (int64_t k = 0; k < C; ++k) zo += std::exp(static_cast<double>(o[k]) - mo);
+                const double lzo = std::log(zo);
+                for (int64_t k = 0; k < C; ++k) {
+                    const double lpo = static_cast<double>(o[k]) - mo - lzo;
+                    r.logp[static_cast<size_t>(i * C + k)] = lpo;
+                    r.prob[static_cast<size_t>(i * C + k)] = std::exp(lpo);
                 }
-            const int64_t po = argmax(o, C), pm = argmax(m, C);
+            }
+        });
+        return r;
+    }
+
+    // orig and mut: [batch x classes] logits; labels: the batch's labels (< 0: unlabelled);
+    // first: index of the batch's first input in the data set; ref: reference(orig, ...) when the
+    // caller keeps one for the batch (else it is computed here). The per-row work runs in
+    // parallel chunks; the state is then updated in input order, so the result does not depend
+    // on the thread count.
+    void add(const float* orig, const float* mut, const int64_t* labels, int64_t batch, int64_t first, const Reference* ref = nullptr) {
+        const int64_t C = classes_;
+        Reference own;
+        if (!ref || ref->rows != batch || ref->classes != C) {
+            own = reference(orig, batch, C);
+            ref = &own;
+        }
+        if (s_.identical && std::memcmp(orig, mut, static_cast<size_t>(batch * C) * sizeof(float)) != 0) s_.identical = false;
+        struct Row {
+            int64_t pred;
+            int nonfinite;  // the row's first non-finite output: 0 none, 1 NaN, 2 Inf
+            double max_diff, kl;
+        };
+        std::vector<Row> rows(static_cast<size_t>(batch));
+        parallel_chunks(batch, grain_for(batch, 40 * C), [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                const float* o = orig + i * C;
+                const float* m = mut + i * C;
+                Row& row = rows[static_cast<size_t>(i)];
+                row.nonfinite = 0;
+                for (int64_t k = 0; k < C; ++k)
+                    if (!std::isfinite(m[k])) {
+                        row.nonfinite = std::isnan(m[k]) ? 1 : 2;
+                        break;
+                    }
+                row.pred = argmax(m, C);
+                double md = 0, mm = m[0];
+                for (int64_t k = 0; k < C; ++k) {
+                    const double d = std::fabs(static_cast<double>(o[k]) - static_cast<double>(m[k]));
+                    if (d > md || std::isnan(d)) md = std::isnan(d) ? INFINITY : std::max(md, d);
+                    mm = std::max(mm, static_cast<double>(m[k]));
+                }
+                row.max_diff = md;
+                // KL(softmax(o) || softmax(m)) in double.
+                double zm = 0;
+                for (int64_t k = 0; k < C; ++k) zm += std::exp(static_cast<double>(m[k]) - mm);
+                const double lzm = std::log(zm);
+                const double* lpo = ref->logp.data() + i * C;
+                const double* po = ref->prob.data() + i * C;
+                double kl = 0;
+                for (int64_t k = 0; k < C; ++k) kl += po[k] * (lpo[k] - (static_cast<double>(m[k]) - mm - lzm));
+                row.kl = kl;
+            }
+        });
+        for (int64_t i = 0; i < batch; ++i) {
+            const Row& row = rows[static_cast<size_t>(i)];
+            if (row.nonfinite && !s_.crashed) {
+                s_.crashed = true;
+                s_.crash_reason = std::string(row.nonfinite == 1 ? "NaN" : "Inf") + " in the output for input " + std::to_string(first + i);
+            }
+            const int64_t po = ref->pred[static_cast<size_t>(i)], pm = row.pred;
             const int64_t y = labels ? labels[i] : -1;
             if (y >= 0 && pm == y) {
                 ++s_.correct;
@@ -190,26 +265,8 @@ public:
                     s_.classes_mutant[static_cast<size_t>(pm)] = 1;
                 }
             }
-            double mo = o[0], mm = m[0];
-            for (int64_t k = 0; k < C; ++k) {
-                const double d = std::fabs(static_cast<double>(o[k]) - static_cast<double>(m[k]));
-                if (d > s_.max_abs_diff || std::isnan(d)) s_.max_abs_diff = std::isnan(d) ? INFINITY : std::max(s_.max_abs_diff, d);
-                mo = std::max(mo, static_cast<double>(o[k]));
-                mm = std::max(mm, static_cast<double>(m[k]));
-            }
-            // KL(softmax(o) || softmax(m)) in double, shifted by each row's max for range.
-            double zo = 0, zm = 0;
-            for (int64_t k = 0; k < C; ++k) {
-                zo += std::exp(static_cast<double>(o[k]) - mo);
-                zm += std::exp(static_cast<double>(m[k]) - mm);
-            }
-            double kl = 0;
-            for (int64_t k = 0; k < C; ++k) {
-                const double lpo = static_cast<double>(o[k]) - mo - std::log(zo);
-                const double lpm = static_cast<double>(m[k]) - mm - std::log(zm);
-                kl += std::exp(lpo) * (lpo - lpm);
-            }
-            if (std::isfinite(kl)) s_.max_kl = std::max(s_.max_kl, kl);
+            if (row.max_diff > s_.max_abs_diff || std::isnan(row.max_diff)) s_.max_abs_diff = row.max_diff;
+            if (std::isfinite(row.kl)) s_.max_kl = std::max(s_.max_kl, row.kl);
         }
         s_.inputs += batch;
     }

@@ -286,7 +286,7 @@ struct Plan {
 // along the width, lines wide enough to fill the 16-lane vectors.
 inline bool implicit_fits(const Geom& g, int64_t Ke, bool direct) {
     if (direct || Ke <= 0 || g.in[0] != 1 || g.k[0] != 1 || g.out[0] != 1 || g.s[2] != 1) return false;
-    return g.Mg <= 32 && g.out[2] >= 14;
+    return g.Mg <= 32 && g.out[2] >= 8;
 }
 #endif
 
@@ -368,14 +368,20 @@ inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float
         const int64_t c = k / kvol, kh = (k % kvol) / g.k[2], kw = k % g.k[2];
         off[static_cast<size_t>(k)] = c * plane + kh * g.d[1] * Wp + kw * g.d[2];
     }
-    std::unique_ptr<float[]> padded(new float[static_cast<size_t>(NG * g.Cg * plane)]);
-    {
+    // Without padding the planes are the input itself (same layout); else they are built in
+    // the calling thread's scratch (reused across calls: a fresh buffer of this size is a fresh
+    // mapping, whose page faults cost more than the copy).
+    const bool unpadded = g.pb[1] == 0 && g.pe[1] == 0 && g.pb[2] == 0 && g.pe[2] == 0;
+    const float* planes_base = x;
+    if (!unpadded) {
+        float* padded = gemm::scratch(static_cast<size_t>(NG * g.Cg * plane), 2);
+        planes_base = padded;
         const int64_t planes = NG * g.Cg;
         parallel_chunks(planes, grain_for(planes, plane), [&](int64_t t0, int64_t t1) {
             for (int64_t t = t0; t < t1; ++t) {
                 const int64_t ng = t / g.Cg, c = t % g.Cg, img = ng / g.G, grp = ng % g.G;
                 const float* xs = x + (img * g.C + grp * g.Cg + c) * Pin;
-                float* d = padded.get() + t * plane;
+                float* d = padded + t * plane;
                 std::fill(d, d + g.pb[1] * Wp, 0.0f);
                 for (int64_t ih = 0; ih < Hi; ++ih) {
                     float* row = d + (ih + g.pb[1]) * Wp;
@@ -398,7 +404,7 @@ inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float
         for (int64_t u = u0; u < u1; ++u) {
             const int64_t ng = u / (lines * nb), l = (u / nb) % lines, c0 = (u % nb) * CB, c1 = std::min(width, c0 + CB);
             const int64_t img = ng / g.G, grp = ng % g.G;
-            const float* xb = padded.get() + ng * g.Cg * plane + l * g.s[1] * Wp + c0;
+            const float* xb = planes_base + ng * g.Cg * plane + l * g.s[1] * Wp + c0;
             float* yb = y + (img * g.M + grp * g.Mg) * P + l * width + c0;
             const float* wg = wp + grp * packed_w_group(g);
             // K blocks of KC: the B rows of one block and 32 columns (KC x 128 bytes) stay in L1

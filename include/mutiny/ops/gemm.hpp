@@ -32,19 +32,9 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#define MUTINY_GEMM_AVX2 1
-#if defined(__AVX512F__)
-#define MUTINY_GEMM_AVX512 1
-#endif
-#elif defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
-#define MUTINY_GEMM_SSE2 1
-#endif
-
 #include "../core/parallel.hpp"
 #include "common.hpp"
+#include "simd.hpp"
 
 namespace mutiny {
 namespace gemm {
@@ -62,26 +52,12 @@ constexpr int NR = 16;               // columns of a micro-tile (B panels are NR
 constexpr int64_t KC = MUTINY_GEMM_KC;  // depth of a K block: a KC x NR B micro-panel is 16 KB (L1)
 constexpr int64_t MC = MUTINY_GEMM_MC;  // rows per M block (a multiple of MR): MC x KC of A panels is 120 KB (L2)
 
-// 8-float vectors: AVX2+FMA, else two SSE2 halves (multiply then add), else plain C++.
-#if defined(MUTINY_GEMM_AVX2)
-using V8 = __m256;
-inline V8 v_load(const float* p) { return _mm256_loadu_ps(p); }
-inline void v_store(float* p, V8 v) { _mm256_storeu_ps(p, v); }
-inline V8 v_bcast(const float* p) { return _mm256_broadcast_ss(p); }
-inline V8 v_madd(V8 a, V8 b, V8 c) { return _mm256_fmadd_ps(a, b, c); }
-#elif defined(MUTINY_GEMM_SSE2)
-struct V8 { __m128 lo, hi; };
-inline V8 v_load(const float* p) { return {_mm_loadu_ps(p), _mm_loadu_ps(p + 4)}; }
-inline void v_store(float* p, V8 v) { _mm_storeu_ps(p, v.lo); _mm_storeu_ps(p + 4, v.hi); }
-inline V8 v_bcast(const float* p) { const __m128 x = _mm_set1_ps(*p); return {x, x}; }
-inline V8 v_madd(V8 a, V8 b, V8 c) { return {_mm_add_ps(_mm_mul_ps(a.lo, b.lo), c.lo), _mm_add_ps(_mm_mul_ps(a.hi, b.hi), c.hi)}; }
-#else
-struct V8 { float x[8]; };
-inline V8 v_load(const float* p) { V8 v; std::memcpy(v.x, p, sizeof v.x); return v; }
-inline void v_store(float* p, V8 v) { std::memcpy(p, v.x, sizeof v.x); }
-inline V8 v_bcast(const float* p) { V8 v; for (float& x : v.x) x = *p; return v; }
-inline V8 v_madd(V8 a, V8 b, V8 c) { for (int i = 0; i < 8; ++i) c.x[i] = a.x[i] * b.x[i] + c.x[i]; return c; }
-#endif
+// 8-float vectors (simd.hpp).
+using simd::V8;
+using simd::v_bcast;
+using simd::v_load;
+using simd::v_madd;
+using simd::v_store;
 
 // C[R x 16] (ldc) = C0 + sum_{k<kc} a[k][r] * b[k][c]; a: A panel ([k][MR]), b: B panel ([k][NR]).
 // C0 = init[r] broadcast along the row when init is given (the first K block: bias or 0), else
@@ -415,14 +391,15 @@ inline void pack_b(const float* src, int64_t rs, int64_t cs, int64_t cols, int64
 }
 
 // Per-thread scratch (packed operands, im2col panels), 64-byte aligned: grows, never shrinks, so
-// steady-state calls do not allocate. Only used inside one task body, which never re-enters TBB.
+// steady-state calls do not allocate. Slots 0 and 1 are used inside one task body, which never
+// re-enters TBB; slot 2 by a kernel's calling thread for a buffer its tasks share (conv_implicit).
 inline float* scratch(size_t n, int slot = 0) {
     struct Buf {
         float* p = nullptr;
         size_t n = 0;
         ~Buf() { std::free(p); }
     };
-    thread_local Buf buf[2];
+    thread_local Buf buf[3];
     Buf& b = buf[slot];
     if (b.n < n) {
         std::free(b.p);
