@@ -67,14 +67,15 @@ inline void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
                       r.device_errors[d].empty() ? "" : ("  DEVICE FAILED: " + r.device_errors[d]).c_str());
         os << line;
     }
-    os << "device   criterion                     mutants  killed survived crashed equiv invalid n/a   kill ratio  classes score\n";
+    os << "device   criterion                     mutants  killed survived crashed equiv invalid n/a lost   kill ratio  classes score\n";
     for (size_t d = 0; d < r.devices.size(); ++d)
         for (size_t c = 0; c < r.criteria.size(); ++c) {
             const mutiny::Score s = mutiny::campaign_scores(r, d, c, "").at("all");
-            std::snprintf(line, sizeof line, "%-8s %-29s %7lld %7lld %8lld %7lld %5lld %7lld %4lld %10.2f%% %14s\n", r.devices[d].c_str(),
+            std::snprintf(line, sizeof line, "%-8s %-29s %7lld %7lld %8lld %7lld %5lld %7lld %3lld %4lld %10.2f%% %14s\n", r.devices[d].c_str(),
                           r.criteria[c].name().c_str(), static_cast<long long>(s.mutants), static_cast<long long>(s.killed),
                           static_cast<long long>(s.survived), static_cast<long long>(s.crashed), static_cast<long long>(s.equivalent),
-                          static_cast<long long>(s.invalid), static_cast<long long>(s.not_applicable), 100 * s.kill_ratio(),
+                          static_cast<long long>(s.invalid), static_cast<long long>(s.not_applicable), static_cast<long long>(s.device_lost),
+                          100 * s.kill_ratio(),
                           mutiny::classes_score_text(r.criteria[c], s, r.classes).c_str());
             os << line;
         }
@@ -117,7 +118,8 @@ inline int cmd_campaign(int argc, char** argv) {
                      "--ops: operators, MutateNN presets or groups (vanilla, mutatenn, deepmutation, graph, kernel,\n"
                      "  neuron, all), comma-separated; --preset NAME is the same as --ops NAME (see `mutiny mutants`).\n"
                      "--kill: criteria, comma-separated (default prediction): prediction, killed-classes[:true-label|\n"
-                     "  :mutant-label], statistical[:alpha=A], distance[:max=T|:kl=T].\n"
+                     "  :mutant-label], statistical[:alpha=A], distance[:max=T|:kl=T]. Score table: equiv, invalid,\n"
+                     "  n/a (criterion not applicable) and lost (device failed before the mutant was judged) do not count.\n"
                      "--batch: inputs per batch (default 1000); a checkpoint is written after each batch and --resume\n"
                      "  continues from it. --no-incremental re-executes every node for every mutant (for comparison).\n"
                      "--instances N: run each stochastic mutant (GF, WS: operators with a seed) as N seeded instances;\n"

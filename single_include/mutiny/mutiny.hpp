@@ -18809,13 +18809,13 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
     os << "</table>\n";
 
     os << "<h2>Mutation scores</h2>\n<table><tr><th class='l'>device</th><th class='l'>criterion</th><th>mutants</th><th>killed</th><th>survived</th><th>crashed</th>"
-          "<th>equivalent</th><th>invalid</th><th>not applicable</th><th>kill ratio</th><th>killed-classes score</th></tr>\n";
+          "<th>equivalent</th><th>invalid</th><th>not applicable</th><th>device lost</th><th>kill ratio</th><th>killed-classes score</th></tr>\n";
     for (size_t d = 0; d < r.devices.size(); ++d)
         for (size_t c = 0; c < r.criteria.size(); ++c) {
             const Score s = campaign_scores(r, d, c, "").at("all");
             os << "<tr><td class='l'>" << html_escape(r.devices[d]) << "</td><td class='l'>" << html_escape(r.criteria[c].name()) << "</td><td>" << s.mutants << "</td><td>"
                << s.killed << "</td><td>" << s.survived << "</td><td>" << s.crashed << "</td><td>" << s.equivalent << "</td><td>" << s.invalid << "</td><td>"
-               << s.not_applicable << "</td><td>" << fmt_pct(s.kill_ratio()) << "</td><td>" << classes_score_text(r.criteria[c], s, r.classes) << "</td></tr>\n";
+               << s.not_applicable << "</td><td>" << s.device_lost << "</td><td>" << fmt_pct(s.kill_ratio()) << "</td><td>" << classes_score_text(r.criteria[c], s, r.classes) << "</td></tr>\n";
         }
     os << "</table>\n";
 

@@ -342,6 +342,11 @@ TEST_CASE("campaign: a device lost mid-run: its unfinished mutants are marked, t
         CHECK(finished_counted >= 20);
         CHECK(lost.counted() == finished_counted);
         CHECK(campaign_report_json(r).find("\"device_lost\": 15") != std::string::npos);
+        // The HTML score table has a device-lost column: 0 on the CPU row, 15 on the lost device's.
+        const std::string html = campaign_report_html(r);
+        CHECK(html.find("<th>not applicable</th><th>device lost</th>") != std::string::npos);
+        CHECK(html.find("<td>" + std::to_string(cpu.not_applicable) + "</td><td>0</td><td>" + fmt_pct(cpu.kill_ratio())) != std::string::npos);
+        CHECK(html.find("<td>" + std::to_string(lost.not_applicable) + "</td><td>15</td><td>" + fmt_pct(lost.kill_ratio())) != std::string::npos);
     }
     SUBCASE("lost in the second of three batches: no mutant finished there, all marked") {
         const CampaignResult r = run_flaky(static_cast<int64_t>(M) + 7, SIZE_MAX, 100);
