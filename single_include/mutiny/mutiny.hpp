@@ -1507,7 +1507,7 @@ inline V8 v_keep_nan(V8 x, V8 r) { return v_each([&](int i) { return std::isnan(
 #endif
 
 // e^x, float32, within 2 ulp of the correctly rounded value for x in [-87.3, 88.0] (tested against
-// double-precision exp in tests/unit/test_ops.cpp). Range reduction x = n ln2 + r with ln2 split
+// double-precision exp in tests/unit/test_simd.cpp). Range reduction x = n ln2 + r with ln2 split
 // in two (the first part exact in float, so n * C1 is exact), |r| <= ln2 / 2, then the degree-7
 // polynomial e^r ~ 1 + r + r^2 P(r) with Cephes' expf coefficients (S. L. Moshier) and
 // e^x = 2^n e^r. Inputs beyond the range are clamped to it: e^x then saturates at about
@@ -1527,10 +1527,10 @@ inline V8 v_exp(V8 x) {
     return v_keep_nan(x, v_mul(y, v_pow2i(n)));
 }
 
-// 1 / (1 + e^-x).
+// 1 / (1 + e^-x); NaN stays NaN (v_exp keeps it, and the sum and quotient propagate it).
 inline V8 v_sigmoid(V8 x) {
     const V8 e = v_exp(v_mul(x, v_set1(-1.0f)));
-    return v_keep_nan(x, v_div(v_set1(1.0f), v_add(v_set1(1.0f), e)));
+    return v_div(v_set1(1.0f), v_add(v_set1(1.0f), e));
 }
 
 // y[i] = f(x[i]) for i < n, 8 at a time; the last n % 8 through the same code on a padded copy.
@@ -3229,10 +3229,15 @@ inline void infer_same(InferContext& c) {
     c.set_output(0, c.dtype(0), c.shape(0));
 }
 
-// A unary float kernel from a per-element function f(x) -> y over the compute type.
+// An array function for float32 (simd.hpp): y[0..n) from x[0..n), each element's bits
+// independent of its position (so chunks and narrow runs agree).
+using F32Array = void (*)(const float*, float*, int64_t);
+
+// A unary float kernel from a per-element function f(x) -> y over the compute type. With `f32`,
+// float32 tensors go through that vector function instead (then the store sites, if any).
 template <class F>
-Kernel unary(F f, SiteConfig sites) {
-    return [f, sites](ExecContext& c) {
+Kernel unary(F f, SiteConfig sites, F32Array f32 = nullptr) {
+    return [f, sites, f32](ExecContext& c) {
         const Tensor& x = c.input(0);
         Tensor& y = *c.out[0];
         const SiteConfig* s = active_sites(sites);
@@ -3241,6 +3246,15 @@ Kernel unary(F f, SiteConfig sites) {
             if constexpr (std::is_floating_point_v<compute_t<T>>) {
                 const T* xp = static_cast<const T*>(x.raw());
                 T* yp = static_cast<T*>(y.raw());
+                if constexpr (std::is_same_v<T, float>) {
+                    if (f32) {
+                        parallel_chunks(x.numel(), 16384, [&](int64_t b, int64_t e) {
+                            f32(xp + b, yp + b, e - b);
+                            site_store_all(s, yp + b, e - b);
+                        });
+                        return;
+                    }
+                }
                 // Without sites, f and the store see a constant null: the loop has no branches
                 // left and vectorises.
                 auto run = [&](auto with_sites) {
@@ -3291,25 +3305,10 @@ MUTINY_UNARY_OP(LeakyRelu, (site_lt(s, x, C(0)) ? a * x : x));
 // was a quarter of a LeNet-5 campaign's time). f64 and f16 keep the scalar formula.
 inline const bool registered_Sigmoid = Registry::instance().add(OpDef{
     "Sigmoid", nullptr, infer_same, [](const PrepareContext& pc) -> Kernel {
-        Kernel generic = unary([](auto x, const SiteConfig*) -> decltype(x) {
+        return unary([](auto x, const SiteConfig*) -> decltype(x) {
             using C = decltype(x);
             return C(1) / (C(1) + std::exp(-x));
-        }, pc.sites);
-        const SiteConfig sites = pc.sites;
-        return [generic, sites](ExecContext& c) mutable {
-            const Tensor& x = c.input(0);
-            if (x.dtype() != DType::f32) {
-                generic(c);
-                return;
-            }
-            const float* xp = x.data<float>();
-            float* yp = c.out[0]->data<float>();
-            const SiteConfig* s = active_sites(sites);
-            parallel_chunks(x.numel(), 16384, [&](int64_t b, int64_t e) {
-                simd::sigmoid_f32(xp + b, yp + b, e - b);
-                if (s) site_store_all(s, yp + b, e - b);
-            });
-        };
+        }, pc.sites, simd::sigmoid_f32);
     }});
 MUTINY_UNARY_DEFAULTS(Tanh, 0, 0, 0)
 MUTINY_UNARY_OP(Tanh, std::tanh(x));

@@ -6,6 +6,7 @@
 
 #include <mutiny/ops/simd.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>

@@ -119,7 +119,7 @@ inline V8 v_keep_nan(V8 x, V8 r) { return v_each([&](int i) { return std::isnan(
 #endif
 
 // e^x, float32, within 2 ulp of the correctly rounded value for x in [-87.3, 88.0] (tested against
-// double-precision exp in tests/unit/test_ops.cpp). Range reduction x = n ln2 + r with ln2 split
+// double-precision exp in tests/unit/test_simd.cpp). Range reduction x = n ln2 + r with ln2 split
 // in two (the first part exact in float, so n * C1 is exact), |r| <= ln2 / 2, then the degree-7
 // polynomial e^r ~ 1 + r + r^2 P(r) with Cephes' expf coefficients (S. L. Moshier) and
 // e^x = 2^n e^r. Inputs beyond the range are clamped to it: e^x then saturates at about
@@ -139,10 +139,10 @@ inline V8 v_exp(V8 x) {
     return v_keep_nan(x, v_mul(y, v_pow2i(n)));
 }
 
-// 1 / (1 + e^-x).
+// 1 / (1 + e^-x); NaN stays NaN (v_exp keeps it, and the sum and quotient propagate it).
 inline V8 v_sigmoid(V8 x) {
     const V8 e = v_exp(v_mul(x, v_set1(-1.0f)));
-    return v_keep_nan(x, v_div(v_set1(1.0f), v_add(v_set1(1.0f), e)));
+    return v_div(v_set1(1.0f), v_add(v_set1(1.0f), e));
 }
 
 // y[i] = f(x[i]) for i < n, 8 at a time; the last n % 8 through the same code on a padded copy.
