@@ -4,19 +4,19 @@
 
 // The right-hand side of a comparison after the configured threshold shift, in the compute type.
 inline C site_shift(C b) {
-#if MUTINY_SHIFT == 0
+#if MUTINY_SHIFT == MUTINY_SHIFT_NONE
     return b;
 #else
     const C t = (C)(MUTINY_THRESHOLD);
-#if MUTINY_SHIFT == 1
+#if MUTINY_SHIFT == MUTINY_SHIFT_ADD
     return b + t;
-#elif MUTINY_SHIFT == 2
+#elif MUTINY_SHIFT == MUTINY_SHIFT_SUB
     return b - t;
-#elif MUTINY_SHIFT == 3
+#elif MUTINY_SHIFT == MUTINY_SHIFT_MUL
     return b * t;
-#elif MUTINY_SHIFT == 4
+#elif MUTINY_SHIFT == MUTINY_SHIFT_DIV
     return b / t;
-#elif MUTINY_SHIFT == 5
+#elif MUTINY_SHIFT == MUTINY_SHIFT_ADD_PERCENT
     return b + (b < (C)0 ? -b : b) * t / (C)100;
 #else
     return b - (b < (C)0 ? -b : b) * t / (C)100;
@@ -27,9 +27,9 @@ inline C site_shift(C b) {
 // A comparison written `a < b` in a kernel (LT site).
 inline int site_lt(C a, C b) {
     const C bb = site_shift(b);
-#if MUTINY_CMP == 1
+#if MUTINY_CMP == MUTINY_CMP_LT_TO_LE
     return a <= bb;
-#elif MUTINY_CMP == 2
+#elif MUTINY_CMP == MUTINY_CMP_LT_TO_GT
     return a > bb;
 #else
     return a < bb;
@@ -39,9 +39,9 @@ inline int site_lt(C a, C b) {
 // A comparison written `a > b` in a kernel (GT site).
 inline int site_gt(C a, C b) {
     const C bb = site_shift(b);
-#if MUTINY_CMP == 3
+#if MUTINY_CMP == MUTINY_CMP_GT_TO_LT
     return a < bb;
-#elif MUTINY_CMP == 4
+#elif MUTINY_CMP == MUTINY_CMP_GT_TO_GE
     return a >= bb;
 #else
     return a > bb;
@@ -73,17 +73,17 @@ inline float mutiny_saturate(float v, float lo, float hi) {
 
 // The store site: every value a kernel stores passes through it. Only f32 tensors are mutated (the
 // CPU applies store mutations to float32 results only).
-#if MUTINY_DTYPE == 0 && MUTINY_STORE != 0
+#if MUTINY_DTYPE == 0 && MUTINY_STORE != MUTINY_STORE_NONE
 inline float site_store(float v) {
-#if MUTINY_STORE == 1
+#if MUTINY_STORE == MUTINY_STORE_F16
     return mutiny_round_f16(v);
-#elif MUTINY_STORE == 2
+#elif MUTINY_STORE == MUTINY_STORE_I32
     return mutiny_saturate(v, -2147483648.0f, 2147483648.0f);
-#elif MUTINY_STORE == 3
+#elif MUTINY_STORE == MUTINY_STORE_I16
     return mutiny_saturate(v, -32768.0f, 32767.0f);
-#elif MUTINY_STORE == 4
+#elif MUTINY_STORE == MUTINY_STORE_I8
     return mutiny_saturate(v, -128.0f, 127.0f);
-#elif MUTINY_STORE == 5
+#elif MUTINY_STORE == MUTINY_STORE_SUB_EPS
     return v - 1e-8f;
 #else
     return v * (1.0f + 1e-8f);

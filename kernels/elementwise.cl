@@ -1,6 +1,6 @@
 // Element-wise kernels: unary activations and math, binary arithmetic with numpy broadcasting,
 // the variadic folds (Sum, Mean, Max, Min), PRelu and Clip. One work item per output element;
-// expressions are those of include/mutiny/ops/elementwise.hpp, sites included: Relu, LeakyRelu and
+// expressions are those of include/mutiny/ops/elementwise/, sites included: Relu, LeakyRelu and
 // PRelu test `x < 0` (LT site), Clip tests `x < lo` (LT) and `x > hi` (GT), and every unary result
 // passes the store site.
 

@@ -1,4 +1,4 @@
-// Gemm and MatMul with the semantics of include/mutiny/ops/gemm.hpp. For each product p:
+// Gemm and MatMul with the semantics of include/mutiny/ops/gemm/. For each product p:
 //   Y_p[m, n] = init + alpha * sum_{k < Ke} A_p[m, k] * B_p[k, n]
 // f32 accumulates as the CPU's packed GEMM does: the accumulator starts from init (beta * C
 // broadcast, or 0) and adds (alpha * a) * b in k order. f16 and f64 follow the CPU's reference loop:

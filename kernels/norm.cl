@@ -1,4 +1,4 @@
-// Normalisation kernels with the semantics of include/mutiny/ops/normalization.hpp:
+// Normalisation kernels with the semantics of include/mutiny/ops/norm/:
 // BatchNormalization (inference) with per-channel or per-activation parameters precomputed on the
 // host (a = scale / sqrt(var + eps) rounded once), InstanceNormalization (sums in ACC), Softmax and
 // LogSoftmax (maximum subtracted first, exponentials summed in ACC in index order). Results pass

@@ -1,5 +1,5 @@
 // Pooling kernels (MaxPool, AveragePool over 1-3 spatial dims padded to three, global pooling) and
-// LRN, with the semantics of include/mutiny/ops/pool.hpp: taps in the padding never enter a max,
+// LRN, with the semantics of include/mutiny/ops/pool/: taps in the padding never enter a max,
 // averages are summed in ACC (double where the device has it) and divided once, the max
 // comparison is a GT site (a mutated comparison starts from the first value, so `<` gives a min),
 // results pass the store site, and under MUTINY_DROP_LAST the last tap of every window is skipped.

@@ -1,6 +1,6 @@
 // Mutiny OpenCL prelude: the defines every program starts with. The host composes a program as
 // prelude.cl + common.cl + <family>.cl and selects precision, vendor switches and kernel-level
-// mutation sites (DESIGN.md 4B) with build options (-D...). Every default is the unmutated code,
+// mutation sites (docs/mutation.md) with build options (-D...). Every default is the unmutated code,
 // so a kernel mutant is a rebuild of the same source with other options (cached per options).
 //
 // Build options (all optional):
@@ -8,12 +8,21 @@
 //   MUTINY_FP64         1 when the device has cl_khr_fp64: sums the CPU does in double use double
 //   MUTINY_USE_FMA      1: multiply-adds of dot products are fused (vendor switch; default off, as
 //                       the CPU reference build without -mfma computes them unfused)
-//   MUTINY_CMP          comparator swap at comparison sites: 0 none, 1 lt->le, 2 lt->gt, 3 gt->lt, 4 gt->ge
-//   MUTINY_SHIFT        threshold shift of a comparison's right-hand side: 0 none, 1 add, 2 sub,
-//                       3 mul, 4 div, 5 add percent, 6 sub percent
+//   MUTINY_CMP          comparator swap at comparison sites: MUTINY_CMP_NONE, _LT_TO_LE, _LT_TO_GT,
+//                       _GT_TO_LT, _GT_TO_GE
+//   MUTINY_SHIFT        threshold shift of a comparison's right-hand side: MUTINY_SHIFT_NONE, _ADD,
+//                       _SUB, _MUL, _DIV, _ADD_PERCENT, _SUB_PERCENT
 //   MUTINY_THRESHOLD    t of the shift, a literal of the compute type
-//   MUTINY_STORE        store site: 0 none, 1 f16, 2 i32, 3 i16, 4 i8, 5 v - 1e-8, 6 v * (1 + 1e-8)
+//   MUTINY_STORE        store site: MUTINY_STORE_NONE, _F16, _I32, _I16, _I8, _SUB_EPS (v - 1e-8),
+//                       _MUL_EPS (v * (1 + 1e-8))
 //   MUTINY_DROP_LAST    1: every reduction loop runs one accumulation term fewer
+// The values of the site enums are not written here: the host defines every MUTINY_CMP_*,
+// MUTINY_SHIFT_* and MUTINY_STORE_* name from the C++ enums (ops/sites.hpp, site_enum_options()),
+// so host and kernels cannot disagree on a number.
+
+#ifndef MUTINY_CMP_NONE
+#error "the site enum names (MUTINY_CMP_NONE, ...) are missing from the build options: see site_enum_options()"
+#endif
 
 #ifndef MUTINY_DTYPE
 #define MUTINY_DTYPE 0
@@ -25,16 +34,16 @@
 #define MUTINY_USE_FMA 0
 #endif
 #ifndef MUTINY_CMP
-#define MUTINY_CMP 0
+#define MUTINY_CMP MUTINY_CMP_NONE
 #endif
 #ifndef MUTINY_SHIFT
-#define MUTINY_SHIFT 0
+#define MUTINY_SHIFT MUTINY_SHIFT_NONE
 #endif
 #ifndef MUTINY_THRESHOLD
 #define MUTINY_THRESHOLD 0.5f
 #endif
 #ifndef MUTINY_STORE
-#define MUTINY_STORE 0
+#define MUTINY_STORE MUTINY_STORE_NONE
 #endif
 #ifndef MUTINY_DROP_LAST
 #define MUTINY_DROP_LAST 0

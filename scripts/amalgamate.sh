@@ -115,8 +115,9 @@ generate() {
 // do not edit; change the headers under include/mutiny/ and rerun the script.
 //
 // Mutiny: mutation testing and mutation analysis of deep neural networks, header-only C++17.
-// Needs Eigen 3, oneTBB and stb_image on the include path (and the OpenCL C++ bindings when
-// MUTINY_WITH_OPENCL is defined to 1).
+// Define MUTINY_IMPLEMENTATION in exactly one source file before including it (that file then
+// carries the compiled part: the op kernels). Needs oneTBB, zlib and stb_image (and the OpenCL C++
+// bindings when MUTINY_WITH_OPENCL is defined to 1): link with -ltbb -lz -lstb -lpthread (-lOpenCL).
 #pragma once
 
 #define MUTINY_AMALGAMATED 1

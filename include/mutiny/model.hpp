@@ -9,7 +9,6 @@
 #include "exec/cpu/executor.hpp"
 #include "io/native.hpp"
 #include "io/onnx_import.hpp"
-#include "ops/all.hpp"
 
 namespace mutiny {
 

@@ -36,9 +36,9 @@
 #include "graph/builder.hpp"
 #include "graph/graph.hpp"
 
-// ops: op definitions (import normalisation, shape inference, CPU reference kernels)
-#include "ops/all.hpp"
+// ops: the op registry and shape inference (the op definitions themselves are the compiled part)
 #include "ops/infer.hpp"
+#include "ops/op.hpp"
 
 // io
 #include "io/dataset.hpp"
@@ -79,5 +79,11 @@
 #include "report/cluster_report.hpp"
 #include "report/html.hpp"
 #include "report/json.hpp"
+
+// The compiled part (op kernels, registries' entry points), in the one source file that defines
+// MUTINY_IMPLEMENTATION; the others link against it (or against mutiny::compiled instead).
+#ifdef MUTINY_IMPLEMENTATION
+#include "implementation.hpp"
+#endif
 
 #endif  // MUTINY_MUTINY_HPP_

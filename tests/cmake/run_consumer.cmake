@@ -29,7 +29,7 @@ elseif(MODE STREQUAL "find_package")
   foreach(f include/mutiny/mutiny.hpp include/mutiny/version.hpp
             include/mutiny-single/mutiny/mutiny.hpp
             share/cmake/mutiny/mutinyConfig.cmake share/cmake/mutiny/mutinyConfigVersion.cmake
-            share/cmake/mutiny/mutinyTargets.cmake)
+            share/cmake/mutiny/mutinyTargets.cmake lib/libmutiny.a)
     if(NOT EXISTS "${prefix}/${f}")
       message(FATAL_ERROR "consumer find_package: install did not produce ${f}")
     endif()
@@ -53,3 +53,20 @@ if(NOT printed STREQUAL EXPECTED_VERSION)
   message(FATAL_ERROR "consumer ${MODE}: printed '${printed}', expected '${EXPECTED_VERSION}'")
 endif()
 message(STATUS "consumer ${MODE}: built and ran, printed ${printed}")
+
+# The implementation defined twice, or never: the link fails and the linker's message names the fix.
+if(MODE STREQUAL "find_package")
+  foreach(target twice never)
+    execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --target ${target}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(rc EQUAL 0)
+      message(FATAL_ERROR "consumer find_package: target '${target}' linked, but it defines the implementation "
+                          "${target} (expected a link error)")
+    endif()
+    string(FIND "${out}" "define_MUTINY_IMPLEMENTATION_in_one_source_file_or_link_mutiny_compiled" pos)
+    if(pos EQUAL -1)
+      message(FATAL_ERROR "consumer find_package: target '${target}' failed, but the output does not name the fix:\n${out}")
+    endif()
+    message(STATUS "consumer find_package: '${target}' fails to link, naming the fix")
+  endforeach()
+endif()

@@ -3,6 +3,8 @@
 // are chosen so that every sum is exact, so no summation order can differ).
 #include "opencl_test_util.hpp"
 
+#include <mutiny/ops/common.hpp>
+
 #include <cstring>
 
 using namespace mutiny;

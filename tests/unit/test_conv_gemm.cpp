@@ -2,8 +2,7 @@
 // bitwise determinism across TBB thread counts, kernel-level mutation sites and shape errors.
 #include <doctest/doctest.h>
 
-#include <mutiny/ops/conv.hpp>
-#include <mutiny/ops/gemm.hpp>
+#include <mutiny/ops/common.hpp>
 #include <mutiny/ops/infer.hpp>
 
 #include <cmath>

@@ -5,9 +5,6 @@
 
 #include <mutiny/exec/cpu/executor.hpp>
 #include <mutiny/ops/infer.hpp>
-#include <mutiny/ops/normalization.hpp>
-#include <mutiny/ops/pool.hpp>
-#include <mutiny/ops/shape_ops.hpp>
 
 #include <cmath>
 #include <cstring>

@@ -94,6 +94,15 @@ inline int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& whe
     return axis < 0 ? axis + rank : axis;
 }
 
+// Strides of `in` broadcast to `out` (0 along broadcast axes), aligned to out's rank.
+inline std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
+    std::vector<int64_t> s(out.rank(), 0);
+    const auto is = in.strides();
+    const size_t off = out.rank() - in.rank();
+    for (size_t i = 0; i < in.rank(); ++i) s[off + i] = in[i] == 1 ? 0 : is[i];
+    return s;
+}
+
 }  // namespace mutiny
 
 #endif  // MUTINY_CORE_SHAPE_HPP_

@@ -82,7 +82,7 @@ inline bool is_binary_sum(const Node& n) {
     return n.op == "Sum" && data == 2;
 }
 
-inline const bool registered_replace_activation = MutationRegistry::instance().add([] {
+inline void register_replace_activation(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "replace_activation";
     d.family = "graph";
@@ -103,9 +103,9 @@ inline const bool registered_replace_activation = MutationRegistry::instance().a
         return replace_nodes(g, nodes, p.str("to"));
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_replace_arith = MutationRegistry::instance().add([] {
+inline void register_replace_arith(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "replace_arith";
     d.family = "graph";
@@ -131,7 +131,7 @@ inline const bool registered_replace_arith = MutationRegistry::instance().add([]
         return replace_nodes(g, nodes, p.str("to"));
     };
     return d;
-}());
+}()); }
 
 // --- transpose / exp / round inserted before an input or after the output ----------------------------
 
@@ -249,9 +249,9 @@ inline OperatorDef insertion_operator(const std::string& name, const std::string
     return d;
 }
 
-inline const bool registered_insert_transpose = MutationRegistry::instance().add(insertion_operator("insert_transpose", "Transpose"));
-inline const bool registered_insert_exp = MutationRegistry::instance().add(insertion_operator("insert_exp", "Exp"));
-inline const bool registered_insert_round = MutationRegistry::instance().add(insertion_operator("insert_round", "Round"));
+inline void register_insert_transpose(MutationRegistry& r) { r.add(insertion_operator("insert_transpose", "Transpose")); }
+inline void register_insert_exp(MutationRegistry& r) { r.add(insertion_operator("insert_exp", "Exp")); }
+inline void register_insert_round(MutationRegistry& r) { r.add(insertion_operator("insert_round", "Round")); }
 
 // --- DeepMutation++ layer operators ----------------------------------------------------------------
 
@@ -290,7 +290,7 @@ inline Outcome remove_node(const Graph& g, int n) {
     return finish(std::move(g2), {n});
 }
 
-inline const bool registered_ld = MutationRegistry::instance().add([] {
+inline void register_ld(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "LD";
     d.family = "graph";
@@ -321,9 +321,9 @@ inline const bool registered_ld = MutationRegistry::instance().add([] {
         return o;
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_lam = MutationRegistry::instance().add([] {
+inline void register_lam(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "LAm";
     d.family = "graph";
@@ -358,7 +358,7 @@ inline const bool registered_lam = MutationRegistry::instance().add([] {
         return o;
     };
     return d;
-}());
+}()); }
 
 inline const std::set<std::string>& removable_activations() {
     static const std::set<std::string> s{"Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu",
@@ -366,7 +366,7 @@ inline const std::set<std::string>& removable_activations() {
     return s;
 }
 
-inline const bool registered_afrm = MutationRegistry::instance().add([] {
+inline void register_afrm(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "AFRm";
     d.family = "graph";
@@ -391,9 +391,21 @@ inline const bool registered_afrm = MutationRegistry::instance().add([] {
         return remove_node(g, nodes.at(0));
     };
     return d;
-}());
+}()); }
 
 }  // namespace mutate_graph
+// Registers the graph-level operators, in the order listings show them.
+inline void register_graph_operators(MutationRegistry& r) {
+    mutate_graph::register_replace_activation(r);
+    mutate_graph::register_replace_arith(r);
+    mutate_graph::register_insert_transpose(r);
+    mutate_graph::register_insert_exp(r);
+    mutate_graph::register_insert_round(r);
+    mutate_graph::register_ld(r);
+    mutate_graph::register_lam(r);
+    mutate_graph::register_afrm(r);
+}
+
 }  // namespace mutiny
 
 #endif  // MUTINY_MUTATE_GRAPH_OPS_HPP_

@@ -1,8 +1,8 @@
-// Kernel-level mutation operators (DESIGN.md 4B, MutateNN's TIR mutations). A mutant is a
+// Kernel-level mutation operators (docs/mutation.md, MutateNN's TIR mutations). A mutant is a
 // SiteConfig for the targeted nodes (by name); the backends apply it where their kernels expose the
 // site, so the graph and the weights stay untouched.
 //
-// Which op kind has which site is data (kernel_site_table), mirroring the CPU kernels in ops/:
+// Which op kind has which site is data on its OpDef (OpDef::sites, set where the op's kernels are):
 //   LT comparison  Relu, LeakyRelu, PRelu (`x < 0`), Clip (`x < min`)
 //   GT comparison  MaxPool, GlobalMaxPool (`v > best`), Clip (`x > max`)
 //   store          float32 results of the unary float ops, Conv, ConvTranspose, Gemm, MatMul,
@@ -24,46 +24,24 @@
 #include <string>
 #include <vector>
 
+#include "../ops/op.hpp"
 #include "registry.hpp"
 
 namespace mutiny {
-
-struct KernelSiteInfo {
-    bool lt = false, gt = false, store = false, reduction = false;
-};
-
-inline const std::map<std::string, KernelSiteInfo>& kernel_site_table() {
-    static const std::map<std::string, KernelSiteInfo> t = [] {
-        std::map<std::string, KernelSiteInfo> m;
-        for (const char* op : {"Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Round", "Elu",
-                               "Selu", "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Erf", "BatchNormalization"})
-            m[op] = {false, false, true, false};
-        m["Relu"] = {true, false, true, false};
-        m["LeakyRelu"] = {true, false, true, false};
-        m["PRelu"] = {true, false, false, false};
-        m["Clip"] = {true, true, false, false};
-        m["MaxPool"] = {false, true, true, true};
-        m["GlobalMaxPool"] = {false, true, true, true};
-        for (const char* op : {"AveragePool", "GlobalAveragePool", "LRN", "Conv", "ConvTranspose", "Gemm", "MatMul",
-                               "InstanceNormalization", "Softmax", "LogSoftmax"})
-            m[op] = {false, false, true, true};
-        return m;
-    }();
-    return t;
-}
 
 namespace mutate_kernel {
 
 enum class Site { lt, gt, store, reduction };
 
+// Whether op kind `op` has site s: the op's definition says (OpDef::sites).
 inline bool has_site(const std::string& op, Site s) {
-    auto it = kernel_site_table().find(op);
-    if (it == kernel_site_table().end()) return false;
+    const OpDef* def = Registry::instance().find(op);
+    if (!def) return false;
     switch (s) {
-        case Site::lt: return it->second.lt;
-        case Site::gt: return it->second.gt;
-        case Site::store: return it->second.store;
-        case Site::reduction: return it->second.reduction;
+        case Site::lt: return def->sites.lt;
+        case Site::gt: return def->sites.gt;
+        case Site::store: return def->sites.store;
+        case Site::reduction: return def->sites.reduction;
     }
     return false;
 }
@@ -80,8 +58,8 @@ inline const char* site_text(Site s) {
 
 inline std::string kinds_with(Site s) {
     std::vector<std::string> v;
-    for (const auto& kv : kernel_site_table())
-        if (has_site(kv.first, s)) v.push_back(kv.first);
+    for (const auto& name : Registry::instance().names())
+        if (has_site(name, s)) v.push_back(name);
     return mutate_detail::join(v);
 }
 
@@ -119,7 +97,7 @@ inline Outcome with_sites(const Graph& g, const std::vector<int>& nodes, const S
 
 inline Site swap_site(const std::string& swap) { return swap.rfind("lt", 0) == 0 ? Site::lt : Site::gt; }
 
-inline const bool registered_cmp_swap = MutationRegistry::instance().add([] {
+inline void register_cmp_swap(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "cmp_swap";
     d.family = "kernel";
@@ -140,9 +118,9 @@ inline const bool registered_cmp_swap = MutationRegistry::instance().add([] {
         return with_sites(g, nodes, s);
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_threshold_shift = MutationRegistry::instance().add([] {
+inline void register_threshold_shift(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "threshold_shift";
     d.family = "kernel";
@@ -176,9 +154,9 @@ inline const bool registered_threshold_shift = MutationRegistry::instance().add(
         return o;
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_store_type = MutationRegistry::instance().add([] {
+inline void register_store_type(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "store_type";
     d.family = "kernel";
@@ -196,9 +174,9 @@ inline const bool registered_store_type = MutationRegistry::instance().add([] {
         return with_sites(g, nodes, s);
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_store_tweak = MutationRegistry::instance().add([] {
+inline void register_store_tweak(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "store_tweak";
     d.family = "kernel";
@@ -221,9 +199,9 @@ inline const bool registered_store_tweak = MutationRegistry::instance().add([] {
         return o;
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_reduction_drop = MutationRegistry::instance().add([] {
+inline void register_reduction_drop(MutationRegistry& r) { r.add([] {
     OperatorDef d;
     d.name = "reduction_drop";
     d.family = "kernel";
@@ -240,9 +218,18 @@ inline const bool registered_reduction_drop = MutationRegistry::instance().add([
         return with_sites(g, nodes, s);
     };
     return d;
-}());
+}()); }
 
 }  // namespace mutate_kernel
+// Registers the kernel-level operators, in the order listings show them.
+inline void register_kernel_operators(MutationRegistry& r) {
+    mutate_kernel::register_cmp_swap(r);
+    mutate_kernel::register_threshold_shift(r);
+    mutate_kernel::register_store_type(r);
+    mutate_kernel::register_store_tweak(r);
+    mutate_kernel::register_reduction_drop(r);
+}
+
 }  // namespace mutiny
 
 #endif  // MUTINY_MUTATE_KERNEL_OPS_HPP_

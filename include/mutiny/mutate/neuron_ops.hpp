@@ -204,7 +204,7 @@ inline OperatorDef unit_operator(std::string name, std::string category, std::st
 
 inline float scaled(float w, double factor) { return static_cast<float>(static_cast<double>(w) * factor); }
 
-inline const bool registered_neb = MutationRegistry::instance().add([] {
+inline void register_neb(MutationRegistry& r) { r.add([] {
     OperatorDef d = unit_operator("NEB", "neuron level", "neuron effect block: incoming weights -> 0; bias kept (DeepMAACC) or zeroed");
     d.params = {ParamDef::choice("bias", "keep", {"keep", "zero"}, "keep (DeepMAACC) or zero the bias")};
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target& t, const Params& p, uint64_t) {
@@ -215,9 +215,9 @@ inline const bool registered_neb = MutationRegistry::instance().add([] {
         });
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_nai = MutationRegistry::instance().add([] {
+inline void register_nai(MutationRegistry& r) { r.add([] {
     OperatorDef d = unit_operator("NAI", "neuron level", "neuron activation inverse: incoming weights x -1; bias kept (DeepMAACC) or negated");
     d.params = {ParamDef::choice("bias", "keep", {"keep", "negate"}, "keep (DeepMAACC) or negate the bias")};
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target& t, const Params& p, uint64_t) {
@@ -228,9 +228,9 @@ inline const bool registered_nai = MutationRegistry::instance().add([] {
         });
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_cw = MutationRegistry::instance().add([] {
+inline void register_cw(MutationRegistry& r) { r.add([] {
     OperatorDef d = unit_operator("CW", "neuron level", "change weight (DeepMAACC): incoming weights and bias x (1 + p)");
     d.params = {ParamDef::real("p", "0.1", -10, 10, false, false, "relative change (DeepMAACC: 0.1)")};
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target& t, const Params& p, uint64_t) {
@@ -241,9 +241,9 @@ inline const bool registered_cw = MutationRegistry::instance().add([] {
         });
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_ws = MutationRegistry::instance().add([] {
+inline void register_ws(MutationRegistry& r) { r.add([] {
     OperatorDef d = unit_operator("WS", "weight level", "weight shuffling: the incoming weights of the neuron are permuted (seeded)");
     d.uses_seed = true;
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target& t, const Params&, uint64_t seed) {
@@ -271,9 +271,9 @@ inline const bool registered_ws = MutationRegistry::instance().add([] {
         });
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_ns = MutationRegistry::instance().add([] {
+inline void register_ns(MutationRegistry& r) { r.add([] {
     OperatorDef d = unit_operator("NS", "neuron level", "neuron switch: two units of a layer swap incoming weights and bias");
     d.expansion = Expansion::per_unit_pair;
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target& t, const Params&, uint64_t) {
@@ -303,9 +303,9 @@ inline const bool registered_ns = MutationRegistry::instance().add([] {
         return finish(g, L, eb, u, false);
     };
     return d;
-}());
+}()); }
 
-inline const bool registered_gf = MutationRegistry::instance().add([] {
+inline void register_gf(MutationRegistry& r) { r.add([] {
     OperatorDef d = unit_operator("GF", "weight level", "gaussian fuzzing: a fraction `ratio` of the layer's weights get w + N(0, sigma), seeded");
     d.expansion = Expansion::per_node;
     d.uses_seed = true;
@@ -363,9 +363,19 @@ inline const bool registered_gf = MutationRegistry::instance().add([] {
         return o;
     };
     return d;
-}());
+}()); }
 
 }  // namespace mutate_neuron
+// Registers the neuron-level operators, in the order listings show them.
+inline void register_neuron_operators(MutationRegistry& r) {
+    mutate_neuron::register_neb(r);
+    mutate_neuron::register_nai(r);
+    mutate_neuron::register_cw(r);
+    mutate_neuron::register_ws(r);
+    mutate_neuron::register_ns(r);
+    mutate_neuron::register_gf(r);
+}
+
 }  // namespace mutiny
 
 #endif  // MUTINY_MUTATE_NEURON_OPS_HPP_

@@ -132,10 +132,21 @@ struct PresetDef {
     std::map<std::string, std::string> fixed;  // parameters the preset sets (cannot be overridden)
 };
 
+class MutationRegistry;
+namespace link_check {
+// Defined with the built-in ops (see ops/op.hpp): the built-in mutation operators.
+void builtin_mutation_operators(MutationRegistry& r);
+}
+
+// The mutation operators, presets and groups: filled with the built-in ones on first use.
 class MutationRegistry {
 public:
     static MutationRegistry& instance() {
-        static MutationRegistry r;
+        static MutationRegistry r = [] {
+            MutationRegistry b;
+            link_check::builtin_mutation_operators(b);
+            return b;
+        }();
         return r;
     }
     bool add(OperatorDef d) {

@@ -24,15 +24,6 @@ template <class T, class C> inline T store_as(C v) {
     else return static_cast<T>(v);
 }
 
-// Strides of `in` broadcast to `out` (0 along broadcast axes), aligned to out's rank.
-inline std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
-    std::vector<int64_t> s(out.rank(), 0);
-    const auto is = in.strides();
-    const size_t off = out.rank() - in.rank();
-    for (size_t i = 0; i < in.rank(); ++i) s[off + i] = in[i] == 1 ? 0 : is[i];
-    return s;
-}
-
 // --- kernel-level mutation sites (DESIGN.md 4B) ----------------------------------------------
 // A comparison written `a < b` (LT site) or `a > b` (GT site) in a kernel goes through these, so
 // a SiteConfig can swap the comparator or shift the threshold; the default is the plain test.

@@ -1,10 +1,15 @@
-// What an op is: one OpDef per op kind, kept in the file that implements it, holding
+// What an op is: one OpDef per op kind, kept in the file that implements it, holding everything
+// about the op, so no other layer keeps a list of op names:
 //  * import: how an ONNX node of a given opset becomes the canonical IR node (attributes that
 //    later opsets turned into inputs become inputs, defaults filled in);
 //  * infer: output dtypes and shapes from input dtypes, shapes and (when known) constant values;
-//  * prepare: a CPU kernel for one node, free to pre-pack constant weights.
-// The registry is data (a map from op kind to OpDef), so adding an op touches one file, and a
-// user can register an op, or replace a built-in one, without patching Mutiny.
+//  * prepare: a CPU kernel for one node, free to pre-pack constant weights;
+//  * plan_opencl: the node's OpenCL step (kernels from kernels/*.cl), or none (CPU fallback);
+//  * sites: the kernel-level mutation sites its kernels have;
+//  * unit_local, units: what incremental execution of neuron mutants may assume.
+// The registry is data (a map from op kind to OpDef), filled on first use by the compiled part
+// (implementation.hpp); a user can register an op, or replace a built-in one, without patching
+// Mutiny. docs/adding-an-op.md walks through adding one.
 #ifndef MUTINY_OPS_OP_HPP_
 #define MUTINY_OPS_OP_HPP_
 
@@ -17,26 +22,9 @@
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
 #include "../graph/graph.hpp"
+#include "sites.hpp"
 
 namespace mutiny {
-
-// Kernel-level mutation sites (DESIGN.md 4B). Kernels consult this at comparison, store and
-// reduction sites; the default-constructed config is the unmutated code.
-struct SiteConfig {
-    enum class Cmp : uint8_t { none, lt_to_le, lt_to_gt, gt_to_lt, gt_to_ge };
-    enum class Store : uint8_t { none, f16, i32, i16, i8, sub_eps, mul_eps };
-    // Threshold shift of a comparison's right-hand side b (MutateNN's change_threshold_ite):
-    // add b + t, sub b - t, mul b * t, div b / t, add_percent b + |b| t / 100, sub_percent b - |b| t / 100.
-    enum class Shift : uint8_t { none, add, sub, mul, div, add_percent, sub_percent };
-    Cmp cmp = Cmp::none;
-    Shift shift = Shift::none;
-    double threshold = 0.5;     // t of the shift (used only when shift != none)
-    Store store = Store::none;
-    bool reduction_drop_last = false;  // one accumulation term fewer
-    bool is_default() const {
-        return cmp == Cmp::none && shift == Shift::none && store == Store::none && !reduction_drop_last;
-    }
-};
 
 struct TypeInfo {
     DType dtype = DType::f32;
@@ -135,7 +123,28 @@ struct ImportContext {
     }
 };
 
+namespace opencl {
+class NodePlanner;  // exec/opencl/planner.hpp
+}
+
+// How a node's output units relate to its input's, for incremental execution of neuron mutants
+// (exec/cpu/executor.hpp): `elementwise`: each output element from the same input element alone
+// (activations); `channels`: each channel (axis 1) from the same input channel alone (pooling).
+enum class UnitLocality : uint8_t { none, elementwise, channels };
+
+// Where a node's units live when it can compute only some of them, from weights sliced to those
+// units (neuron mutants): the axis of the weights (input 1) and of the output that holds them.
+struct UnitAxes {
+    size_t weight_axis = 0;
+    size_t output_axis = 0;
+};
+
 struct OpDef {
+    OpDef() = default;
+    OpDef(std::string name_, void (*import_)(ImportContext&), void (*infer_)(InferContext&), Kernel (*prepare_)(const PrepareContext&),
+          int64_t min_opset_ = 1, bool shape_only_ = false)
+        : name(std::move(name_)), import(import_), infer(infer_), prepare(prepare_), min_opset(min_opset_), shape_only(shape_only_) {}
+
     std::string name;
     void (*import)(ImportContext&) = nullptr;
     void (*infer)(InferContext&) = nullptr;
@@ -143,27 +152,55 @@ struct OpDef {
     int64_t min_opset = 1;  // earliest ONNX opset whose semantics import() handles
     // The outputs depend on the inputs' shapes only (Shape, Size): foldable when shapes are static.
     bool shape_only = false;
+    // Kernel-level mutation sites the op's kernels have (on every backend).
+    KernelSites sites;
+    UnitLocality unit_local = UnitLocality::none;
+    // Whether node n of g can compute only some of its output units (false: it cannot); fills axes.
+    bool (*units)(const Graph& g, const Node& n, UnitAxes& axes) = nullptr;
+    // The node's OpenCL step (exec/opencl/planner.hpp); false when its kernels do not handle this
+    // node (a dtype, an attribute), which then runs its CPU kernel. Null: no OpenCL kernel.
+    bool (*plan_opencl)(opencl::NodePlanner& p) = nullptr;
 };
 
+class Registry;
+
+// The built-in ops, defined once: by the one translation unit that defines MUTINY_IMPLEMENTATION
+// before including <mutiny/mutiny.hpp>, or by the library mutiny::compiled. The name is what the
+// linker prints when neither (undefined reference) or both (multiple definition) happened, so it
+// says the fix.
+namespace link_check {
+void define_MUTINY_IMPLEMENTATION_in_one_source_file_or_link_mutiny_compiled(Registry& r);
+}
+
+// The op registry: a map from op kind to OpDef, filled with the built-in ops on first use (no
+// static initialisation order to depend on). Users may add or replace ops through instance().
 class Registry {
 public:
     static Registry& instance() {
-        static Registry r;
+        static Registry r = [] {
+            Registry b;
+            link_check::define_MUTINY_IMPLEMENTATION_in_one_source_file_or_link_mutiny_compiled(b);
+            return b;
+        }();
         return r;
     }
-    // Registers (or replaces) an op. Returns true so it can initialise an inline variable.
-    bool add(OpDef def) {
+    // Registers (or replaces) an op; returns the stored definition so callers can fill in more.
+    OpDef& add(OpDef def) {
         std::string n = def.name;
-        defs_[n] = std::move(def);
-        return true;
+        OpDef& d = defs_[n];
+        d = std::move(def);
+        return d;
     }
-    bool alias(const std::string& name, const std::string& existing) {
+    OpDef& alias(const std::string& name, const std::string& existing) {
         OpDef d = get(existing, "registry");
         d.name = name;
-        defs_[name] = d;
-        return true;
+        return add(std::move(d));
     }
     const OpDef* find(const std::string& name) const {
+        auto it = defs_.find(name);
+        return it == defs_.end() ? nullptr : &it->second;
+    }
+    OpDef* find(const std::string& name) {
         auto it = defs_.find(name);
         return it == defs_.end() ? nullptr : &it->second;
     }

@@ -1,8 +1,10 @@
+// Compiled use of a vendored Mutiny: the kernels come from mutiny::compiled.
 #include <mutiny/mutiny.hpp>
 
 #include <iostream>
 
 int main() {
+    if (!mutiny::Registry::instance().find("Conv")) return 1;
     std::cout << mutiny::version_string() << '\n';
     return 0;
 }

@@ -5,12 +5,12 @@
 // Every kernel computes each output element in a fixed order whatever the thread count, so
 // outputs are bitwise identical for 1, 2 or N threads.
 //
-// Incremental execution (DESIGN.md 6): run_trace() keeps every value of a batch; run_from()
+// Incremental execution (docs/architecture.md, "Incremental execution"): run_trace() keeps every value of a batch; run_from()
 // re-executes only the nodes that depend on a set of overridden nodes (a mutant's kernels),
 // reading everything else from the trace. A neuron-level override may compute only some output
 // units (channels) of its node, from weights sliced to those units, and copy the rest from the
 // trace: every kernel computes each output element by one fixed chain of operations (see
-// ops/gemm.hpp), so slicing the weights changes no bit of the units it computes. Such a narrow
+// ops/gemm/blocking.hpp), so slicing the weights changes no bit of the units it computes. Such a narrow
 // value stays narrow through the nodes that compute each unit from the same unit of their one
 // input alone (elementwise activations; pooling, per channel): they run on those units only, and
 // the full tensor (the trace's, with the units replaced) is made only where a node needs it. Both
@@ -23,7 +23,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,21 +127,11 @@ public:
         return ns != opt_.node_sites.end() ? ns->second : opt_.sites;
     }
 
-    // Whether prepare_node() can compute only some output units of node n.
+    // Whether prepare_node() can compute only some output units of node n (its OpDef says; Conv
+    // without groups, Gemm and MatMul with constant f32 weights).
     bool sliceable(int n) const {
-        const Node& node = graph_.nodes.at(static_cast<size_t>(n));
-        auto constant_input = [&](size_t i) { return i < node.inputs.size() && node.inputs[i] >= 0 && graph_.value(node.inputs[i]).is_constant(); };
-        auto f32 = [&](size_t i) { return graph_.value(node.inputs[i]).dtype == DType::f32; };
-        if (node.op == "Conv")
-            return constant_input(1) && f32(1) && node.attrs.get_int("group", 1) == 1 && (node.inputs.size() < 3 || node.inputs[2] < 0 || constant_input(2));
-        if (node.op == "MatMul") return constant_input(1) && f32(1) && graph_.value(node.inputs[1]).shape.rank() == 2;
-        if (node.op == "Gemm") {
-            if (!constant_input(1) || !f32(1)) return false;
-            if (node.inputs.size() < 3 || node.inputs[2] < 0) return true;
-            const Value& c = graph_.value(node.inputs[2]);
-            return c.is_constant() && c.shape.rank() <= 1;  // a per-column (or scalar) bias
-        }
-        return false;
+        UnitAxes axes;
+        return unit_axes(graph_.nodes.at(static_cast<size_t>(n)), axes);
     }
 
     // Re-executes what depends on the overridden nodes, everything else read from the trace;
@@ -185,16 +174,19 @@ private:
 
     // Whether node n computes each unit of its output (along `axis` of its one input, of rank
     // `rank`) from the same unit of the input alone, by a chain of operations that does not depend
-    // on the other units: elementwise activations (any axis), pooling (channels). Such a node can
-    // run on a narrow value (some units) and give those units bitwise.
+    // on the other units (OpDef::unit_local: elementwise activations, any axis; pooling, channels).
+    // Such a node can run on a narrow value (some units) and give those units bitwise.
     static bool unit_local(const Node& node, size_t axis, size_t rank) {
-        static const std::set<std::string> elementwise = {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu",
-                                                          "Selu", "Softplus", "Softsign", "Exp", "Log", "Sqrt", "Neg", "Abs",
-                                                          "Reciprocal", "Floor", "Ceil", "Round", "Erf", "Identity"};
-        static const std::set<std::string> pooling = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"};
         if (node.inputs.size() != 1 || node.outputs.size() != 1) return false;
-        if (elementwise.count(node.op)) return true;
-        return pooling.count(node.op) > 0 && axis == 1 && rank >= 3;
+        const OpDef* def = Registry::instance().find(node.op);
+        if (!def) return false;
+        if (def->unit_local == UnitLocality::elementwise) return true;
+        return def->unit_local == UnitLocality::channels && axis == 1 && rank >= 3;
+    }
+
+    bool unit_axes(const Node& node, UnitAxes& axes) const {
+        const OpDef* def = Registry::instance().find(node.op);
+        return def && def->units && def->units(graph_, node, axes);
     }
 
     // Node n's kernel for an input narrowed to `units` units along `axis` (cached per plan).
@@ -302,21 +294,22 @@ private:
     }
 
     // Output axis that holds the units of a sliceable node's output.
-    static size_t unit_axis(const Node& node, const Shape& out) { return node.op == "Conv" ? 1 : out.rank() - 1; }
+    size_t unit_axis(const Node& node) const {
+        UnitAxes axes;
+        unit_axes(node, axes);
+        return axes.output_axis;
+    }
 
     // Narrows a Conv/Gemm/MatMul PrepareContext to the given output units: weights (and bias)
     // sliced to them, the output type narrowed. `keep` owns the sliced constants.
     void slice_context(PrepareContext& pc, const Node& node, const std::vector<int64_t>& units, std::map<size_t, Tensor>& keep) const {
-        const int n = static_cast<int>(&node - graph_.nodes.data());
-        if (!sliceable(n)) throw Error("cannot compute only some units of this node", Graph::where(node), "only Conv (group 1), Gemm and MatMul with constant f32 weights");
+        UnitAxes axes;
+        if (!unit_axes(node, axes)) throw Error("cannot compute only some units of this node", Graph::where(node), "only Conv (group 1), Gemm and MatMul with constant f32 weights");
         const Tensor& W = *pc.consts[1];
         const Shape& ws = W.shape();
         const int64_t U = static_cast<int64_t>(units.size());
         // Which axis of W holds the units, and the element stride pattern.
-        int64_t axis;
-        if (node.op == "Conv") axis = 0;
-        else if (node.op == "MatMul") axis = 1;
-        else axis = node.attrs.get_int("transB", 0) ? 0 : 1;
+        const int64_t axis = static_cast<int64_t>(axes.weight_axis);
         const int64_t total = ws[static_cast<size_t>(axis)];
         for (int64_t u : units)
             if (u < 0 || u >= total) throw Error("unit " + std::to_string(u) + " out of range", Graph::where(node), "the node has " + std::to_string(total) + " units");
@@ -347,7 +340,7 @@ private:
             pc.in[2].shape = keep[2].shape();
         }
         std::vector<int64_t> od(pc.out[0].shape.dims().begin(), pc.out[0].shape.dims().end());
-        od[unit_axis(node, pc.out[0].shape)] = U;
+        od[axes.output_axis] = U;
         pc.out[0].shape = Shape(od);
     }
 
@@ -489,7 +482,7 @@ private:
                 for (int in : node.inputs)
                     if (in >= 0) materialize(in);
                 const Shape& fshape = p.types[oi].shape;
-                const size_t ax = unit_axis(node, fshape);
+                const size_t ax = unit_axis(node);
                 std::vector<Tensor> tmp(vals);
                 tmp[oi] = Tensor(DType::f32, narrowed(fshape, ax, static_cast<int64_t>(o->units.size())));
                 for (const auto& kv : o->inputs) tmp[static_cast<size_t>(node.inputs.at(kv.first))] = kv.second;

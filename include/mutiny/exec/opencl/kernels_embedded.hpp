@@ -16,19 +16,19 @@ inline constexpr const char common[] = R"mutiny_cl(// Helpers shared by every ke
 
 // The right-hand side of a comparison after the configured threshold shift, in the compute type.
 inline C site_shift(C b) {
-#if MUTINY_SHIFT == 0
+#if MUTINY_SHIFT == MUTINY_SHIFT_NONE
     return b;
 #else
     const C t = (C)(MUTINY_THRESHOLD);
-#if MUTINY_SHIFT == 1
+#if MUTINY_SHIFT == MUTINY_SHIFT_ADD
     return b + t;
-#elif MUTINY_SHIFT == 2
+#elif MUTINY_SHIFT == MUTINY_SHIFT_SUB
     return b - t;
-#elif MUTINY_SHIFT == 3
+#elif MUTINY_SHIFT == MUTINY_SHIFT_MUL
     return b * t;
-#elif MUTINY_SHIFT == 4
+#elif MUTINY_SHIFT == MUTINY_SHIFT_DIV
     return b / t;
-#elif MUTINY_SHIFT == 5
+#elif MUTINY_SHIFT == MUTINY_SHIFT_ADD_PERCENT
     return b + (b < (C)0 ? -b : b) * t / (C)100;
 #else
     return b - (b < (C)0 ? -b : b) * t / (C)100;
@@ -39,9 +39,9 @@ inline C site_shift(C b) {
 // A comparison written `a < b` in a kernel (LT site).
 inline int site_lt(C a, C b) {
     const C bb = site_shift(b);
-#if MUTINY_CMP == 1
+#if MUTINY_CMP == MUTINY_CMP_LT_TO_LE
     return a <= bb;
-#elif MUTINY_CMP == 2
+#elif MUTINY_CMP == MUTINY_CMP_LT_TO_GT
     return a > bb;
 #else
     return a < bb;
@@ -51,9 +51,9 @@ inline int site_lt(C a, C b) {
 // A comparison written `a > b` in a kernel (GT site).
 inline int site_gt(C a, C b) {
     const C bb = site_shift(b);
-#if MUTINY_CMP == 3
+#if MUTINY_CMP == MUTINY_CMP_GT_TO_LT
     return a < bb;
-#elif MUTINY_CMP == 4
+#elif MUTINY_CMP == MUTINY_CMP_GT_TO_GE
     return a >= bb;
 #else
     return a > bb;
@@ -85,17 +85,17 @@ inline float mutiny_saturate(float v, float lo, float hi) {
 
 // The store site: every value a kernel stores passes through it. Only f32 tensors are mutated (the
 // CPU applies store mutations to float32 results only).
-#if MUTINY_DTYPE == 0 && MUTINY_STORE != 0
+#if MUTINY_DTYPE == 0 && MUTINY_STORE != MUTINY_STORE_NONE
 inline float site_store(float v) {
-#if MUTINY_STORE == 1
+#if MUTINY_STORE == MUTINY_STORE_F16
     return mutiny_round_f16(v);
-#elif MUTINY_STORE == 2
+#elif MUTINY_STORE == MUTINY_STORE_I32
     return mutiny_saturate(v, -2147483648.0f, 2147483648.0f);
-#elif MUTINY_STORE == 3
+#elif MUTINY_STORE == MUTINY_STORE_I16
     return mutiny_saturate(v, -32768.0f, 32767.0f);
-#elif MUTINY_STORE == 4
+#elif MUTINY_STORE == MUTINY_STORE_I8
     return mutiny_saturate(v, -128.0f, 127.0f);
-#elif MUTINY_STORE == 5
+#elif MUTINY_STORE == MUTINY_STORE_SUB_EPS
     return v - 1e-8f;
 #else
     return v * (1.0f + 1e-8f);
@@ -137,7 +137,7 @@ inline void broadcast_offsets(__global const int* meta, int i, int* oa, int* ob)
 
 // kernels/conv.cl
 inline constexpr const char conv[] = R"mutiny_cl(// Conv (1-3 spatial dims padded to three; groups, strides, dilations, pads) as a direct loop with
-// the semantics of include/mutiny/ops/conv.hpp. The reduction runs over t = (c, kd, kh, kw) in
+// the semantics of include/mutiny/ops/conv/conv.hpp. The reduction runs over t = (c, kd, kh, kw) in
 // that order, K = Cg * kd * kh * kw terms; under MUTINY_DROP_LAST the last term (t = K - 1) is
 // dropped, whether or not it falls in the padding, as on the CPU. f32 starts the accumulator from
 // the bias (as the CPU's GEMM micro-kernel does) and passes the store site; f16 and f64 sum from 0
@@ -222,7 +222,7 @@ MUTINY_GATHER(gather_u64, ulong)
 // kernels/elementwise.cl
 inline constexpr const char elementwise[] = R"mutiny_cl(// Element-wise kernels: unary activations and math, binary arithmetic with numpy broadcasting,
 // the variadic folds (Sum, Mean, Max, Min), PRelu and Clip. One work item per output element;
-// expressions are those of include/mutiny/ops/elementwise.hpp, sites included: Relu, LeakyRelu and
+// expressions are those of include/mutiny/ops/elementwise/, sites included: Relu, LeakyRelu and
 // PRelu test `x < 0` (LT site), Clip tests `x < lo` (LT) and `x > hi` (GT), and every unary result
 // passes the store site.
 
@@ -310,7 +310,7 @@ __kernel void clip(__global const T* xp, __global T* yp, __global const T* lop, 
 )mutiny_cl";
 
 // kernels/gemm.cl
-inline constexpr const char gemm[] = R"mutiny_cl(// Gemm and MatMul with the semantics of include/mutiny/ops/gemm.hpp. For each product p:
+inline constexpr const char gemm[] = R"mutiny_cl(// Gemm and MatMul with the semantics of include/mutiny/ops/gemm/. For each product p:
 //   Y_p[m, n] = init + alpha * sum_{k < Ke} A_p[m, k] * B_p[k, n]
 // f32 accumulates as the CPU's packed GEMM does: the accumulator starts from init (beta * C
 // broadcast, or 0) and adds (alpha * a) * b in k order. f16 and f64 follow the CPU's reference loop:
@@ -350,7 +350,7 @@ __kernel void gemm(__global const T* A, __global const T* B, __global const T* C
 )mutiny_cl";
 
 // kernels/norm.cl
-inline constexpr const char norm[] = R"mutiny_cl(// Normalisation kernels with the semantics of include/mutiny/ops/normalization.hpp:
+inline constexpr const char norm[] = R"mutiny_cl(// Normalisation kernels with the semantics of include/mutiny/ops/norm/:
 // BatchNormalization (inference) with per-channel or per-activation parameters precomputed on the
 // host (a = scale / sqrt(var + eps) rounded once), InstanceNormalization (sums in ACC), Softmax and
 // LogSoftmax (maximum subtracted first, exponentials summed in ACC in index order). Results pass
@@ -442,7 +442,7 @@ __kernel void instancenorm(__global const T* x, __global T* y, __global const T*
 
 // kernels/pool.cl
 inline constexpr const char pool[] = R"mutiny_cl(// Pooling kernels (MaxPool, AveragePool over 1-3 spatial dims padded to three, global pooling) and
-// LRN, with the semantics of include/mutiny/ops/pool.hpp: taps in the padding never enter a max,
+// LRN, with the semantics of include/mutiny/ops/pool/: taps in the padding never enter a max,
 // averages are summed in ACC (double where the device has it) and divided once, the max
 // comparison is a GT site (a mutated comparison starts from the first value, so `<` gives a min),
 // results pass the store site, and under MUTINY_DROP_LAST the last tap of every window is skipped.
@@ -576,7 +576,7 @@ __kernel void lrn(__global const T* x, __global T* y, const int ch, const int sp
 // kernels/prelude.cl
 inline constexpr const char prelude[] = R"mutiny_cl(// Mutiny OpenCL prelude: the defines every program starts with. The host composes a program as
 // prelude.cl + common.cl + <family>.cl and selects precision, vendor switches and kernel-level
-// mutation sites (DESIGN.md 4B) with build options (-D...). Every default is the unmutated code,
+// mutation sites (docs/mutation.md) with build options (-D...). Every default is the unmutated code,
 // so a kernel mutant is a rebuild of the same source with other options (cached per options).
 //
 // Build options (all optional):
@@ -584,12 +584,21 @@ inline constexpr const char prelude[] = R"mutiny_cl(// Mutiny OpenCL prelude: th
 //   MUTINY_FP64         1 when the device has cl_khr_fp64: sums the CPU does in double use double
 //   MUTINY_USE_FMA      1: multiply-adds of dot products are fused (vendor switch; default off, as
 //                       the CPU reference build without -mfma computes them unfused)
-//   MUTINY_CMP          comparator swap at comparison sites: 0 none, 1 lt->le, 2 lt->gt, 3 gt->lt, 4 gt->ge
-//   MUTINY_SHIFT        threshold shift of a comparison's right-hand side: 0 none, 1 add, 2 sub,
-//                       3 mul, 4 div, 5 add percent, 6 sub percent
+//   MUTINY_CMP          comparator swap at comparison sites: MUTINY_CMP_NONE, _LT_TO_LE, _LT_TO_GT,
+//                       _GT_TO_LT, _GT_TO_GE
+//   MUTINY_SHIFT        threshold shift of a comparison's right-hand side: MUTINY_SHIFT_NONE, _ADD,
+//                       _SUB, _MUL, _DIV, _ADD_PERCENT, _SUB_PERCENT
 //   MUTINY_THRESHOLD    t of the shift, a literal of the compute type
-//   MUTINY_STORE        store site: 0 none, 1 f16, 2 i32, 3 i16, 4 i8, 5 v - 1e-8, 6 v * (1 + 1e-8)
+//   MUTINY_STORE        store site: MUTINY_STORE_NONE, _F16, _I32, _I16, _I8, _SUB_EPS (v - 1e-8),
+//                       _MUL_EPS (v * (1 + 1e-8))
 //   MUTINY_DROP_LAST    1: every reduction loop runs one accumulation term fewer
+// The values of the site enums are not written here: the host defines every MUTINY_CMP_*,
+// MUTINY_SHIFT_* and MUTINY_STORE_* name from the C++ enums (ops/sites.hpp, site_enum_options()),
+// so host and kernels cannot disagree on a number.
+
+#ifndef MUTINY_CMP_NONE
+#error "the site enum names (MUTINY_CMP_NONE, ...) are missing from the build options: see site_enum_options()"
+#endif
 
 #ifndef MUTINY_DTYPE
 #define MUTINY_DTYPE 0
@@ -601,16 +610,16 @@ inline constexpr const char prelude[] = R"mutiny_cl(// Mutiny OpenCL prelude: th
 #define MUTINY_USE_FMA 0
 #endif
 #ifndef MUTINY_CMP
-#define MUTINY_CMP 0
+#define MUTINY_CMP MUTINY_CMP_NONE
 #endif
 #ifndef MUTINY_SHIFT
-#define MUTINY_SHIFT 0
+#define MUTINY_SHIFT MUTINY_SHIFT_NONE
 #endif
 #ifndef MUTINY_THRESHOLD
 #define MUTINY_THRESHOLD 0.5f
 #endif
 #ifndef MUTINY_STORE
-#define MUTINY_STORE 0
+#define MUTINY_STORE MUTINY_STORE_NONE
 #endif
 #ifndef MUTINY_DROP_LAST
 #define MUTINY_DROP_LAST 0

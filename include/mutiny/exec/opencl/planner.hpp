@@ -1,0 +1,272 @@
+// Planning a graph for one OpenCL device: the per-batch-size Plan (a device buffer per value, the
+// kernels, one step per node) and NodePlanner, the interface an op's OpenCL planning function
+// (OpDef::plan_opencl, in the op's own file) uses to turn one node into a step: kernels from
+// kernels/<family>.cl built with the node's dtype and kernel-site options, arguments set once at
+// plan time, launches and copies enqueued when the step runs.
+// Ops without an OpenCL kernel (or a dtype their kernel lacks) run their CPU kernel on the host
+// (plan_cpu_fallback): inputs read back, outputs written to the device.
+#ifndef MUTINY_EXEC_OPENCL_PLANNER_HPP_
+#define MUTINY_EXEC_OPENCL_PLANNER_HPP_
+
+#if MUTINY_WITH_OPENCL
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../../core/half.hpp"
+#include "../../graph/graph.hpp"
+#include "../../ops/op.hpp"
+#include "buffers.hpp"
+#include "device.hpp"
+
+namespace mutiny {
+
+struct OpenClOptions {
+    std::string device;                            // "" (MUTINY_OPENCL_DEVICE, else device 0), an index or a name substring
+    SiteConfig sites;                              // applied to every node (kernel-level mutant)
+    std::map<std::string, SiteConfig> node_sites;  // or to named nodes only
+    std::string binary_cache_dir;                  // on-disk program binaries ("" = in-process cache only)
+    bool cpu_fallback = true;                      // ops without an OpenCL kernel run their CPU kernel
+    std::string build_options;                     // appended to every build (vendor switches, -DMUTINY_USE_FMA=1)
+};
+
+namespace opencl {
+
+// MUTINY_DTYPE of a storage type, -1 when the kernels do not handle it.
+inline int kernel_dtype(DType t) {
+    switch (t) {
+        case DType::f32: return 0;
+        case DType::f16: return 1;
+        case DType::f64: return 2;
+        default: return -1;
+    }
+}
+
+// The -D options of a site configuration (empty for the unmutated code).
+inline std::string site_options(const SiteConfig& s, DType t) {
+    if (s.is_default()) return "";
+    std::string o;
+    o += " -DMUTINY_CMP=" + std::to_string(static_cast<int>(s.cmp));
+    o += " -DMUTINY_SHIFT=" + std::to_string(static_cast<int>(s.shift));
+    char buf[64];
+    // The threshold as a literal of the compute type, rounded as the CPU's static_cast<C> rounds it.
+    if (t == DType::f64) std::snprintf(buf, sizeof buf, "(%.17e)", s.threshold);
+    else std::snprintf(buf, sizeof buf, "(%.9ef)", static_cast<double>(static_cast<float>(s.threshold)));
+    o += " -DMUTINY_THRESHOLD=" + std::string(buf);
+    o += " -DMUTINY_STORE=" + std::to_string(static_cast<int>(s.store));
+    o += " -DMUTINY_DROP_LAST=" + std::string(s.reduction_drop_last ? "1" : "0");
+    return o;
+}
+
+using Step = std::function<void()>;
+
+// Everything one batch size needs on the device.
+struct Plan {
+    struct NodeStep {
+        bool fallback = false;  // runs the CPU kernel
+        Step run;
+    };
+    int64_t batch = 0;
+    std::vector<TypeInfo> types;
+    std::vector<cl_mem> mem;             // per value (not owned; constants point into the ConstantBuffers)
+    std::vector<Mem> owned;              // value buffers and kernel metadata
+    std::vector<Kern> kernels;
+    std::vector<NodeStep> steps;         // per node
+};
+
+// What an executor shares with the planning of its nodes.
+struct PlanEnv {
+    const Graph* graph = nullptr;
+    DeviceContext* ctx = nullptr;
+    cl_command_queue queue = nullptr;
+    const OpenClOptions* opt = nullptr;
+    ConstantBuffers* consts = nullptr;
+    std::map<std::string, std::string>* sources = nullptr;  // family -> program source
+};
+
+class NodePlanner {
+public:
+    NodePlanner(PlanEnv& env, Plan& p, const Node& node) : env_(env), p_(p), node_(node) {}
+
+    const Node& node() const { return node_; }
+    const Graph& graph() const { return *env_.graph; }
+    const Attributes& attrs() const { return node_.attrs; }
+    std::string where() const { return Graph::where(node_); }
+    std::string where_dev() const { return env_.ctx->info().label(); }
+    const DeviceInfo& device() const { return env_.ctx->info(); }
+    cl_command_queue queue() const { return env_.queue; }
+
+    bool has_input(size_t i) const { return node_.input(i) >= 0; }
+    const TypeInfo& in_type(size_t i) const { return p_.types[static_cast<size_t>(node_.input(i))]; }
+    const TypeInfo& out_type(size_t i = 0) const { return p_.types[static_cast<size_t>(node_.outputs.at(i))]; }
+    // The constant value of input i, or nullptr when it is computed at run time.
+    const Tensor* constant(size_t i) const {
+        const int v = node_.input(i);
+        return v >= 0 && graph().value(v).is_constant() ? &graph().value(v).constant : nullptr;
+    }
+    cl_mem in(size_t i) {
+        const int v = node_.input(i);
+        if (v < 0) throw Error("missing input " + std::to_string(i), where(), "the kernel needs it");
+        if (graph().value(v).is_constant()) return env_.consts->get(*env_.ctx, graph(), v);
+        return p_.mem[static_cast<size_t>(v)];
+    }
+    cl_mem out(size_t i = 0) { return p_.mem[static_cast<size_t>(node_.outputs.at(i))]; }
+
+    // Whether the float kernels handle dtype t on this device.
+    bool is_kernel_float(DType t) const { return t == DType::f32 || t == DType::f16 || (t == DType::f64 && device().fp64); }
+    // The compute ops' precondition: the output and every input share one float type the kernels
+    // handle. False: the node falls back to its CPU kernel.
+    bool float_kernel() const {
+        if (node_.outputs.empty()) return false;
+        const DType t = out_type().dtype;
+        if (!is_kernel_float(t)) return false;
+        for (size_t i = 0; i < node_.inputs.size(); ++i)
+            if (node_.inputs[i] >= 0 && in_type(i).dtype != t) return false;
+        return true;
+    }
+
+    // A kernel of an op family (kernels/<family>.cl) for a dtype and the node's sites; the program
+    // comes from the device's cache.
+    cl_kernel kernel(const std::string& family, const std::string& name, DType t) {
+        const auto& info = device();
+        std::string opts = "-cl-std=CL1.2 -DMUTINY_DTYPE=" + std::to_string(kernel_dtype(t)) + site_enum_options();
+        if (info.fp64) opts += " -DMUTINY_FP64=1";
+        if (info.correctly_rounded_divide_sqrt) opts += " -cl-fp32-correctly-rounded-divide-sqrt";
+        opts += site_options(sites(), t);
+        if (!env_.opt->build_options.empty()) opts += " " + env_.opt->build_options;
+        auto src = env_.sources->find(family);
+        if (src == env_.sources->end()) src = env_.sources->emplace(family, program_source(family)).first;
+        cl_program prog = env_.ctx->program(src->second, opts, env_.opt->binary_cache_dir);
+        cl_int e = CL_SUCCESS;
+        cl_kernel k = clCreateKernel(prog, name.c_str(), &e);
+        check(e, "clCreateKernel '" + name + "'", where());
+        p_.kernels.emplace_back(k);
+        return k;
+    }
+    const SiteConfig& sites() const {
+        auto ns = env_.opt->node_sites.find(node_.name);
+        return ns != env_.opt->node_sites.end() ? ns->second : env_.opt->sites;
+    }
+
+    template <class V>
+    void arg(cl_kernel k, cl_uint i, const V& v) {
+        check(clSetKernelArg(k, i, sizeof(V), &v), "clSetKernelArg " + std::to_string(i), where());
+    }
+    // A scalar of the compute type (double for f64 tensors, float otherwise).
+    void arg_c(cl_kernel k, cl_uint i, double v, DType t) {
+        if (t == DType::f64) arg(k, i, v);
+        else arg(k, i, static_cast<float>(v));
+    }
+    // A scalar of ACC (double where the device has fp64).
+    void arg_acc(cl_kernel k, cl_uint i, double v, DType t) {
+        if (device().fp64 || t == DType::f64) arg(k, i, v);
+        else arg(k, i, static_cast<float>(v));
+    }
+    // A read-only table for a kernel (shapes, strides, per-channel parameters), owned by the plan.
+    template <class V>
+    cl_mem meta(const std::vector<V>& v) {
+        return create_buffer(*env_.ctx, p_.owned, v.size() * sizeof(V), v.empty() ? nullptr : v.data(), "kernel metadata");
+    }
+
+    Step launch(cl_kernel k, size_t g0, size_t g1 = 1, size_t g2 = 1) const {
+        const std::string where = where_dev();
+        cl_command_queue q = env_.queue;
+        return [q, k, g0, g1, g2, where] {
+            if (g0 == 0 || g1 == 0 || g2 == 0) return;
+            const size_t g[3] = {g0, g1, g2};
+            const cl_uint dims = g2 > 1 ? 3 : g1 > 1 ? 2 : 1;
+            check(clEnqueueNDRangeKernel(q, k, dims, nullptr, g, nullptr, 0, nullptr, nullptr), "clEnqueueNDRangeKernel", where);
+        };
+    }
+    Step copy(cl_mem src, cl_mem dst, size_t bytes) const {
+        const std::string where = where_dev();
+        cl_command_queue q = env_.queue;
+        return [q, src, dst, bytes, where] {
+            if (bytes == 0 || src == dst) return;
+            check(clEnqueueCopyBuffer(q, src, dst, 0, 0, bytes, 0, nullptr, nullptr), "clEnqueueCopyBuffer", where);
+        };
+    }
+    // The node's step (what runs when the plan reaches it).
+    void run(Step s) { p_.steps[index()].run = std::move(s); }
+    void run_all(std::vector<Step> parts) {
+        run([parts] {
+            for (const auto& f : parts) f();
+        });
+    }
+
+    static std::vector<int> to_int(const std::vector<int64_t>& v) {
+        std::vector<int> r;
+        for (auto x : v) r.push_back(static_cast<int>(x));
+        return r;
+    }
+    // {rank, dims, sa, sb} for y = f(a, b) broadcast to `out` ({0} when no broadcasting is needed).
+    static std::vector<int> broadcast_meta(const Shape& a, const Shape& b, const Shape& out) {
+        if (a == out && b == out) return {0};
+        std::vector<int> m{static_cast<int>(out.rank())};
+        for (auto d : out) m.push_back(static_cast<int>(d));
+        for (auto s : broadcast_strides(a, out)) m.push_back(static_cast<int>(s));
+        for (auto s : broadcast_strides(b, out)) m.push_back(static_cast<int>(s));
+        return m;
+    }
+
+private:
+    size_t index() const { return static_cast<size_t>(&node_ - graph().nodes.data()); }
+
+    PlanEnv& env_;
+    Plan& p_;
+    const Node& node_;
+};
+
+// Node `node`'s CPU kernel as its step: inputs read from the device, outputs written back.
+inline void plan_cpu_fallback(PlanEnv& env, Plan& p, const Node& node, const SiteConfig& sites) {
+    const Graph& g = *env.graph;
+    const OpDef& def = Registry::instance().get(node.op, Graph::where(node));
+    if (!def.prepare) throw Error("op has no kernel", Graph::where(node), "it can only be folded at import");
+    PrepareContext pc;
+    pc.graph = &g;
+    pc.node = &node;
+    for (int in : node.inputs) {
+        pc.in.push_back(in >= 0 ? p.types[static_cast<size_t>(in)] : TypeInfo{});
+        pc.consts.push_back(in >= 0 && g.value(in).is_constant() ? &g.value(in).constant : nullptr);
+    }
+    for (int o : node.outputs) pc.out.push_back(p.types[static_cast<size_t>(o)]);
+    pc.sites = sites;
+    Kernel k = def.prepare(pc);
+    Plan* pp = &p;
+    const Node* np = &node;
+    const Graph* gp = &g;
+    cl_command_queue q = env.queue;
+    const std::string where = env.ctx->info().label();
+    Plan::NodeStep& st = p.steps[static_cast<size_t>(&node - g.nodes.data())];
+    st.fallback = true;
+    st.run = [gp, pp, np, k, q, where] {
+        std::vector<Tensor> ins(np->inputs.size());
+        ExecContext ec;
+        ec.node = np;
+        for (size_t i = 0; i < np->inputs.size(); ++i) {
+            const int v = np->inputs[i];
+            if (v < 0) {
+                ec.in.push_back(nullptr);
+                continue;
+            }
+            ins[i] = gp->value(v).is_constant() ? gp->value(v).constant
+                                                : read_buffer(q, pp->mem[static_cast<size_t>(v)], pp->types[static_cast<size_t>(v)], gp->value(v).name, where);
+            ec.in.push_back(&ins[i]);
+        }
+        std::vector<Tensor> outs;
+        for (int o : np->outputs) outs.emplace_back(pp->types[static_cast<size_t>(o)].dtype, pp->types[static_cast<size_t>(o)].shape);
+        for (auto& t : outs) ec.out.push_back(&t);
+        k(ec);
+        for (size_t i = 0; i < outs.size(); ++i)
+            write_buffer(q, pp->mem[static_cast<size_t>(np->outputs[i])], outs[i], gp->value(np->outputs[i]).name, where);
+    };
+}
+
+}  // namespace opencl
+}  // namespace mutiny
+
+#endif  // MUTINY_WITH_OPENCL
+#endif  // MUTINY_EXEC_OPENCL_PLANNER_HPP_

@@ -1,0 +1,20 @@
+// The gemm op family (Gemm, MatMul), defined once (see ops_families.hpp).
+#ifndef MUTINY_IMPL_OPS_GEMM_HPP_
+#define MUTINY_IMPL_OPS_GEMM_HPP_
+
+#include "../ops/gemm/gemm.hpp"
+#include "../ops/gemm/matmul.hpp"
+#include "ops_families.hpp"
+
+namespace mutiny {
+namespace impl {
+
+void builtin_gemm_ops(Registry& r) {
+    gemm::register_gemm(r);
+    gemm::register_matmul(r);
+}
+
+}  // namespace impl
+}  // namespace mutiny
+
+#endif  // MUTINY_IMPL_OPS_GEMM_HPP_

@@ -1,0 +1,23 @@
+// The normalisation op family (BatchNormalization, InstanceNormalization, Softmax, LogSoftmax),
+// defined once (see ops_families.hpp).
+#ifndef MUTINY_IMPL_OPS_NORMALIZATION_HPP_
+#define MUTINY_IMPL_OPS_NORMALIZATION_HPP_
+
+#include "../ops/norm/batchnorm.hpp"
+#include "../ops/norm/instancenorm.hpp"
+#include "../ops/norm/softmax.hpp"
+#include "ops_families.hpp"
+
+namespace mutiny {
+namespace impl {
+
+void builtin_normalization_ops(Registry& r) {
+    norm::register_batchnorm(r);
+    norm::register_instancenorm(r);
+    norm::register_softmax(r);
+}
+
+}  // namespace impl
+}  // namespace mutiny
+
+#endif  // MUTINY_IMPL_OPS_NORMALIZATION_HPP_

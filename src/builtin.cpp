@@ -1,0 +1,2 @@
+// mutiny::compiled: the registries' entry points.
+#include <mutiny/impl/builtin.hpp>

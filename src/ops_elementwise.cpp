@@ -1,0 +1,2 @@
+// mutiny::compiled: the elementwise op family.
+#include <mutiny/impl/ops_elementwise.hpp>

@@ -1,0 +1,2 @@
+// mutiny::compiled: the gemm op family.
+#include <mutiny/impl/ops_gemm.hpp>

@@ -1,0 +1,2 @@
+// mutiny::compiled: the normalization op family.
+#include <mutiny/impl/ops_normalization.hpp>
