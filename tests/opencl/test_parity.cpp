@@ -3,10 +3,17 @@
 // and compared within 1e-4 relative (1e-5 absolute near zero); the nine ONNX "light" ImageNet
 // models (input arange(n)/n) also against their reference outputs. Prints the parity table (per
 // model and conformance set: cases, worst relative error). Also checks run_trace / run_from.
+//
+// The fallback set (nodes that run their CPU kernel because their op or dtype has no OpenCL
+// kernel) is asserted exactly for every model: a parity test whose nodes all fell back would
+// compare the CPU with itself. And every op whose OpDef has an OpenCL planner is run on the device
+// with the CPU fallback off, over the ONNX node tests (registry-driven: a new op with a kernel is
+// covered without editing this file, and one without a node test fails here).
 #include "opencl_test_util.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 using namespace mutiny;
 using namespace octest;
@@ -25,6 +32,78 @@ std::vector<fs::path> model_files() {
             if (e.path().extension() == ".onnx") v.push_back(e.path());
     std::sort(v.begin(), v.end());
     return v;
+}
+
+// The nodes each model runs on the CPU under OpenCL ("name (Op)"), as fallback_nodes() lists them.
+// Dropout with its mask output has no OpenCL kernel; fashion_lenet5's Pad neither.
+const std::map<std::string, std::vector<std::string>>& expected_fallbacks() {
+    static const std::map<std::string, std::vector<std::string>> m = {
+        {"fashion_fcnn.onnx", {}},
+        {"fashion_lenet5.onnx", {"/pad/Pad (Pad)"}},
+        {"fashion_resnet.onnx", {}},
+        {"mnist_pytorch_mlp_bn.onnx", {}},
+        {"opt-mnist.onnx", {}},
+        {"model.onnx", {}},  // mnist-8
+        {"light_bvlc_alexnet", {"n18 (Dropout)", "n21 (Dropout)"}},
+        {"light_densenet121", {}},
+        {"light_inception_v1", {"n139 (Dropout)"}},
+        {"light_inception_v2", {}},
+        {"light_resnet50", {}},
+        {"light_shufflenet", {}},
+        {"light_squeezenet", {"n61 (Dropout)"}},
+        {"light_vgg19", {"n40 (Dropout)", "n43 (Dropout)"}},
+        {"light_zfnet512", {}},
+    };
+    return m;
+}
+
+void check_fallbacks(const std::string& model, const std::vector<std::string>& got) {
+    const auto& m = expected_fallbacks();
+    auto it = m.find(model);
+    if (it == m.end()) {
+        FAIL_CHECK("no expected fallback set for " << model << " (add it to expected_fallbacks())");
+        return;
+    }
+    CHECK_MESSAGE(got == it->second, model << ": fallback nodes differ from the expected set");
+}
+
+// A node test with every input after the first bound as a constant (from its first data set): the
+// form a real model has, where weights and normalisation parameters are initializers. Ops whose
+// kernels need constant parameters (BatchNormalization) run on the device only in this form.
+bool load_case_weights_bound(const fs::path& dir, Case& c) {
+    try {
+        std::vector<fs::path> set0;
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.is_directory() && e.path().filename().string() == "test_data_set_0") set0.push_back(e.path());
+        if (set0.empty()) return false;
+        const onnx::ModelProto mp = onnx::load_model((dir / "model.onnx").string());
+        const auto files = numbered_files(set0.front(), "input_");
+        OnnxImportOptions opt;
+        std::vector<Tensor> first;
+        size_t k = 0;
+        for (const auto& in : mp.graph.input) {
+            bool init = false;
+            for (const auto& i : mp.graph.initializer) init = init || i.name == in.name;
+            if (init) continue;
+            if (k >= files.size()) return false;
+            const Tensor t = load_onnx_tensor(files[k]);
+            if (k == 0) first.push_back(t);
+            else opt.bind[in.name] = t;
+            ++k;
+        }
+        if (opt.bind.empty()) return false;
+        c.graph = import_onnx(mp, (dir / "model.onnx").string(), opt);
+        c.inputs = {first};
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s.empty() ? "-" : s;
 }
 
 }  // namespace
@@ -55,9 +134,11 @@ TEST_CASE("models: OpenCL matches the CPU executor") {
             worst.max_rel = std::max(worst.max_rel, d.max_rel);
         }
         CHECK(worst.ratio <= 1.0);
+        const auto fallbacks = ocl.fallback_nodes(batch);
+        check_fallbacks(f.filename().string(), fallbacks);
         char row[512];
-        std::snprintf(row, sizeof row, "%s | %lld | %.3g | %.3g | %zu\n", f.filename().string().c_str(), static_cast<long long>(batch),
-                      worst.max_rel, worst.ratio, ocl.fallback_nodes(batch).size());
+        std::snprintf(row, sizeof row, "%s | %lld | %.3g | %.3g | %s\n", f.filename().string().c_str(), static_cast<long long>(batch),
+                      worst.max_rel, worst.ratio, joined(fallbacks).c_str());
         table += row;
     }
     MESSAGE("parity, models (OpenCL vs CPU):\n" << table);
@@ -157,12 +238,93 @@ TEST_CASE("ONNX light ImageNet models: OpenCL matches the CPU executor and the r
         CHECK_MESSAGE(d.detail.empty(), d.detail);
         CHECK(d.ratio <= 1.0);
         CHECK(r.ratio <= 1.0);
+        const auto fallbacks = ocl.fallback_nodes(1);
+        check_fallbacks(name, fallbacks);
         char row[512];
-        std::snprintf(row, sizeof row, "%s | %.3g | %.3g | %.3g | %zu | %.2f\n", name, d.max_rel, d.ratio, r.max_rel,
-                      ocl.fallback_nodes(1).size(), secs);
+        std::snprintf(row, sizeof row, "%s | %.3g | %.3g | %.3g | %s | %.2f\n", name, d.max_rel, d.ratio, r.max_rel,
+                      joined(fallbacks).c_str(), secs);
         table += row;
     }
     MESSAGE("parity, ONNX light models (OpenCL vs CPU and reference):\n" << table);
+}
+
+TEST_CASE("every op with an OpenCL kernel runs on the device, CPU fallback off, over the ONNX node tests") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    std::vector<fs::path> roots{fs::path(MUTINY_SHARED_DATA) / "onnx" / "node", fs::path("/usr/share/libonnx-testdata/data/node")};
+    roots.erase(std::remove_if(roots.begin(), roots.end(), [](const fs::path& r) { return !fs::exists(r); }), roots.end());
+    if (roots.empty()) {
+        MESSAGE("skipped: no ONNX node tests (../shared/data/onnx/node, libonnx-testdata)");
+        return;
+    }
+    const Registry& reg = Registry::instance();
+    std::map<std::string, int> on_device, other_dtype;  // op -> cases run on the device / refused for their dtypes
+    for (const auto& name : reg.names())
+        if (reg.find(name)->plan_opencl) on_device[name] = 0;
+    int cases = 0;
+    for (const auto& root : roots) {
+        std::vector<fs::path> dirs;
+        for (const auto& e : fs::directory_iterator(root))
+            if (e.is_directory()) dirs.push_back(e.path());
+        std::sort(dirs.begin(), dirs.end());
+        for (const auto& dir : dirs) {
+            Case k;
+            std::string why;
+            if (!load_case(dir, k, why) || k.graph.nodes.empty()) continue;
+            // Only graphs whose every op has a kernel: one without would need the fallback.
+            bool all = true;
+            for (const Node& n : k.graph.nodes) all = all && on_device.count(n.op);
+            if (!all) continue;
+            CAPTURE(dir.string());
+            // As the test has it, then (when refused) with its parameters bound as constants.
+            std::vector<std::vector<Tensor>> want, got;
+            bool ran = false, bound_retry = false;
+            while (true) {
+                want.clear();
+                got.clear();
+                try {
+                    CpuExecutor cpu(k.graph);
+                    for (const auto& in : k.inputs) want.push_back(cpu.run(in));
+                } catch (const Error&) {
+                    break;  // not runnable on the CPU either (an unsupported dtype or attribute)
+                }
+                OpenClOptions oo;
+                oo.cpu_fallback = false;
+                try {
+                    OpenClExecutor ocl(k.graph, oo);
+                    for (const auto& in : k.inputs) got.push_back(ocl.run(in));
+                    ran = true;
+                    break;
+                } catch (const Error& e) {
+                    // Refused at planning: the op's kernels lack this dtype (integers; f64 without
+                    // cl_khr_fp64) or need constant parameters. Anything else is a failure.
+                    const std::string what = e.what();
+                    const bool refused = what.find("no OpenCL kernel for op") != std::string::npos || what.find("lacks cl_khr_fp64") != std::string::npos;
+                    CHECK_MESSAGE(refused, what);
+                }
+                if (bound_retry || !load_case_weights_bound(dir, k)) break;
+                bound_retry = true;
+            }
+            if (!ran) {
+                for (const Node& n : k.graph.nodes) ++other_dtype[n.op];
+                continue;
+            }
+            ++cases;
+            for (size_t s = 0; s < got.size(); ++s)
+                for (size_t o = 0; o < got[s].size(); ++o) {
+                    const Diff d = compare(got[s][o], want[s][o]);
+                    CHECK_MESSAGE(d.detail.empty(), d.detail);
+                    CHECK_MESSAGE(d.ratio <= 1.0, "output " << o << ": worst error " << d.ratio << " x the tolerance");
+                }
+            for (const Node& n : k.graph.nodes) ++on_device[n.op];
+        }
+    }
+    std::string table = "op | node tests run on the device | refused (dtype, run-time parameters)\n", missing;
+    for (const auto& kv : on_device) {
+        table += kv.first + " | " + std::to_string(kv.second) + " | " + std::to_string(other_dtype[kv.first]) + "\n";
+        if (kv.second == 0) missing += " " + kv.first;
+    }
+    MESSAGE("ops with an OpenCL kernel, run with the CPU fallback off (" << cases << " node tests):\n" << table);
+    CHECK_MESSAGE(missing.empty(), "ops with an OpenCL planner that no node test ran on the device:" << missing);
 }
 
 TEST_CASE("run_trace and run_from reproduce run on OpenCL") {
