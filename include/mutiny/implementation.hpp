@@ -13,6 +13,7 @@
 #include "impl/ops_gemm.hpp"
 #include "impl/ops_normalization.hpp"
 #include "impl/ops_pool.hpp"
+#include "impl/ops_reduce.hpp"
 #include "impl/ops_shape.hpp"
 
 #endif  // MUTINY_IMPLEMENTATION_HPP_

@@ -18032,7 +18032,7 @@ inline std::string acceleration_html(const cluster::Acceleration& a, const Campa
 namespace mutiny {
 class Registry;
 
-#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape)
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
@@ -30322,7 +30322,7 @@ inline void register_conv_transpose(Registry& r) {
 namespace mutiny {
 class Registry;
 
-#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape)
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
@@ -42406,7 +42406,7 @@ inline void register_variadic_ops(Registry& r) {
 namespace mutiny {
 class Registry;
 
-#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape)
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
@@ -54823,7 +54823,7 @@ inline void register_matmul(Registry& r) {
 namespace mutiny {
 class Registry;
 
-#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape)
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
@@ -66366,7 +66366,7 @@ inline void register_softmax(Registry& r) {
 namespace mutiny {
 class Registry;
 
-#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape)
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
@@ -75554,7 +75554,7 @@ inline void register_pool(Registry& r) {
 namespace mutiny {
 class Registry;
 
-#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape)
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
@@ -75583,6 +75583,1197 @@ void builtin_pool_ops(Registry& r) {
 #endif  // MUTINY_IMPL_OPS_POOL_HPP_
 #endif  // MUTINY_AMALGAMATED_IMPL_OPS_POOL_HPP
 // ---- end include/mutiny/impl/ops_pool.hpp ----
+// ---- begin include/mutiny/impl/ops_reduce.hpp ----
+#ifndef MUTINY_AMALGAMATED_IMPL_OPS_REDUCE_HPP
+#define MUTINY_AMALGAMATED_IMPL_OPS_REDUCE_HPP
+// The reduce op family (Reduce*, ArgMax, ArgMin), defined once (see ops_families.hpp).
+#ifndef MUTINY_IMPL_OPS_REDUCE_HPP_
+#define MUTINY_IMPL_OPS_REDUCE_HPP_
+
+// ---- begin include/mutiny/ops/reduce/argmax.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_REDUCE_ARGMAX_HPP
+#define MUTINY_AMALGAMATED_OPS_REDUCE_ARGMAX_HPP
+// ArgMax and ArgMin: the index (int64) of the first (or, with select_last_index, the last) maximum
+// or minimum along `axis` (default 0), keepdims (default 1). A NaN wins, as in numpy's argmax /
+// argmin (which the ONNX reference calls): the first NaN's index.
+#ifndef MUTINY_OPS_REDUCE_ARGMAX_HPP_
+#define MUTINY_OPS_REDUCE_ARGMAX_HPP_
+
+#include <string>
+#include <vector>
+
+// ---- begin include/mutiny/ops/common.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_COMMON_HPP
+#define MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// Helpers shared by op implementations: numeric casts that treat f16 as float, broadcasting
+// index arithmetic, and the kernel-level mutation sites (comparisons and stores).
+#ifndef MUTINY_OPS_COMMON_HPP_
+#define MUTINY_OPS_COMMON_HPP_
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+
+namespace mutiny {
+
+// Arithmetic type of a storage type: f16 computes in float, everything else in itself.
+template <class T> struct compute_type { using type = T; };
+template <> struct compute_type<half> { using type = float; };
+template <class T> using compute_t = typename compute_type<T>::type;
+
+template <class T> inline compute_t<T> load(T v) { return static_cast<compute_t<T>>(v); }
+template <class T, class C> inline T store_as(C v) {
+    if constexpr (std::is_same_v<T, half>) return half(static_cast<float>(v));
+    else return static_cast<T>(v);
+}
+
+// --- kernel-level mutation sites (DESIGN.md 4B) ----------------------------------------------
+// A comparison written `a < b` (LT site) or `a > b` (GT site) in a kernel goes through these, so
+// a SiteConfig can swap the comparator or shift the threshold; the default is the plain test.
+// The right-hand side of a comparison after the configured threshold shift (computed in C, the
+// kernel's arithmetic type, so every backend rounds the same way).
+template <class C>
+inline C site_shift(const SiteConfig* s, C b) {
+    const C t = static_cast<C>(s->threshold);
+    switch (s->shift) {
+        case SiteConfig::Shift::none: return b;
+        case SiteConfig::Shift::add: return static_cast<C>(b + t);
+        case SiteConfig::Shift::sub: return static_cast<C>(b - t);
+        case SiteConfig::Shift::mul: return static_cast<C>(b * t);
+        case SiteConfig::Shift::div: return static_cast<C>(b / t);
+        case SiteConfig::Shift::add_percent: return static_cast<C>(b + (b < C(0) ? -b : b) * t / C(100));
+        case SiteConfig::Shift::sub_percent: return static_cast<C>(b - (b < C(0) ? -b : b) * t / C(100));
+    }
+    return b;
+}
+template <class C>
+inline bool site_lt(const SiteConfig* s, C a, C b) {
+    if (!s) return a < b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::lt_to_le: return a <= bb;
+        case SiteConfig::Cmp::lt_to_gt: return a > bb;
+        default: return a < bb;
+    }
+}
+template <class C>
+inline bool site_gt(const SiteConfig* s, C a, C b) {
+    if (!s) return a > b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::gt_to_lt: return a < bb;
+        case SiteConfig::Cmp::gt_to_ge: return a >= bb;
+        default: return a > bb;
+    }
+}
+template <class I>
+inline float saturate_trunc(float v) {
+    if (std::isnan(v)) return 0.0f;
+    const double t = std::trunc(static_cast<double>(v));
+    const double lo = static_cast<double>(std::numeric_limits<I>::min());
+    const double hi = static_cast<double>(std::numeric_limits<I>::max());
+    return static_cast<float>(static_cast<I>(t < lo ? lo : (t > hi ? hi : t)));
+}
+// A value stored by a kernel passes through this: identity unless a store mutation is set.
+inline float site_store(const SiteConfig* s, float v) {
+    if (!s) return v;
+    switch (s->store) {
+        case SiteConfig::Store::none: return v;
+        case SiteConfig::Store::f16: return static_cast<float>(half(v));
+        case SiteConfig::Store::i32: return saturate_trunc<int32_t>(v);
+        case SiteConfig::Store::i16: return saturate_trunc<int16_t>(v);
+        case SiteConfig::Store::i8: return saturate_trunc<int8_t>(v);
+        case SiteConfig::Store::sub_eps: return v - 1e-8f;
+        case SiteConfig::Store::mul_eps: return v * (1.0f + 1e-8f);
+    }
+    return v;
+}
+inline void site_store_all(const SiteConfig* s, float* p, int64_t n) {
+    if (!s || s->store == SiteConfig::Store::none) return;
+    for (int64_t i = 0; i < n; ++i) p[i] = site_store(s, p[i]);
+}
+inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default() ? nullptr : &s; }
+
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_COMMON_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// ---- end include/mutiny/ops/common.hpp ----
+// ---- begin include/mutiny/ops/reduce/view.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_REDUCE_VIEW_HPP
+#define MUTINY_AMALGAMATED_OPS_REDUCE_VIEW_HPP
+// What the reductions share: which axes a node reduces (ONNX's `axes`, an input since opset 18,
+// 13 for ReduceSum, an attribute before; absent or empty means every axis unless
+// noop_with_empty_axes), the output shape under keepdims, and the index walk that visits, for one
+// output element, the reduced input elements in row-major order. Each output element is computed
+// by one task from its own inputs, so results do not depend on the thread count.
+#ifndef MUTINY_OPS_REDUCE_VIEW_HPP_
+#define MUTINY_OPS_REDUCE_VIEW_HPP_
+
+#include <string>
+#include <vector>
+
+// ---- begin include/mutiny/ops/common.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_COMMON_HPP
+#define MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// Helpers shared by op implementations: numeric casts that treat f16 as float, broadcasting
+// index arithmetic, and the kernel-level mutation sites (comparisons and stores).
+#ifndef MUTINY_OPS_COMMON_HPP_
+#define MUTINY_OPS_COMMON_HPP_
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+
+namespace mutiny {
+
+// Arithmetic type of a storage type: f16 computes in float, everything else in itself.
+template <class T> struct compute_type { using type = T; };
+template <> struct compute_type<half> { using type = float; };
+template <class T> using compute_t = typename compute_type<T>::type;
+
+template <class T> inline compute_t<T> load(T v) { return static_cast<compute_t<T>>(v); }
+template <class T, class C> inline T store_as(C v) {
+    if constexpr (std::is_same_v<T, half>) return half(static_cast<float>(v));
+    else return static_cast<T>(v);
+}
+
+// --- kernel-level mutation sites (DESIGN.md 4B) ----------------------------------------------
+// A comparison written `a < b` (LT site) or `a > b` (GT site) in a kernel goes through these, so
+// a SiteConfig can swap the comparator or shift the threshold; the default is the plain test.
+// The right-hand side of a comparison after the configured threshold shift (computed in C, the
+// kernel's arithmetic type, so every backend rounds the same way).
+template <class C>
+inline C site_shift(const SiteConfig* s, C b) {
+    const C t = static_cast<C>(s->threshold);
+    switch (s->shift) {
+        case SiteConfig::Shift::none: return b;
+        case SiteConfig::Shift::add: return static_cast<C>(b + t);
+        case SiteConfig::Shift::sub: return static_cast<C>(b - t);
+        case SiteConfig::Shift::mul: return static_cast<C>(b * t);
+        case SiteConfig::Shift::div: return static_cast<C>(b / t);
+        case SiteConfig::Shift::add_percent: return static_cast<C>(b + (b < C(0) ? -b : b) * t / C(100));
+        case SiteConfig::Shift::sub_percent: return static_cast<C>(b - (b < C(0) ? -b : b) * t / C(100));
+    }
+    return b;
+}
+template <class C>
+inline bool site_lt(const SiteConfig* s, C a, C b) {
+    if (!s) return a < b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::lt_to_le: return a <= bb;
+        case SiteConfig::Cmp::lt_to_gt: return a > bb;
+        default: return a < bb;
+    }
+}
+template <class C>
+inline bool site_gt(const SiteConfig* s, C a, C b) {
+    if (!s) return a > b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::gt_to_lt: return a < bb;
+        case SiteConfig::Cmp::gt_to_ge: return a >= bb;
+        default: return a > bb;
+    }
+}
+template <class I>
+inline float saturate_trunc(float v) {
+    if (std::isnan(v)) return 0.0f;
+    const double t = std::trunc(static_cast<double>(v));
+    const double lo = static_cast<double>(std::numeric_limits<I>::min());
+    const double hi = static_cast<double>(std::numeric_limits<I>::max());
+    return static_cast<float>(static_cast<I>(t < lo ? lo : (t > hi ? hi : t)));
+}
+// A value stored by a kernel passes through this: identity unless a store mutation is set.
+inline float site_store(const SiteConfig* s, float v) {
+    if (!s) return v;
+    switch (s->store) {
+        case SiteConfig::Store::none: return v;
+        case SiteConfig::Store::f16: return static_cast<float>(half(v));
+        case SiteConfig::Store::i32: return saturate_trunc<int32_t>(v);
+        case SiteConfig::Store::i16: return saturate_trunc<int16_t>(v);
+        case SiteConfig::Store::i8: return saturate_trunc<int8_t>(v);
+        case SiteConfig::Store::sub_eps: return v - 1e-8f;
+        case SiteConfig::Store::mul_eps: return v * (1.0f + 1e-8f);
+    }
+    return v;
+}
+inline void site_store_all(const SiteConfig* s, float* p, int64_t n) {
+    if (!s || s->store == SiteConfig::Store::none) return;
+    for (int64_t i = 0; i < n; ++i) p[i] = site_store(s, p[i]);
+}
+inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default() ? nullptr : &s; }
+
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_COMMON_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// ---- end include/mutiny/ops/common.hpp ----
+
+namespace mutiny {
+namespace reduce {
+
+struct View {
+    Shape out;                                    // the output shape (keepdims applied)
+    std::vector<int64_t> kept_dims, kept_strides;  // input axes that stay, outermost first
+    std::vector<int64_t> red_dims, red_strides;    // input axes reduced, outermost first
+    int64_t count = 1;                            // elements reduced into each output
+    bool identity = false;                        // noop_with_empty_axes with no axes: y = x
+};
+
+inline View view(const Shape& x, const std::vector<int64_t>& axes, bool keepdims, bool noop_with_empty_axes, const std::string& where) {
+    View v;
+    const int64_t r = static_cast<int64_t>(x.rank());
+    std::vector<char> red(x.rank(), 0);
+    if (axes.empty()) {
+        if (noop_with_empty_axes) v.identity = true;
+        else std::fill(red.begin(), red.end(), 1);
+    }
+    for (int64_t a : axes) {
+        const size_t ax = static_cast<size_t>(normalize_axis(a, r, where));
+        if (red[ax]) throw Error("reduction axes repeat an axis", where, "axis " + std::to_string(a));
+        red[ax] = 1;
+    }
+    const auto st = x.strides();
+    std::vector<int64_t> out;
+    for (size_t d = 0; d < x.rank(); ++d) {
+        if (red[d]) {
+            v.red_dims.push_back(x[d]);
+            v.red_strides.push_back(st[d]);
+            v.count *= x[d];
+            if (keepdims) out.push_back(1);
+        } else {
+            v.kept_dims.push_back(x[d]);
+            v.kept_strides.push_back(st[d]);
+            out.push_back(x[d]);
+        }
+    }
+    v.out = v.identity ? x : Shape(out);
+    return v;
+}
+
+// Offset of output element o (row-major over the kept axes) in the input.
+inline int64_t base_offset(const View& v, int64_t o) {
+    int64_t off = 0;
+    for (size_t d = v.kept_dims.size(); d-- > 0;) {
+        off += (o % v.kept_dims[d]) * v.kept_strides[d];
+        o /= v.kept_dims[d];
+    }
+    return off;
+}
+
+// Calls f(offset) for every reduced element of the output at `base`, in row-major order.
+template <class F>
+inline void for_each_reduced(const View& v, int64_t base, F&& f) {
+    if (v.count == 0) return;
+    const size_t n = v.red_dims.size();
+    if (n == 0) {
+        f(base);
+        return;
+    }
+    std::vector<int64_t> idx(n, 0);
+    int64_t off = base;
+    const int64_t inner = v.red_dims[n - 1], istride = v.red_strides[n - 1];
+    while (true) {
+        for (int64_t i = 0; i < inner; ++i) f(off + i * istride);
+        size_t d = n - 1;
+        while (d-- > 0) {
+            off += v.red_strides[d];
+            if (++idx[d] < v.red_dims[d]) break;
+            off -= v.red_strides[d] * v.red_dims[d];
+            idx[d] = 0;
+        }
+        if (d == static_cast<size_t>(-1)) return;
+    }
+}
+
+}  // namespace reduce
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_REDUCE_VIEW_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_REDUCE_VIEW_HPP
+// ---- end include/mutiny/ops/reduce/view.hpp ----
+
+namespace mutiny {
+namespace reduce {
+
+inline View arg_view(const Attributes& a, const Shape& x, const std::string& where) {
+    const int64_t axis = normalize_axis(a.get_int("axis", 0), static_cast<int64_t>(x.rank()), where);
+    return view(x, {axis}, a.get_int("keepdims", 1) != 0, false, where);
+}
+
+template <bool Max>
+void infer_arg(InferContext& c) {
+    c.expect_inputs(1, 1);
+    if (c.dtype(0) == DType::boolean) c.fail("unsupported input dtype", std::string("bool input; ") + c.node().op + " takes numbers");
+    if (c.shape(0).rank() == 0) c.fail("input is a scalar", c.node().op + " needs an axis to search along");
+    const View v = arg_view(c.attrs(), c.shape(0), c.where());
+    if (v.count == 0) c.fail("empty axis", "axis " + std::to_string(c.attrs().get_int("axis", 0)) + " of " + c.shape(0).str() + " has size 0");
+    c.set_output(0, DType::i64, v.out);
+}
+
+template <bool Max>
+Kernel prepare_arg(const PrepareContext& pc) {
+    const bool last = pc.attrs().get_int("select_last_index", 0) != 0;
+    return [last](ExecContext& c) {
+        const Tensor& x = c.input(0);
+        const View v = arg_view(c.node->attrs, x.shape(), Graph::where(*c.node));
+        int64_t* yp = c.out[0]->data<int64_t>();
+        const int64_t n = c.out[0]->numel(), stride = v.red_strides.empty() ? 1 : v.red_strides[0];
+        dispatch_dtype(x.dtype(), [&](auto tag) {
+            using T = decltype(tag);
+            using C = compute_t<T>;
+            const T* xp = static_cast<const T*>(x.raw());
+            parallel_chunks(n, grain_for(n, v.count + 1), [&](int64_t b, int64_t e) {
+                for (int64_t o = b; o < e; ++o) {
+                    const T* p = xp + base_offset(v, o);
+                    int64_t best = 0;
+                    C bv = load(p[0]);
+                    for (int64_t i = 1; i < v.count; ++i) {
+                        const C e2 = load(p[i * stride]);
+                        if (bv != bv) break;  // a NaN already won (first NaN)
+                        const bool better = e2 != e2 || (Max ? (last ? e2 >= bv : e2 > bv) : (last ? e2 <= bv : e2 < bv));
+                        if (better) {
+                            best = i;
+                            bv = e2;
+                        }
+                    }
+                    yp[o] = best;
+                }
+            });
+        });
+    };
+}
+
+inline void register_arg_ops(Registry& r) {
+    r.add(OpDef{"ArgMax", nullptr, infer_arg<true>, prepare_arg<true>});
+    r.add(OpDef{"ArgMin", nullptr, infer_arg<false>, prepare_arg<false>});
+}
+
+}  // namespace reduce
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_REDUCE_ARGMAX_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_REDUCE_ARGMAX_HPP
+// ---- end include/mutiny/ops/reduce/argmax.hpp ----
+// ---- begin include/mutiny/ops/reduce/reduce.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_REDUCE_REDUCE_HPP
+#define MUTINY_AMALGAMATED_OPS_REDUCE_REDUCE_HPP
+// The Reduce* ops: ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2,
+// ReduceLogSum, ReduceLogSumExp, ReduceSumSquare (keepdims, noop_with_empty_axes; axes an input
+// since opset 18, ReduceSum since 13: import() turns the older attribute into that input).
+//
+// Float types accumulate in double, in row-major order of the reduced elements, and round once
+// to the output type (the ONNX reference sums in the input type with numpy's pairwise order; the
+// double sum is closer to the exact value, within the conformance tolerance, and deterministic).
+// ReduceLogSumExp subtracts the maximum first (exp never overflows). ReduceMax/Min compare in the
+// input type and propagate NaN, as numpy does. Integer types accumulate in 64 bits, wrapping as
+// the reference's cast of numpy's int64 result does; ReduceMean of integers truncates toward zero.
+// Reducing an empty set gives the operation's identity: 0 (sums, L1, L2), 1 (product), -inf / the
+// lowest value (max), +inf / the highest (min), NaN (mean), -inf (the log sums).
+#ifndef MUTINY_OPS_REDUCE_REDUCE_HPP_
+#define MUTINY_OPS_REDUCE_REDUCE_HPP_
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+// ---- begin include/mutiny/ops/common.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_COMMON_HPP
+#define MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// Helpers shared by op implementations: numeric casts that treat f16 as float, broadcasting
+// index arithmetic, and the kernel-level mutation sites (comparisons and stores).
+#ifndef MUTINY_OPS_COMMON_HPP_
+#define MUTINY_OPS_COMMON_HPP_
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+
+namespace mutiny {
+
+// Arithmetic type of a storage type: f16 computes in float, everything else in itself.
+template <class T> struct compute_type { using type = T; };
+template <> struct compute_type<half> { using type = float; };
+template <class T> using compute_t = typename compute_type<T>::type;
+
+template <class T> inline compute_t<T> load(T v) { return static_cast<compute_t<T>>(v); }
+template <class T, class C> inline T store_as(C v) {
+    if constexpr (std::is_same_v<T, half>) return half(static_cast<float>(v));
+    else return static_cast<T>(v);
+}
+
+// --- kernel-level mutation sites (DESIGN.md 4B) ----------------------------------------------
+// A comparison written `a < b` (LT site) or `a > b` (GT site) in a kernel goes through these, so
+// a SiteConfig can swap the comparator or shift the threshold; the default is the plain test.
+// The right-hand side of a comparison after the configured threshold shift (computed in C, the
+// kernel's arithmetic type, so every backend rounds the same way).
+template <class C>
+inline C site_shift(const SiteConfig* s, C b) {
+    const C t = static_cast<C>(s->threshold);
+    switch (s->shift) {
+        case SiteConfig::Shift::none: return b;
+        case SiteConfig::Shift::add: return static_cast<C>(b + t);
+        case SiteConfig::Shift::sub: return static_cast<C>(b - t);
+        case SiteConfig::Shift::mul: return static_cast<C>(b * t);
+        case SiteConfig::Shift::div: return static_cast<C>(b / t);
+        case SiteConfig::Shift::add_percent: return static_cast<C>(b + (b < C(0) ? -b : b) * t / C(100));
+        case SiteConfig::Shift::sub_percent: return static_cast<C>(b - (b < C(0) ? -b : b) * t / C(100));
+    }
+    return b;
+}
+template <class C>
+inline bool site_lt(const SiteConfig* s, C a, C b) {
+    if (!s) return a < b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::lt_to_le: return a <= bb;
+        case SiteConfig::Cmp::lt_to_gt: return a > bb;
+        default: return a < bb;
+    }
+}
+template <class C>
+inline bool site_gt(const SiteConfig* s, C a, C b) {
+    if (!s) return a > b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::gt_to_lt: return a < bb;
+        case SiteConfig::Cmp::gt_to_ge: return a >= bb;
+        default: return a > bb;
+    }
+}
+template <class I>
+inline float saturate_trunc(float v) {
+    if (std::isnan(v)) return 0.0f;
+    const double t = std::trunc(static_cast<double>(v));
+    const double lo = static_cast<double>(std::numeric_limits<I>::min());
+    const double hi = static_cast<double>(std::numeric_limits<I>::max());
+    return static_cast<float>(static_cast<I>(t < lo ? lo : (t > hi ? hi : t)));
+}
+// A value stored by a kernel passes through this: identity unless a store mutation is set.
+inline float site_store(const SiteConfig* s, float v) {
+    if (!s) return v;
+    switch (s->store) {
+        case SiteConfig::Store::none: return v;
+        case SiteConfig::Store::f16: return static_cast<float>(half(v));
+        case SiteConfig::Store::i32: return saturate_trunc<int32_t>(v);
+        case SiteConfig::Store::i16: return saturate_trunc<int16_t>(v);
+        case SiteConfig::Store::i8: return saturate_trunc<int8_t>(v);
+        case SiteConfig::Store::sub_eps: return v - 1e-8f;
+        case SiteConfig::Store::mul_eps: return v * (1.0f + 1e-8f);
+    }
+    return v;
+}
+inline void site_store_all(const SiteConfig* s, float* p, int64_t n) {
+    if (!s || s->store == SiteConfig::Store::none) return;
+    for (int64_t i = 0; i < n; ++i) p[i] = site_store(s, p[i]);
+}
+inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default() ? nullptr : &s; }
+
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_COMMON_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// ---- end include/mutiny/ops/common.hpp ----
+// ---- begin include/mutiny/ops/shape/copy.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_SHAPE_COPY_HPP
+#define MUTINY_AMALGAMATED_OPS_SHAPE_COPY_HPP
+// What the shape and data-movement ops share. Data movement is an exact copy for every dtype: kernels move elements by their byte size (1, 2,
+// 4 or 8) through one strided-copy routine (Transpose, Slice, Split, Expand and Tile are all
+// strided views of their input), so no op is instantiated per dtype. Shapes must be static:
+// shape-like inputs (Reshape's shape, Slice's starts/ends, Pad's pads, ...) must be constants
+// after folding (InferContext::require_constant); Shape and Size fold whenever shapes are static.
+//
+// import() brings older opsets to the newest semantics: attributes that became inputs (Reshape
+// `shape` < 5, Pad `pads`/`value` < 11, Slice `starts`/`ends`/`axes` < 10, Squeeze/Unsqueeze
+#ifndef MUTINY_OPS_SHAPE_COPY_HPP_
+#define MUTINY_OPS_SHAPE_COPY_HPP_
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+// ---- begin include/mutiny/ops/common.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_COMMON_HPP
+#define MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// Helpers shared by op implementations: numeric casts that treat f16 as float, broadcasting
+// index arithmetic, and the kernel-level mutation sites (comparisons and stores).
+#ifndef MUTINY_OPS_COMMON_HPP_
+#define MUTINY_OPS_COMMON_HPP_
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+
+namespace mutiny {
+
+// Arithmetic type of a storage type: f16 computes in float, everything else in itself.
+template <class T> struct compute_type { using type = T; };
+template <> struct compute_type<half> { using type = float; };
+template <class T> using compute_t = typename compute_type<T>::type;
+
+template <class T> inline compute_t<T> load(T v) { return static_cast<compute_t<T>>(v); }
+template <class T, class C> inline T store_as(C v) {
+    if constexpr (std::is_same_v<T, half>) return half(static_cast<float>(v));
+    else return static_cast<T>(v);
+}
+
+// --- kernel-level mutation sites (DESIGN.md 4B) ----------------------------------------------
+// A comparison written `a < b` (LT site) or `a > b` (GT site) in a kernel goes through these, so
+// a SiteConfig can swap the comparator or shift the threshold; the default is the plain test.
+// The right-hand side of a comparison after the configured threshold shift (computed in C, the
+// kernel's arithmetic type, so every backend rounds the same way).
+template <class C>
+inline C site_shift(const SiteConfig* s, C b) {
+    const C t = static_cast<C>(s->threshold);
+    switch (s->shift) {
+        case SiteConfig::Shift::none: return b;
+        case SiteConfig::Shift::add: return static_cast<C>(b + t);
+        case SiteConfig::Shift::sub: return static_cast<C>(b - t);
+        case SiteConfig::Shift::mul: return static_cast<C>(b * t);
+        case SiteConfig::Shift::div: return static_cast<C>(b / t);
+        case SiteConfig::Shift::add_percent: return static_cast<C>(b + (b < C(0) ? -b : b) * t / C(100));
+        case SiteConfig::Shift::sub_percent: return static_cast<C>(b - (b < C(0) ? -b : b) * t / C(100));
+    }
+    return b;
+}
+template <class C>
+inline bool site_lt(const SiteConfig* s, C a, C b) {
+    if (!s) return a < b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::lt_to_le: return a <= bb;
+        case SiteConfig::Cmp::lt_to_gt: return a > bb;
+        default: return a < bb;
+    }
+}
+template <class C>
+inline bool site_gt(const SiteConfig* s, C a, C b) {
+    if (!s) return a > b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::gt_to_lt: return a < bb;
+        case SiteConfig::Cmp::gt_to_ge: return a >= bb;
+        default: return a > bb;
+    }
+}
+template <class I>
+inline float saturate_trunc(float v) {
+    if (std::isnan(v)) return 0.0f;
+    const double t = std::trunc(static_cast<double>(v));
+    const double lo = static_cast<double>(std::numeric_limits<I>::min());
+    const double hi = static_cast<double>(std::numeric_limits<I>::max());
+    return static_cast<float>(static_cast<I>(t < lo ? lo : (t > hi ? hi : t)));
+}
+// A value stored by a kernel passes through this: identity unless a store mutation is set.
+inline float site_store(const SiteConfig* s, float v) {
+    if (!s) return v;
+    switch (s->store) {
+        case SiteConfig::Store::none: return v;
+        case SiteConfig::Store::f16: return static_cast<float>(half(v));
+        case SiteConfig::Store::i32: return saturate_trunc<int32_t>(v);
+        case SiteConfig::Store::i16: return saturate_trunc<int16_t>(v);
+        case SiteConfig::Store::i8: return saturate_trunc<int8_t>(v);
+        case SiteConfig::Store::sub_eps: return v - 1e-8f;
+        case SiteConfig::Store::mul_eps: return v * (1.0f + 1e-8f);
+    }
+    return v;
+}
+inline void site_store_all(const SiteConfig* s, float* p, int64_t n) {
+    if (!s || s->store == SiteConfig::Store::none) return;
+    for (int64_t i = 0; i < n; ++i) p[i] = site_store(s, p[i]);
+}
+inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default() ? nullptr : &s; }
+
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_COMMON_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// ---- end include/mutiny/ops/common.hpp ----
+
+namespace mutiny {
+namespace shape_ops {
+
+// memcpy in 1 MiB chunks across threads.
+inline void copy_bytes(void* dst, const void* src, size_t n) {
+    if (n == 0 || dst == src) return;
+    char* d = static_cast<char*>(dst);
+    const char* s = static_cast<const char*>(src);
+    parallel_chunks(static_cast<int64_t>(n), int64_t{1} << 20, [&](int64_t b, int64_t e) {
+        std::memcpy(d + b, s + b, static_cast<size_t>(e - b));
+    });
+}
+
+// Calls f(U{}) with U an unsigned integer of the element size es, so copies never depend on the dtype.
+template <class F>
+void dispatch_size(size_t es, F&& f) {
+    switch (es) {
+        case 1: f(uint8_t{}); return;
+        case 2: f(uint16_t{}); return;
+        case 4: f(uint32_t{}); return;
+        case 8: f(uint64_t{}); return;
+        default: break;
+    }
+    throw Error("unsupported element size", std::to_string(es) + " bytes", "elements are 1, 2, 4 or 8 bytes");
+}
+
+// Drops size-1 axes and merges axes that are contiguous in the source.
+inline void simplify_view(std::vector<int64_t>& dims, std::vector<int64_t>& strides) {
+    std::vector<int64_t> d, s;
+    for (size_t i = 0; i < dims.size(); ++i) {
+        if (dims[i] == 1) continue;
+        if (!d.empty() && s.back() == strides[i] * dims[i]) {
+            d.back() *= dims[i];
+            s.back() = strides[i];
+        } else {
+            d.push_back(dims[i]);
+            s.push_back(strides[i]);
+        }
+    }
+    dims = std::move(d);
+    strides = std::move(s);
+}
+
+// dst, row-major over `dims`, gets src[base + sum_d idx_d * strides[d]] (strides in elements;
+// zero for broadcast axes, negative for reversed ones).
+inline void strided_copy(const void* src, void* dst, size_t es, std::vector<int64_t> dims, std::vector<int64_t> strides,
+                         int64_t base) {
+    int64_t total = 1;
+    for (auto d : dims) total *= d;
+    if (total == 0) return;
+    simplify_view(dims, strides);
+    if (dims.empty()) {
+        std::memcpy(dst, static_cast<const char*>(src) + base * static_cast<int64_t>(es), es);
+        return;
+    }
+    const size_t r = dims.size();
+    const int64_t inner = dims[r - 1], istride = strides[r - 1];
+    const int64_t rows = total / inner;
+    if (r == 1 && istride == 1) {
+        copy_bytes(dst, static_cast<const char*>(src) + base * static_cast<int64_t>(es), static_cast<size_t>(total) * es);
+        return;
+    }
+    dispatch_size(es, [&](auto tag) {
+        using U = decltype(tag);
+        const U* sp = static_cast<const U*>(src) + base;
+        U* dp = static_cast<U*>(dst);
+        parallel_chunks(rows, grain_for(rows, inner + 8), [&](int64_t b, int64_t e) {
+            for (int64_t row = b; row < e; ++row) {
+                int64_t rem = row, off = 0;
+                for (size_t d = r - 1; d-- > 0;) {
+                    off += (rem % dims[d]) * strides[d];
+                    rem /= dims[d];
+                }
+                const U* s = sp + off;
+                U* o = dp + row * inner;
+                if (istride == 1) {
+                    std::memcpy(o, s, static_cast<size_t>(inner) * sizeof(U));
+                } else {
+                    for (int64_t i = 0; i < inner; ++i) o[i] = s[i * istride];
+                }
+            }
+        });
+    });
+}
+
+inline void copy_tensor(const Tensor& src, Tensor& dst) {
+    if (src.nbytes() != dst.nbytes())
+        throw Error("copy between tensors of different sizes", src.shape().str() + " -> " + dst.shape().str(), "internal error");
+    copy_bytes(dst.raw(), src.raw(), src.nbytes());
+}
+
+// Constant 1-D int64 input made from an attribute's ints (import of legacy opsets).
+inline void ints_to_input(ImportContext& ic, const char* attr, size_t pos) {
+    Node& n = *ic.node;
+    if (!n.attrs.has(attr)) return;
+    const auto v = n.attrs.get_ints(attr);
+    n.attrs.erase(attr);
+    ic.set_constant_input(pos, Tensor::from_vector<int64_t>(Shape{static_cast<int64_t>(v.size())}, v));
+}
+
+inline bool is_int_dtype(DType t) { return !dtype_is_float(t) && t != DType::boolean; }
+
+// The values of a constant 1-D integer input (shape-like inputs).
+inline std::vector<int64_t> int_list(const InferContext& c, size_t i, const char* what) {
+    const Tensor& t = c.require_constant(i, what);
+    if (!is_int_dtype(t.dtype()) || t.shape().rank() > 1)
+        c.fail(std::string(what) + " must be a 1-D integer tensor",
+               std::string("it is ") + dtype_name(t.dtype()) + " of shape " + t.shape().str());
+    return t.to_i64_vector();
+}
+
+inline std::string list_str(const std::vector<int64_t>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+    return s + "]";
+}
+
+// double -> f16 rounded once: round-to-odd to float, then float -> f16 to nearest even.
+inline half half_from_double(double d) {
+    float f = static_cast<float>(d);
+    if (std::isfinite(f) && static_cast<double>(f) != d) {
+        uint32_t b;
+        std::memcpy(&b, &f, 4);
+        if ((b & 1u) == 0) f = std::nextafter(f, d > static_cast<double>(f) ? std::numeric_limits<float>::infinity()
+                                                                            : -std::numeric_limits<float>::infinity());
+    }
+    return half(f);
+}
+
+// float -> integer: truncate toward zero, then wrap modulo 2^bits through int64 (as numpy and
+// onnxruntime do for values within int32 on x86: -1.5 -> uint8 255); beyond the int64 range
+// saturate; NaN -> 0. uint64 takes [2^63, 2^64) directly.
+template <class I>
+inline I int_from_double(double d) {
+    if (std::isnan(d)) return I(0);
+    const double t = std::trunc(d);
+    constexpr double two63 = 9223372036854775808.0;
+    if constexpr (std::is_same_v<I, uint64_t>) {
+        if (t >= 2 * two63) return std::numeric_limits<uint64_t>::max();
+        if (t >= two63) return static_cast<uint64_t>(t);
+    }
+    int64_t v;
+    if (t >= two63) v = std::numeric_limits<int64_t>::max();
+    else if (t < -two63) v = std::numeric_limits<int64_t>::min();
+    else v = static_cast<int64_t>(t);
+    return static_cast<I>(v);
+}
+
+// A kernel that copies input 0 to output 0 unchanged (Reshape, Flatten, Squeeze, Unsqueeze, Identity).
+inline Kernel copy_kernel(const PrepareContext&) {
+    return [](ExecContext& c) { copy_tensor(c.input(0), *c.out[0]); };
+}
+
+
+inline std::vector<int64_t> tensor_ints(const Tensor& t) { return t.to_i64_vector(); }
+
+}  // namespace shape_ops
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_SHAPE_COPY_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_SHAPE_COPY_HPP
+// ---- end include/mutiny/ops/shape/copy.hpp ----
+// ---- begin include/mutiny/ops/reduce/view.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_REDUCE_VIEW_HPP
+#define MUTINY_AMALGAMATED_OPS_REDUCE_VIEW_HPP
+// What the reductions share: which axes a node reduces (ONNX's `axes`, an input since opset 18,
+// 13 for ReduceSum, an attribute before; absent or empty means every axis unless
+// noop_with_empty_axes), the output shape under keepdims, and the index walk that visits, for one
+// output element, the reduced input elements in row-major order. Each output element is computed
+// by one task from its own inputs, so results do not depend on the thread count.
+#ifndef MUTINY_OPS_REDUCE_VIEW_HPP_
+#define MUTINY_OPS_REDUCE_VIEW_HPP_
+
+#include <string>
+#include <vector>
+
+// ---- begin include/mutiny/ops/common.hpp ----
+#ifndef MUTINY_AMALGAMATED_OPS_COMMON_HPP
+#define MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// Helpers shared by op implementations: numeric casts that treat f16 as float, broadcasting
+// index arithmetic, and the kernel-level mutation sites (comparisons and stores).
+#ifndef MUTINY_OPS_COMMON_HPP_
+#define MUTINY_OPS_COMMON_HPP_
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+
+namespace mutiny {
+
+// Arithmetic type of a storage type: f16 computes in float, everything else in itself.
+template <class T> struct compute_type { using type = T; };
+template <> struct compute_type<half> { using type = float; };
+template <class T> using compute_t = typename compute_type<T>::type;
+
+template <class T> inline compute_t<T> load(T v) { return static_cast<compute_t<T>>(v); }
+template <class T, class C> inline T store_as(C v) {
+    if constexpr (std::is_same_v<T, half>) return half(static_cast<float>(v));
+    else return static_cast<T>(v);
+}
+
+// --- kernel-level mutation sites (DESIGN.md 4B) ----------------------------------------------
+// A comparison written `a < b` (LT site) or `a > b` (GT site) in a kernel goes through these, so
+// a SiteConfig can swap the comparator or shift the threshold; the default is the plain test.
+// The right-hand side of a comparison after the configured threshold shift (computed in C, the
+// kernel's arithmetic type, so every backend rounds the same way).
+template <class C>
+inline C site_shift(const SiteConfig* s, C b) {
+    const C t = static_cast<C>(s->threshold);
+    switch (s->shift) {
+        case SiteConfig::Shift::none: return b;
+        case SiteConfig::Shift::add: return static_cast<C>(b + t);
+        case SiteConfig::Shift::sub: return static_cast<C>(b - t);
+        case SiteConfig::Shift::mul: return static_cast<C>(b * t);
+        case SiteConfig::Shift::div: return static_cast<C>(b / t);
+        case SiteConfig::Shift::add_percent: return static_cast<C>(b + (b < C(0) ? -b : b) * t / C(100));
+        case SiteConfig::Shift::sub_percent: return static_cast<C>(b - (b < C(0) ? -b : b) * t / C(100));
+    }
+    return b;
+}
+template <class C>
+inline bool site_lt(const SiteConfig* s, C a, C b) {
+    if (!s) return a < b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::lt_to_le: return a <= bb;
+        case SiteConfig::Cmp::lt_to_gt: return a > bb;
+        default: return a < bb;
+    }
+}
+template <class C>
+inline bool site_gt(const SiteConfig* s, C a, C b) {
+    if (!s) return a > b;
+    const C bb = site_shift(s, b);
+    switch (s->cmp) {
+        case SiteConfig::Cmp::gt_to_lt: return a < bb;
+        case SiteConfig::Cmp::gt_to_ge: return a >= bb;
+        default: return a > bb;
+    }
+}
+template <class I>
+inline float saturate_trunc(float v) {
+    if (std::isnan(v)) return 0.0f;
+    const double t = std::trunc(static_cast<double>(v));
+    const double lo = static_cast<double>(std::numeric_limits<I>::min());
+    const double hi = static_cast<double>(std::numeric_limits<I>::max());
+    return static_cast<float>(static_cast<I>(t < lo ? lo : (t > hi ? hi : t)));
+}
+// A value stored by a kernel passes through this: identity unless a store mutation is set.
+inline float site_store(const SiteConfig* s, float v) {
+    if (!s) return v;
+    switch (s->store) {
+        case SiteConfig::Store::none: return v;
+        case SiteConfig::Store::f16: return static_cast<float>(half(v));
+        case SiteConfig::Store::i32: return saturate_trunc<int32_t>(v);
+        case SiteConfig::Store::i16: return saturate_trunc<int16_t>(v);
+        case SiteConfig::Store::i8: return saturate_trunc<int8_t>(v);
+        case SiteConfig::Store::sub_eps: return v - 1e-8f;
+        case SiteConfig::Store::mul_eps: return v * (1.0f + 1e-8f);
+    }
+    return v;
+}
+inline void site_store_all(const SiteConfig* s, float* p, int64_t n) {
+    if (!s || s->store == SiteConfig::Store::none) return;
+    for (int64_t i = 0; i < n; ++i) p[i] = site_store(s, p[i]);
+}
+inline const SiteConfig* active_sites(const SiteConfig& s) { return s.is_default() ? nullptr : &s; }
+
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_COMMON_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_COMMON_HPP
+// ---- end include/mutiny/ops/common.hpp ----
+
+namespace mutiny {
+namespace reduce {
+
+struct View {
+    Shape out;                                    // the output shape (keepdims applied)
+    std::vector<int64_t> kept_dims, kept_strides;  // input axes that stay, outermost first
+    std::vector<int64_t> red_dims, red_strides;    // input axes reduced, outermost first
+    int64_t count = 1;                            // elements reduced into each output
+    bool identity = false;                        // noop_with_empty_axes with no axes: y = x
+};
+
+inline View view(const Shape& x, const std::vector<int64_t>& axes, bool keepdims, bool noop_with_empty_axes, const std::string& where) {
+    View v;
+    const int64_t r = static_cast<int64_t>(x.rank());
+    std::vector<char> red(x.rank(), 0);
+    if (axes.empty()) {
+        if (noop_with_empty_axes) v.identity = true;
+        else std::fill(red.begin(), red.end(), 1);
+    }
+    for (int64_t a : axes) {
+        const size_t ax = static_cast<size_t>(normalize_axis(a, r, where));
+        if (red[ax]) throw Error("reduction axes repeat an axis", where, "axis " + std::to_string(a));
+        red[ax] = 1;
+    }
+    const auto st = x.strides();
+    std::vector<int64_t> out;
+    for (size_t d = 0; d < x.rank(); ++d) {
+        if (red[d]) {
+            v.red_dims.push_back(x[d]);
+            v.red_strides.push_back(st[d]);
+            v.count *= x[d];
+            if (keepdims) out.push_back(1);
+        } else {
+            v.kept_dims.push_back(x[d]);
+            v.kept_strides.push_back(st[d]);
+            out.push_back(x[d]);
+        }
+    }
+    v.out = v.identity ? x : Shape(out);
+    return v;
+}
+
+// Offset of output element o (row-major over the kept axes) in the input.
+inline int64_t base_offset(const View& v, int64_t o) {
+    int64_t off = 0;
+    for (size_t d = v.kept_dims.size(); d-- > 0;) {
+        off += (o % v.kept_dims[d]) * v.kept_strides[d];
+        o /= v.kept_dims[d];
+    }
+    return off;
+}
+
+// Calls f(offset) for every reduced element of the output at `base`, in row-major order.
+template <class F>
+inline void for_each_reduced(const View& v, int64_t base, F&& f) {
+    if (v.count == 0) return;
+    const size_t n = v.red_dims.size();
+    if (n == 0) {
+        f(base);
+        return;
+    }
+    std::vector<int64_t> idx(n, 0);
+    int64_t off = base;
+    const int64_t inner = v.red_dims[n - 1], istride = v.red_strides[n - 1];
+    while (true) {
+        for (int64_t i = 0; i < inner; ++i) f(off + i * istride);
+        size_t d = n - 1;
+        while (d-- > 0) {
+            off += v.red_strides[d];
+            if (++idx[d] < v.red_dims[d]) break;
+            off -= v.red_strides[d] * v.red_dims[d];
+            idx[d] = 0;
+        }
+        if (d == static_cast<size_t>(-1)) return;
+    }
+}
+
+}  // namespace reduce
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_REDUCE_VIEW_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_REDUCE_VIEW_HPP
+// ---- end include/mutiny/ops/reduce/view.hpp ----
+
+namespace mutiny {
+namespace reduce {
+
+enum class Kind { sum, mean, max, min, prod, l1, l2, log_sum, log_sum_exp, sum_square };
+
+inline bool reduce_attrs_keepdims(const Attributes& a) { return a.get_int("keepdims", 1) != 0; }
+
+// The node's view: axes from the constant input 1 (when present).
+inline View node_view(const InferContext& c, const Shape& x, const std::vector<int64_t>& axes) {
+    return view(x, axes, reduce_attrs_keepdims(c.attrs()), c.attrs().get_int("noop_with_empty_axes", 0) != 0, c.where());
+}
+
+inline bool reducible(DType t) { return t != DType::boolean; }
+
+template <Kind K>
+void infer_reduce(InferContext& c) {
+    c.expect_inputs(1, 2);
+    if (!reducible(c.dtype(0))) c.fail("unsupported input dtype", std::string("bool input; ") + c.node().op + " takes numbers");
+    const std::vector<int64_t> axes = c.has_input(1) ? shape_ops::int_list(c, 1, "reduction axes") : std::vector<int64_t>{};
+    c.set_output(0, c.dtype(0), node_view(c, c.shape(0), axes).out);
+}
+
+// One output element of a float input, from double accumulation.
+template <Kind K, class T>
+double reduce_float(const View& v, const T* x, int64_t base) {
+    using C = compute_t<T>;
+    const double n = static_cast<double>(v.count);
+    if constexpr (K == Kind::max || K == Kind::min) {
+        C best = K == Kind::max ? -std::numeric_limits<C>::infinity() : std::numeric_limits<C>::infinity();
+        bool nan = false;
+        for_each_reduced(v, base, [&](int64_t i) {
+            const C e = load(x[i]);
+            if (e != e) nan = true;
+            else if (K == Kind::max ? e > best : e < best) best = e;
+        });
+        return nan ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(best);
+    } else if constexpr (K == Kind::log_sum_exp) {
+        double m = -std::numeric_limits<double>::infinity();
+        bool nan = false;
+        for_each_reduced(v, base, [&](int64_t i) {
+            const double e = static_cast<double>(load(x[i]));
+            if (e != e) nan = true;
+            else if (e > m) m = e;
+        });
+        if (nan) return std::numeric_limits<double>::quiet_NaN();
+        if (std::isinf(m)) return m;  // empty (-inf), all -inf (-inf), or some +inf (+inf)
+        double s = 0;
+        for_each_reduced(v, base, [&](int64_t i) { s += std::exp(static_cast<double>(load(x[i])) - m); });
+        return m + std::log(s);
+    } else {
+        double acc = K == Kind::prod ? 1.0 : 0.0;
+        for_each_reduced(v, base, [&](int64_t i) {
+            const double e = static_cast<double>(load(x[i]));
+            if constexpr (K == Kind::prod) acc *= e;
+            else if constexpr (K == Kind::l1) acc += std::fabs(e);
+            else if constexpr (K == Kind::l2 || K == Kind::sum_square) acc += e * e;
+            else acc += e;
+        });
+        if constexpr (K == Kind::mean) return acc / n;
+        if constexpr (K == Kind::l2) return std::sqrt(acc);
+        if constexpr (K == Kind::log_sum) return std::log(acc);
+        return acc;
+    }
+}
+
+// One output element of an integer input: 64-bit accumulation, wrapping (as unsigned).
+template <Kind K, class T>
+T reduce_int(const View& v, const T* x, int64_t base) {
+    if constexpr (K == Kind::max || K == Kind::min) {
+        T best = K == Kind::max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+        for_each_reduced(v, base, [&](int64_t i) {
+            if (K == Kind::max ? x[i] > best : x[i] < best) best = x[i];
+        });
+        return best;
+    } else if constexpr (K == Kind::l2 || K == Kind::log_sum || K == Kind::log_sum_exp) {
+        double acc = 0;
+        double m = -std::numeric_limits<double>::infinity();
+        if constexpr (K == Kind::log_sum_exp)
+            for_each_reduced(v, base, [&](int64_t i) { m = std::max(m, static_cast<double>(x[i])); });
+        for_each_reduced(v, base, [&](int64_t i) {
+            const double e = static_cast<double>(x[i]);
+            if constexpr (K == Kind::l2) acc += e * e;
+            else if constexpr (K == Kind::log_sum) acc += e;
+            else acc += std::exp(e - m);
+        });
+        const double r = K == Kind::l2 ? std::sqrt(acc) : K == Kind::log_sum ? std::log(acc) : m + std::log(acc);
+        return std::isfinite(r) ? static_cast<T>(r) : T(0);
+    } else {
+        uint64_t acc = K == Kind::prod ? 1u : 0u;
+        for_each_reduced(v, base, [&](int64_t i) {
+            const int64_t e = static_cast<int64_t>(x[i]);
+            const uint64_t u = static_cast<uint64_t>(e);
+            if constexpr (K == Kind::prod) acc *= u;
+            else if constexpr (K == Kind::l1) acc += static_cast<uint64_t>(e < 0 ? -e : e);
+            else if constexpr (K == Kind::sum_square) acc += u * u;
+            else acc += u;
+        });
+        if constexpr (K == Kind::mean) {
+            if (v.count == 0) return T(0);
+            return static_cast<T>(static_cast<int64_t>(acc) / v.count);
+        }
+        return static_cast<T>(acc);
+    }
+}
+
+inline View node_view_at_run(const Node& n, const Shape& x, const std::vector<int64_t>& axes) {
+    return view(x, axes, reduce_attrs_keepdims(n.attrs), n.attrs.get_int("noop_with_empty_axes", 0) != 0, Graph::where(n));
+}
+
+template <Kind K>
+Kernel prepare_reduce(const PrepareContext&) {
+    return [](ExecContext& c) {
+        const Tensor& x = c.input(0);
+        Tensor& y = *c.out[0];
+        std::vector<int64_t> axes;
+        if (c.has(1)) axes = c.in[1]->to_i64_vector();
+        const View v = node_view_at_run(*c.node, x.shape(), axes);
+        if (v.identity) {
+            shape_ops::copy_tensor(x, y);
+            return;
+        }
+        dispatch_dtype(x.dtype(), [&](auto tag) {
+            using T = decltype(tag);
+            const T* xp = static_cast<const T*>(x.raw());
+            T* yp = static_cast<T*>(y.raw());
+            const int64_t n = y.numel();
+            parallel_chunks(n, grain_for(n, v.count + 1), [&](int64_t b, int64_t e) {
+                for (int64_t o = b; o < e; ++o) {
+                    const int64_t base = base_offset(v, o);
+                    if constexpr (std::is_floating_point_v<compute_t<T>>)
+                        yp[o] = store_as<T>(static_cast<compute_t<T>>(reduce_float<K>(v, xp, base)));
+                    else
+                        yp[o] = reduce_int<K>(v, xp, base);
+                }
+            });
+        });
+    };
+}
+
+// axes became an input in opset 18 (ReduceSum: 13).
+template <int64_t AxesInputSince>
+void import_reduce(ImportContext& ic) {
+    if (ic.opset < AxesInputSince) shape_ops::ints_to_input(ic, "axes", 1);
+}
+
+inline void register_reduce_ops(Registry& r) {
+    r.add(OpDef{"ReduceSum", import_reduce<13>, infer_reduce<Kind::sum>, prepare_reduce<Kind::sum>});
+    r.add(OpDef{"ReduceMean", import_reduce<18>, infer_reduce<Kind::mean>, prepare_reduce<Kind::mean>});
+    r.add(OpDef{"ReduceMax", import_reduce<18>, infer_reduce<Kind::max>, prepare_reduce<Kind::max>});
+    r.add(OpDef{"ReduceMin", import_reduce<18>, infer_reduce<Kind::min>, prepare_reduce<Kind::min>});
+    r.add(OpDef{"ReduceProd", import_reduce<18>, infer_reduce<Kind::prod>, prepare_reduce<Kind::prod>});
+    r.add(OpDef{"ReduceL1", import_reduce<18>, infer_reduce<Kind::l1>, prepare_reduce<Kind::l1>});
+    r.add(OpDef{"ReduceL2", import_reduce<18>, infer_reduce<Kind::l2>, prepare_reduce<Kind::l2>});
+    r.add(OpDef{"ReduceLogSum", import_reduce<18>, infer_reduce<Kind::log_sum>, prepare_reduce<Kind::log_sum>});
+    r.add(OpDef{"ReduceLogSumExp", import_reduce<18>, infer_reduce<Kind::log_sum_exp>, prepare_reduce<Kind::log_sum_exp>});
+    r.add(OpDef{"ReduceSumSquare", import_reduce<18>, infer_reduce<Kind::sum_square>, prepare_reduce<Kind::sum_square>});
+}
+
+}  // namespace reduce
+}  // namespace mutiny
+
+#endif  // MUTINY_OPS_REDUCE_REDUCE_HPP_
+#endif  // MUTINY_AMALGAMATED_OPS_REDUCE_REDUCE_HPP
+// ---- end include/mutiny/ops/reduce/reduce.hpp ----
+// ---- begin include/mutiny/impl/ops_families.hpp ----
+#ifndef MUTINY_AMALGAMATED_IMPL_OPS_FAMILIES_HPP
+#define MUTINY_AMALGAMATED_IMPL_OPS_FAMILIES_HPP
+// The op families of the compiled part: each is one translation unit of mutiny::compiled
+// (src/ops_<family>.cpp, compiled in parallel) and defines impl::builtin_<family>_ops, which
+// registers the family's ops. A new family is one line here, one impl/ops_<family>.hpp and one
+// src/ops_<family>.cpp; a new op in an existing family touches neither.
+#ifndef MUTINY_IMPL_OPS_FAMILIES_HPP_
+#define MUTINY_IMPL_OPS_FAMILIES_HPP_
+
+namespace mutiny {
+class Registry;
+
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce)
+
+namespace impl {
+#define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
+MUTINY_OP_FAMILIES(MUTINY_DECLARE_FAMILY)
+#undef MUTINY_DECLARE_FAMILY
+}  // namespace impl
+
+}  // namespace mutiny
+
+#endif  // MUTINY_IMPL_OPS_FAMILIES_HPP_
+#endif  // MUTINY_AMALGAMATED_IMPL_OPS_FAMILIES_HPP
+// ---- end include/mutiny/impl/ops_families.hpp ----
+
+namespace mutiny {
+namespace impl {
+
+void builtin_reduce_ops(Registry& r) {
+    reduce::register_reduce_ops(r);
+    reduce::register_arg_ops(r);
+}
+
+}  // namespace impl
+}  // namespace mutiny
+
+#endif  // MUTINY_IMPL_OPS_REDUCE_HPP_
+#endif  // MUTINY_AMALGAMATED_IMPL_OPS_REDUCE_HPP
+// ---- end include/mutiny/impl/ops_reduce.hpp ----
 // ---- begin include/mutiny/impl/ops_shape.hpp ----
 #ifndef MUTINY_AMALGAMATED_IMPL_OPS_SHAPE_HPP
 #define MUTINY_AMALGAMATED_IMPL_OPS_SHAPE_HPP
@@ -88581,7 +89772,7 @@ inline void register_transpose_ops(Registry& r) {
 namespace mutiny {
 class Registry;
 
-#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape)
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);

@@ -1,0 +1,20 @@
+// The reduce op family (Reduce*, ArgMax, ArgMin), defined once (see ops_families.hpp).
+#ifndef MUTINY_IMPL_OPS_REDUCE_HPP_
+#define MUTINY_IMPL_OPS_REDUCE_HPP_
+
+#include "../ops/reduce/argmax.hpp"
+#include "../ops/reduce/reduce.hpp"
+#include "ops_families.hpp"
+
+namespace mutiny {
+namespace impl {
+
+void builtin_reduce_ops(Registry& r) {
+    reduce::register_reduce_ops(r);
+    reduce::register_arg_ops(r);
+}
+
+}  // namespace impl
+}  // namespace mutiny
+
+#endif  // MUTINY_IMPL_OPS_REDUCE_HPP_
