@@ -257,6 +257,23 @@ MUTINY_UNARY(Softsign, x / ((C)1 + fabs(x)))
 MUTINY_UNARY(HardSigmoid, fmax((C)0, fmin((C)1, a * x + b)))
 MUTINY_UNARY(HardSwish, x * fmax((C)0, fmin((C)1, x / (C)6 + (C)0.5f)))
 MUTINY_UNARY(Erf, erf(x))
+MUTINY_UNARY(Sin, sin(x))
+MUTINY_UNARY(Cos, cos(x))
+MUTINY_UNARY(Tan, tan(x))
+MUTINY_UNARY(Asin, asin(x))
+MUTINY_UNARY(Acos, acos(x))
+MUTINY_UNARY(Atan, atan(x))
+MUTINY_UNARY(Sinh, sinh(x))
+MUTINY_UNARY(Cosh, cosh(x))
+MUTINY_UNARY(Asinh, asinh(x))
+MUTINY_UNARY(Acosh, acosh(x))
+MUTINY_UNARY(Atanh, atanh(x))
+// Sign keeps NaN (numpy.sign).
+MUTINY_UNARY(Sign, x > (C)0 ? (C)1 : x < (C)0 ? (C)-1 : x)
+MUTINY_UNARY(Celu, fmax((C)0, x) + fmin((C)0, a * (exp(x / a) - (C)1)))
+MUTINY_UNARY(ThresholdedRelu, x > a ? x : (C)0)
+// Shrink: a = lambd, b = bias.
+MUTINY_UNARY(Shrink, x < -a ? x + b : x > a ? x - b : (C)0)
 
 // Binary ops: y = f(a, b) with broadcasting (meta: see broadcast_offsets). Binary results are not
 // store sites on the CPU either.

@@ -1,14 +1,17 @@
 // Unary element-wise ops on float types: activations (Relu, LeakyRelu, Sigmoid, Tanh, Elu, Selu,
-// HardSigmoid, HardSwish, Softplus, Softsign) and math (Exp, Log, Sqrt, Neg, Abs, Reciprocal,
-// Floor, Ceil, Round, Erf). Each output element is computed from its input element alone, so any
+// Celu, HardSigmoid, HardSwish, Softplus, Softsign, ThresholdedRelu, Shrink) and math (Exp, Log,
+// Sqrt, Neg, Abs, Reciprocal, Floor, Ceil, Round, Erf, Sign, the trigonometric and hyperbolic
+// functions and their inverses). Each output element is computed from its input element alone, so any
 // chunking (and incremental execution on some channels only) gives the same bits.
 #ifndef MUTINY_OPS_ELEMENTWISE_UNARY_HPP_
 #define MUTINY_OPS_ELEMENTWISE_UNARY_HPP_
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "../../core/parallel.hpp"
 #include "../common.hpp"
@@ -73,85 +76,102 @@ Kernel unary(F f, SiteConfig sites, F32Array f32 = nullptr) {
     };
 }
 
-// ONNX's defaults of alpha, beta, gamma per unary op (0 where the table says nothing), read by
-// the CPU kernels and the OpenCL planning alike.
-struct UnaryDefaults {
-    double alpha = 0, beta = 0, gamma = 0;
+// The attributes of the parametrised unary ops, with ONNX's defaults, read by the CPU kernels and
+// the OpenCL planning alike: they reach the expressions as a, b, g (alpha, beta, gamma unless the
+// op names them otherwise: Shrink's lambd and bias).
+struct UnaryParams {
+    const char* name[3] = {"alpha", "beta", "gamma"};
+    double value[3] = {0, 0, 0};
 };
-inline UnaryDefaults unary_defaults(const std::string& op) {
-    static const std::map<std::string, UnaryDefaults> t = {
-        {"LeakyRelu", {0.01, 0, 0}},
-        {"Elu", {1.0, 0, 0}},
-        {"Selu", {1.67326319217681884765625, 0, 1.05070102214813232421875}},
-        {"HardSigmoid", {0.2, 0.5, 0}},
+inline UnaryParams unary_params(const std::string& op) {
+    static const std::map<std::string, UnaryParams> t = {
+        {"LeakyRelu", {{"alpha", "beta", "gamma"}, {0.01, 0, 0}}},
+        {"Elu", {{"alpha", "beta", "gamma"}, {1.0, 0, 0}}},
+        {"Selu", {{"alpha", "beta", "gamma"}, {1.67326319217681884765625, 0, 1.05070102214813232421875}}},
+        {"HardSigmoid", {{"alpha", "beta", "gamma"}, {0.2, 0.5, 0}}},
+        {"Celu", {{"alpha", "beta", "gamma"}, {1.0, 0, 0}}},
+        {"ThresholdedRelu", {{"alpha", "beta", "gamma"}, {1.0, 0, 0}}},
+        {"Shrink", {{"lambd", "bias", "gamma"}, {0.5, 0, 0}}},
     };
     auto it = t.find(op);
-    return it == t.end() ? UnaryDefaults{} : it->second;
+    return it == t.end() ? UnaryParams{} : it->second;
+}
+inline std::array<double, 3> unary_values(const Attributes& at, const std::string& op) {
+    const UnaryParams p = unary_params(op);
+    return {at.get_float(p.name[0], p.value[0]), at.get_float(p.name[1], p.value[1]), at.get_float(p.name[2], p.value[2])};
 }
 
-#define MUTINY_UNARY_OP(NAME, EXPR)                                                            \
-    inline void register_##NAME(Registry& r) { r.add(OpDef{                                   \
-        #NAME, nullptr, infer_same, [](const PrepareContext& pc) -> Kernel {                   \
-            const UnaryDefaults dflt = unary_defaults(#NAME);                                   \
-            const double alpha = pc.attrs().get_float("alpha", dflt.alpha);                    \
-            const double beta = pc.attrs().get_float("beta", dflt.beta);                       \
-            const double gamma = pc.attrs().get_float("gamma", dflt.gamma);                    \
-            (void)alpha; (void)beta; (void)gamma;                                              \
-            return unary([=](auto x, const SiteConfig* s) -> decltype(x) {                     \
-                using C = decltype(x);                                                         \
-                (void)s;                                                                       \
-                const C a = static_cast<C>(alpha), b = static_cast<C>(beta), g = static_cast<C>(gamma); \
-                (void)a; (void)b; (void)g;                                                     \
-                return EXPR;                                                                   \
-            }, pc.sites);                                                                      \
-        }}); }
-
+#define MUTINY_UNARY_KERNEL(NAME, EXPR)                                                             \
+    inline Kernel prepare_##NAME(const PrepareContext& pc) {                                        \
+        const std::array<double, 3> v = unary_values(pc.attrs(), #NAME);                            \
+        return unary([v](auto x, const SiteConfig* s) -> decltype(x) {                             \
+            using C = decltype(x);                                                                  \
+            (void)s;                                                                                \
+            const C a = static_cast<C>(v[0]), b = static_cast<C>(v[1]), g = static_cast<C>(v[2]);   \
+            (void)a; (void)b; (void)g;                                                              \
+            return EXPR;                                                                            \
+        }, pc.sites);                                                                               \
+    }
 
 // Relu is written as MutateNN's TVM kernels test it, `x < 0 ? 0 : x`, so the LT site is real.
-MUTINY_UNARY_OP(Relu, (site_lt(s, x, C(0)) ? C(0) : x))
-MUTINY_UNARY_OP(LeakyRelu, (site_lt(s, x, C(0)) ? a * x : x))
+MUTINY_UNARY_KERNEL(Relu, (site_lt(s, x, C(0)) ? C(0) : x))
+MUTINY_UNARY_KERNEL(LeakyRelu, (site_lt(s, x, C(0)) ? a * x : x))
 // Sigmoid, float32: the vector exp of simd.hpp, 8 lanes at a time (std::exp is a scalar call and
 // was a quarter of a LeNet-5 campaign's time). f64 and f16 keep the scalar formula.
-inline void register_Sigmoid(Registry& r) { r.add(OpDef{
-    "Sigmoid", nullptr, infer_same, [](const PrepareContext& pc) -> Kernel {
-        return unary([](auto x, const SiteConfig*) -> decltype(x) {
-            using C = decltype(x);
-            return C(1) / (C(1) + std::exp(-x));
-        }, pc.sites, simd::sigmoid_f32);
-    }}); }
-MUTINY_UNARY_OP(Tanh, std::tanh(x))
-MUTINY_UNARY_OP(Exp, std::exp(x))
-MUTINY_UNARY_OP(Log, std::log(x))
-MUTINY_UNARY_OP(Sqrt, std::sqrt(x))
-MUTINY_UNARY_OP(Neg, (-x))
-MUTINY_UNARY_OP(Abs, std::fabs(x))
-MUTINY_UNARY_OP(Reciprocal, (C(1) / x))
-MUTINY_UNARY_OP(Floor, std::floor(x))
-MUTINY_UNARY_OP(Ceil, std::ceil(x))
+inline Kernel prepare_Sigmoid(const PrepareContext& pc) {
+    return unary([](auto x, const SiteConfig*) -> decltype(x) {
+        using C = decltype(x);
+        return C(1) / (C(1) + std::exp(-x));
+    }, pc.sites, simd::sigmoid_f32);
+}
+MUTINY_UNARY_KERNEL(Tanh, std::tanh(x))
+MUTINY_UNARY_KERNEL(Exp, std::exp(x))
+MUTINY_UNARY_KERNEL(Log, std::log(x))
+MUTINY_UNARY_KERNEL(Sqrt, std::sqrt(x))
+MUTINY_UNARY_KERNEL(Neg, (-x))
+MUTINY_UNARY_KERNEL(Abs, std::fabs(x))
+MUTINY_UNARY_KERNEL(Reciprocal, (C(1) / x))
+MUTINY_UNARY_KERNEL(Floor, std::floor(x))
+MUTINY_UNARY_KERNEL(Ceil, std::ceil(x))
 // ONNX Round rounds half to even, which is nearbyint in the default rounding mode.
-MUTINY_UNARY_OP(Round, std::nearbyint(x))
-MUTINY_UNARY_OP(Elu, (x < C(0) ? a * (std::exp(x) - C(1)) : x))
-MUTINY_UNARY_OP(Selu, (x <= C(0) ? g * (a * std::exp(x) - a) : g * x))
-MUTINY_UNARY_OP(Softplus, std::log1p(std::exp(x)))
-MUTINY_UNARY_OP(Softsign, (x / (C(1) + std::fabs(x))))
-MUTINY_UNARY_OP(HardSigmoid, std::max(C(0), std::min(C(1), a * x + b)))
-MUTINY_UNARY_OP(HardSwish, (x * std::max(C(0), std::min(C(1), x / C(6) + C(0.5)))))
-MUTINY_UNARY_OP(Erf, std::erf(x))
+MUTINY_UNARY_KERNEL(Round, std::nearbyint(x))
+MUTINY_UNARY_KERNEL(Elu, (x < C(0) ? a * (std::exp(x) - C(1)) : x))
+MUTINY_UNARY_KERNEL(Selu, (x <= C(0) ? g * (a * std::exp(x) - a) : g * x))
+MUTINY_UNARY_KERNEL(Softplus, std::log1p(std::exp(x)))
+MUTINY_UNARY_KERNEL(Softsign, (x / (C(1) + std::fabs(x))))
+MUTINY_UNARY_KERNEL(HardSigmoid, std::max(C(0), std::min(C(1), a * x + b)))
+MUTINY_UNARY_KERNEL(HardSwish, (x * std::max(C(0), std::min(C(1), x / C(6) + C(0.5)))))
+MUTINY_UNARY_KERNEL(Erf, std::erf(x))
+MUTINY_UNARY_KERNEL(Sin, std::sin(x))
+MUTINY_UNARY_KERNEL(Cos, std::cos(x))
+MUTINY_UNARY_KERNEL(Tan, std::tan(x))
+MUTINY_UNARY_KERNEL(Asin, std::asin(x))
+MUTINY_UNARY_KERNEL(Acos, std::acos(x))
+MUTINY_UNARY_KERNEL(Atan, std::atan(x))
+MUTINY_UNARY_KERNEL(Sinh, std::sinh(x))
+MUTINY_UNARY_KERNEL(Cosh, std::cosh(x))
+MUTINY_UNARY_KERNEL(Asinh, std::asinh(x))
+MUTINY_UNARY_KERNEL(Acosh, std::acosh(x))
+MUTINY_UNARY_KERNEL(Atanh, std::atanh(x))
+// Sign keeps NaN (numpy.sign).
+MUTINY_UNARY_KERNEL(Sign, (x > C(0) ? C(1) : x < C(0) ? C(-1) : x))
+MUTINY_UNARY_KERNEL(Celu, (std::max(C(0), x) + std::min(C(0), a * (std::exp(x / a) - C(1)))))
+MUTINY_UNARY_KERNEL(ThresholdedRelu, (x > a ? x : C(0)))
+MUTINY_UNARY_KERNEL(Shrink, (x < -a ? x + b : x > a ? x - b : C(0)))
 
+#undef MUTINY_UNARY_KERNEL
 
 #if MUTINY_WITH_OPENCL
-// kernels/elementwise.cl: unary_<Op>(x, y, alpha, beta, gamma, n), one work-item per element.
+// kernels/elementwise.cl: unary_<Op>(x, y, a, b, g, n), one work-item per element.
 inline bool plan_unary_opencl(opencl::NodePlanner& p) {
     if (!p.float_kernel()) return false;
     const DType t = p.out_type().dtype;
     const int n = static_cast<int>(p.out_type().shape.numel());
-    const UnaryDefaults d = unary_defaults(p.node().op);
+    const std::array<double, 3> v = unary_values(p.attrs(), p.node().op);
     cl_kernel k = p.kernel("elementwise", "unary_" + p.node().op, t);
     p.arg(k, 0, p.in(0));
     p.arg(k, 1, p.out());
-    p.arg_c(k, 2, p.attrs().get_float("alpha", d.alpha), t);
-    p.arg_c(k, 3, p.attrs().get_float("beta", d.beta), t);
-    p.arg_c(k, 4, p.attrs().get_float("gamma", d.gamma), t);
+    for (cl_uint i = 0; i < 3; ++i) p.arg_c(k, 2 + i, v[i], t);
     p.arg(k, 5, n);
     p.run(p.launch(k, static_cast<size_t>(n)));
     return true;
@@ -161,30 +181,24 @@ inline bool plan_unary_opencl(opencl::NodePlanner& p) {
 // Every unary op: a store site on its float32 results (Relu and LeakyRelu also test `x < 0`, an
 // LT site), elementwise units for incremental execution, and its OpenCL kernel.
 inline void register_unary_ops(Registry& r) {
-    register_Relu(r);
-    register_LeakyRelu(r);
-    register_Tanh(r);
-    register_Exp(r);
-    register_Log(r);
-    register_Sqrt(r);
-    register_Neg(r);
-    register_Abs(r);
-    register_Reciprocal(r);
-    register_Floor(r);
-    register_Ceil(r);
-    register_Round(r);
-    register_Elu(r);
-    register_Selu(r);
-    register_Softplus(r);
-    register_Softsign(r);
-    register_HardSigmoid(r);
-    register_HardSwish(r);
-    register_Erf(r);
-    register_Sigmoid(r);
-    for (const char* op : {"Relu", "LeakyRelu", "Tanh", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Round", "Elu", "Selu", "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Erf", "Sigmoid"}) {
-        OpDef& d = *r.find(op);
+    const std::pair<const char*, Kernel (*)(const PrepareContext&)> ops[] = {
+        {"Relu", prepare_Relu},         {"LeakyRelu", prepare_LeakyRelu}, {"Sigmoid", prepare_Sigmoid},
+        {"Tanh", prepare_Tanh},         {"Exp", prepare_Exp},             {"Log", prepare_Log},
+        {"Sqrt", prepare_Sqrt},         {"Neg", prepare_Neg},             {"Abs", prepare_Abs},
+        {"Reciprocal", prepare_Reciprocal}, {"Floor", prepare_Floor},     {"Ceil", prepare_Ceil},
+        {"Round", prepare_Round},       {"Elu", prepare_Elu},             {"Selu", prepare_Selu},
+        {"Softplus", prepare_Softplus}, {"Softsign", prepare_Softsign},   {"HardSigmoid", prepare_HardSigmoid},
+        {"HardSwish", prepare_HardSwish}, {"Erf", prepare_Erf},           {"Sin", prepare_Sin},
+        {"Cos", prepare_Cos},           {"Tan", prepare_Tan},             {"Asin", prepare_Asin},
+        {"Acos", prepare_Acos},         {"Atan", prepare_Atan},           {"Sinh", prepare_Sinh},
+        {"Cosh", prepare_Cosh},         {"Asinh", prepare_Asinh},         {"Acosh", prepare_Acosh},
+        {"Atanh", prepare_Atanh},       {"Sign", prepare_Sign},           {"Celu", prepare_Celu},
+        {"ThresholdedRelu", prepare_ThresholdedRelu}, {"Shrink", prepare_Shrink},
+    };
+    for (const auto& op : ops) {
+        OpDef& d = r.add(OpDef{op.first, nullptr, infer_same, op.second});
         d.sites.store = true;
-        d.sites.lt = std::string(op) == "Relu" || std::string(op) == "LeakyRelu";
+        d.sites.lt = std::string(op.first) == "Relu" || std::string(op.first) == "LeakyRelu";
         d.unit_local = UnitLocality::elementwise;
 #if MUTINY_WITH_OPENCL
         d.plan_opencl = plan_unary_opencl;
