@@ -4,6 +4,7 @@
 
 #include "../ops/elementwise/binary.hpp"
 #include "../ops/elementwise/clip.hpp"
+#include "../ops/elementwise/mod_bitshift.hpp"
 #include "../ops/elementwise/unary.hpp"
 #include "../ops/elementwise/variadic.hpp"
 #include "ops_families.hpp"
@@ -16,6 +17,8 @@ void builtin_elementwise_ops(Registry& r) {
     ew::register_binary_ops(r);
     ew::register_variadic_ops(r);
     ew::register_clip(r);
+    ew::register_mod(r);
+    ew::register_bitshift(r);
 }
 
 }  // namespace impl

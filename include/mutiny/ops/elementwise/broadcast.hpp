@@ -32,18 +32,19 @@ inline void infer_binary(InferContext& c) {
     infer_broadcast(c);
 }
 
-// out = f(a, b) with broadcasting. The inner loop runs over the last output axis with constant
-// input strides; outer positions are chunked across threads.
-template <class T, class F>
+// out = f(a, b) with broadcasting, inputs of storage type T, the output of U (T unless given:
+// comparisons write bool). The inner loop runs over the last output axis with constant input
+// strides; outer positions are chunked across threads.
+template <class T, class U = T, class F>
 void broadcast_apply(const Tensor& a, const Tensor& b, Tensor& out, F f) {
     const T* ap = static_cast<const T*>(a.raw());
     const T* bp = static_cast<const T*>(b.raw());
-    T* op = static_cast<T*>(out.raw());
+    U* op = static_cast<U*>(out.raw());
     const int64_t n = out.numel();
     if (n == 0) return;
     if (a.shape() == out.shape() && b.shape() == out.shape()) {
         parallel_chunks(n, 16384, [&](int64_t s, int64_t e) {
-            for (int64_t i = s; i < e; ++i) op[i] = store_as<T>(f(load(ap[i]), load(bp[i])));
+            for (int64_t i = s; i < e; ++i) op[i] = store_as<U>(f(load(ap[i]), load(bp[i])));
         });
         return;
     }
@@ -72,17 +73,17 @@ void broadcast_apply(const Tensor& a, const Tensor& b, Tensor& out, F f) {
     const int64_t outer = n / inner;
     // The inner loop specialised to its usual strides (both contiguous, one a broadcast scalar),
     // so that it vectorises; each element is f of the same two inputs whatever the path.
-    auto row = [&](T* dst, const T* pa, const T* pb) {
+    auto row = [&](U* dst, const T* pa, const T* pb) {
         if (ia == 1 && ib == 0) {
             const auto y = load(pb[0]);
-            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i]), y));
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<U>(f(load(pa[i]), y));
         } else if (ia == 0 && ib == 1) {
             const auto x = load(pa[0]);
-            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(x, load(pb[i])));
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<U>(f(x, load(pb[i])));
         } else if (ia == 1 && ib == 1) {
-            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i]), load(pb[i])));
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<U>(f(load(pa[i]), load(pb[i])));
         } else {
-            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<T>(f(load(pa[i * ia]), load(pb[i * ib])));
+            for (int64_t i = 0; i < inner; ++i) dst[i] = store_as<U>(f(load(pa[i * ia]), load(pb[i * ib])));
         }
     };
     parallel_chunks(outer, grain_for(outer, inner), [&](int64_t s, int64_t e) {

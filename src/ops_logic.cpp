@@ -1,0 +1,2 @@
+// mutiny::compiled: the logic op family.
+#include <mutiny/impl/ops_logic.hpp>
