@@ -1,6 +1,6 @@
-// Helpers shared by every kernel family: the kernel-level mutation sites (DESIGN.md 4B) with the
-// same semantics as the CPU's site_lt / site_gt / site_store (include/mutiny/ops/common.hpp), and
-// broadcast index arithmetic.
+// Helpers shared by every kernel family: the kernel-level mutation sites (docs/mutation.md) with
+// the same semantics as the CPU's site_lt / site_gt / site_store (include/mutiny/ops/common.hpp),
+// and broadcast index arithmetic.
 
 // The right-hand side of a comparison after the configured threshold shift, in the compute type.
 inline C site_shift(C b) {

@@ -14,10 +14,10 @@ not a different mutant.
 
 Usage: tools/bench_campaign_vs_python.py --cli build/examples/mutiny [--model models/fashion_lenet5.onnx]
        [--limit N] [--threads 2] [--iters 3]
-The reference loop follows DeepMAACC's operator definitions (DESIGN.md 4C): CW multiplies a neuron's
-incoming weights and bias by 1.1; NAI negates its incoming weights (bias kept); NEB zeroes them (bias
-kept). A neuron is an output channel of a Conv (weight axis 0) or an output unit of a Gemm (axis 0
-with transB=1, else axis 1).
+The reference loop follows DeepMAACC's operator definitions (docs/mutation.md): CW multiplies a
+neuron's incoming weights and bias by 1.1; NAI negates its incoming weights (bias kept); NEB zeroes
+them (bias kept). A neuron is an output channel of a Conv (weight axis 0) or an output unit of a
+Gemm (axis 0 with transB=1, else axis 1).
 """
 import argparse, gzip, json, os, statistics, subprocess, sys, tempfile, time
 

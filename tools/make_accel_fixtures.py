@@ -5,7 +5,7 @@
     (default: models/fashion_lenet5.onnx -> tests/fixtures/cluster/lenet5_accel.txt)
 
 Needs onnx, numpy, scipy. Reads the model's Conv/Gemm weights with onnx and computes, independently
-of Mutiny, what DESIGN.md 6 defines:
+of Mutiny, what docs/mutation.md ("Acceleration") defines:
   * neuron clustering: per layer, row j = incoming weights of unit j then its bias, every column
     min-max scaled across units (constant column -> 0); Ward linkage; fcluster maxclust
     k = ceil(units / s) for s = 3;

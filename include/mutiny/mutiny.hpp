@@ -8,7 +8,7 @@
 #include "version.hpp"
 
 // ---------------------------------------------------------------------------------------------
-// Layers, lowest first (see shared/docs/DESIGN.md, "Data flows one way"). Lower layers never
+// Layers, lowest first (see docs/architecture.md, "Layers and data flow"). Lower layers never
 // include higher ones. Add each layer's public headers below its heading as it lands.
 //
 //   core      errors, tensors, shapes, utilities
@@ -16,7 +16,7 @@
 //   graph     the IR: nodes, values, weights, static shapes, validation
 //   cluster   hierarchical agglomerative clustering (serves mutate and analysis)
 //   mutate    mutation operators and mutant specs
-//   exec      backends: cpu (oneTBB + Eigen), opencl (only when MUTINY_WITH_OPENCL)
+//   exec      backends: cpu (oneTBB), opencl (only when MUTINY_WITH_OPENCL)
 //   analysis  kill criteria, scores, kill matrix, device discrepancy
 //   cluster/{neuron,mutant}_clustering, accelerate: DeepMAACC's accelerations, which run campaigns,
 //             so they sit above analysis although the HAC itself (cluster/all.hpp) sits below

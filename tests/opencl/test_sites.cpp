@@ -1,4 +1,4 @@
-// Kernel-level mutation sites (DESIGN.md 4B) on both backends: each site changed by a SiteConfig
+// Kernel-level mutation sites on both backends: each site changed by a SiteConfig
 // changes the result as specified, and the CPU and OpenCL results are bitwise identical (inputs
 // are chosen so that every sum is exact, so no summation order can differ).
 #include "opencl_test_util.hpp"

@@ -1,4 +1,4 @@
-// DeepMAACC's accelerations (DESIGN.md 6): neuron clustering and mutant clustering (weight
+// DeepMAACC's accelerations (docs/mutation.md): neuron clustering and mutant clustering (weight
 // features) of fashion_lenet5 against SciPy (tests/fixtures/cluster/lenet5_accel.txt, written by
 // tools/make_accel_fixtures.py from the ONNX weights, independently of Mutiny); what the clustered
 // mutant lists hold; the score estimate against a vanilla campaign's verdicts; bad plans.

@@ -1,4 +1,4 @@
-// Exact incremental execution (DESIGN.md 6): run_from() over a trace, with overridden kernels,
+// Exact incremental execution: run_from() over a trace, with overridden kernels,
 // must give bitwise the outputs of a full run of the mutated graph, on every shipped model, for
 // every Conv/Gemm/MatMul layer, with and without computing only the changed units (one unit, or a
 // cluster of three, carried narrow through the activations and pooling that follow), and for

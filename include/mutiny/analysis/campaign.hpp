@@ -1,15 +1,19 @@
-// A mutation campaign (DESIGN.md 5, 6, 8): a model, its mutants, a labelled data set, one or more
-// devices and the kill criteria. The data set is streamed once, batch by batch; for each batch every
-// device runs the original (keeping its activations) and then every mutant, and each mutant's
-// outputs are folded into its KillAccumulator per device and its discrepancy against the first
-// device. Batches outside, mutants inside: only one batch's activations are ever held, however
-// large the data set, and a mutant that touches layer n re-executes only what depends on n
-// (CpuExecutor::run_from), from weights it patched in place and restores bitwise.
+// A mutation campaign (docs/architecture.md; what it writes: docs/formats.md): a model, its
+// mutants, a labelled data set, one or more devices and the kill criteria. The data set is streamed
+// once, batch by batch; for each batch every device runs the original (keeping its activations)
+// and then every mutant, and each mutant's outputs are folded into its KillAccumulator per device
+// and its discrepancy against the first device. Batches outside, mutants inside: only one batch's
+// activations are ever held, however large the data set, and a mutant that touches layer n
+// re-executes only what depends on n (CpuExecutor::run_from), from weights it patched in place and
+// restores bitwise.
 //
 // Crash safety: after each batch the outputs of that batch are written to DIR/outputs-<device>.f32
 // and the whole state to DIR/checkpoint.bin (durably, by rename); --resume continues after the
 // last checkpointed batch and ends with the same results as an uninterrupted run. Verdicts never
 // depend on thread count or timing: every kernel is deterministic and the state is per input.
+//
+// Parts: campaign_device.hpp (CampaignDevice, the CPU device), campaign_options.hpp (options and
+// results), campaign_files.hpp (checkpoint serialisation, output files); this file is the runner.
 #ifndef MUTINY_ANALYSIS_CAMPAIGN_HPP_
 #define MUTINY_ANALYSIS_CAMPAIGN_HPP_
 
@@ -36,270 +40,14 @@
 #include "../io/preprocess.hpp"
 #include "../mutate/all.hpp"
 #include "../version.hpp"
+#include "campaign_device.hpp"
+#include "campaign_files.hpp"
+#include "campaign_options.hpp"
 #include "checkpoint.hpp"
 #include "discrepancy.hpp"
 #include "kill.hpp"
 
 namespace mutiny {
-
-// One device a campaign runs on. begin_batch() runs the original on a batch; run_mutant() gives a
-// mutant's outputs on the same batch. Implementations may keep per-mutant state across batches.
-class CampaignDevice {
-public:
-    virtual ~CampaignDevice() = default;
-    virtual std::string name() const = 0;
-    virtual std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) = 0;
-    virtual std::vector<Tensor> run_mutant(size_t index, const Mutation& m) = 0;
-    virtual void end_batch() {}
-};
-
-// The CPU device: incremental execution from the original's trace. Weight mutants patch the
-// shared constants, re-prepare the nodes that read them (only the changed units when the layer
-// allows) and re-run what depends on them; kernel mutants re-prepare their nodes with the
-// mutated sites; graph mutants run their own executor (kept across batches).
-class CpuCampaignDevice : public CampaignDevice {
-public:
-    CpuCampaignDevice(const Graph& g, int threads, bool incremental)
-        : graph_(g), exec_(g, CpuOptions{threads, {}, {}}), threads_(threads), incremental_(incremental) {}
-
-    std::string name() const override { return "cpu"; }
-
-    std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) override {
-        inputs_ = inputs;
-        trace_ = exec_.run_trace(inputs);
-        batch_ = exec_.batch_of(inputs);
-        std::vector<Tensor> out;
-        for (int o : graph_.outputs) out.push_back(trace_[static_cast<size_t>(o)]);
-        return out;
-    }
-
-    std::vector<Tensor> run_mutant(size_t index, const Mutation& m) override {
-        if (m.graph) {
-            auto it = graph_execs_.find(index);
-            if (it == graph_execs_.end())
-                it = graph_execs_.emplace(index, std::make_unique<CpuExecutor>(*m.graph, CpuOptions{threads_, {}, {}})).first;
-            return it->second->run(inputs_);
-        }
-        // Weight edits are undone whatever happens (a kernel may throw).
-        struct Patch {
-            Graph& g;
-            const Mutation& m;
-            Patch(Graph& gg, const Mutation& mm) : g(gg), m(mm) { apply_weights(g, m); }
-            ~Patch() { revert_weights(g, m); }
-        } patch(graph_, m);
-        std::vector<NodeOverride> ov;
-        std::vector<int> nodes = m.changed_nodes;
-        for (const auto& kv : m.node_sites)
-            for (size_t n = 0; n < graph_.nodes.size(); ++n)
-                if (graph_.nodes[n].name == kv.first) nodes.push_back(static_cast<int>(n));
-        std::sort(nodes.begin(), nodes.end());
-        nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-        for (int n : nodes) {
-            const auto ns = m.node_sites.find(graph_.nodes[static_cast<size_t>(n)].name);
-            const SiteConfig& sites = ns != m.node_sites.end() ? ns->second : exec_.sites_of(n);
-            const bool narrow = incremental_ && n == m.unit_node && !m.units.empty() && exec_.sliceable(n);
-            ov.push_back(exec_.prepare_node(n, batch_, sites, narrow ? m.units : std::vector<int64_t>{}));
-        }
-        if (ov.empty()) throw Error("mutant changes nothing the executor can run", "cpu", "no changed nodes, sites or graph");
-        return exec_.run_from(trace_, ov, !incremental_);
-    }
-
-    void end_batch() override { trace_.clear(); }
-
-private:
-    Graph graph_;  // shares constant storage with exec_'s graph: weight patches reach both
-    CpuExecutor exec_;
-    int threads_;
-    bool incremental_;
-    std::vector<Tensor> inputs_;
-    Trace trace_;
-    int64_t batch_ = 0;
-    std::map<size_t, std::unique_ptr<CpuExecutor>> graph_execs_;
-};
-
-struct CampaignOptions {
-    std::vector<std::string> devices{"cpu"};
-    std::vector<Criterion> criteria{Criterion{}};
-    int threads = 0;
-    int64_t batch = 1000;
-    bool incremental = true;
-    std::string out_dir;        // empty: nothing written (no checkpoint, no outputs)
-    bool keep_outputs = true;   // every output of every mutant, float32, in out_dir
-    bool resume = false;
-    // Seeded instances of each stochastic mutant (operators whose result depends on the seed: GF,
-    // WS). With n >= 2, instance 0 is the mutant as specified and instances 1..n-1 use the seeds
-    // instance_seed(seed, k); every criterion but `statistical` judges instance 0, and
-    // `statistical` applies DeepCrime's rule to the n accuracies (kill.hpp, deepcrime_test).
-    int instances = 1;
-    // Called after each mutant of each batch: (steps done, total steps).
-    std::function<void(int64_t, int64_t)> progress;
-    // Makes a device from its name ("opencl:1"); the CPU is built in. Set by callers that link
-    // other backends (the CLI adds OpenCL).
-    std::function<std::unique_ptr<CampaignDevice>(const std::string&, const Graph&, const CampaignOptions&)> make_device;
-};
-
-struct DeviceRun {
-    KillSummary summary;
-    double seconds = 0;
-};
-
-struct MutantResult {
-    Mutant mutant;
-    std::vector<DeviceRun> runs;          // per device
-    std::vector<Discrepancy> vs_first;    // device d (d >= 1) against device 0; index d - 1
-};
-
-struct CampaignResult {
-    std::string version = version_string();
-    std::string model, model_hash, data, recipe, identity;
-    int64_t inputs = 0, classes = 0, batch = 0;
-    std::vector<std::string> devices;
-    std::vector<std::string> device_errors;  // per device: why it stopped ("" = fine)
-    std::vector<Criterion> criteria;
-    std::vector<int64_t> original_correct;   // per device
-    std::vector<double> original_seconds;    // per device
-    std::vector<Discrepancy> original_vs_first;
-    std::vector<MutantResult> mutants;
-    double seconds = 0;                      // wall time of the run (this process, resumed or not)
-    int64_t resumed_at_batch = -1;
-
-    // The verdict of mutant i on device d under criterion c.
-    Verdict verdict_of(size_t i, size_t d, size_t c) const {
-        const MutantResult& m = mutants[i];
-        switch (m.mutant.status) {
-            case MutantStatus::invalid: return Verdict::invalid;
-            case MutantStatus::not_applicable: return Verdict::not_applicable;
-            case MutantStatus::equivalent: return Verdict::equivalent;
-            case MutantStatus::ok: break;
-        }
-        return verdict(m.runs[d].summary, criteria[c]);
-    }
-    int64_t killed_classes_of(size_t i, size_t d, size_t c) const {
-        return mutants[i].mutant.status == MutantStatus::ok ? killed_classes(mutants[i].runs[d].summary, criteria[c]) : 0;
-    }
-};
-
-// The seed of instance k of a stochastic mutant whose spec has seed `seed` (instance 0: the spec's).
-inline uint64_t instance_seed(uint64_t seed, int k) { return k == 0 ? seed : mix_seed(seed, "instance/" + std::to_string(k)); }
-
-// Whether a mutant's operator is stochastic (its result depends on the seed).
-inline bool is_stochastic(const MutantSpec& spec) {
-    try {
-        return resolve_operator(spec.op, spec.params).op->uses_seed;
-    } catch (const std::exception&) {
-        return false;  // an unknown operator is reported invalid elsewhere
-    }
-}
-
-namespace campaign_detail {
-
-inline void save_summary(ByteWriter& w, const KillSummary& s) {
-    w.u64(s.crashed);
-    w.u64(s.device_lost);
-    w.str(s.crash_reason);
-    w.u64(s.identical);
-    w.i64(s.inputs);
-    w.i64(s.correct);
-    w.i64(s.original_correct);
-    w.i64(s.prediction_kills);
-    w.f64(s.max_abs_diff);
-    w.f64(s.max_kl);
-    w.vec(s.kill_bits);
-    w.vec(s.classes_true);
-    w.vec(s.classes_mutant);
-    w.vec(s.instance_correct);
-}
-inline KillSummary load_summary(ByteReader& r) {
-    KillSummary s;
-    s.crashed = r.u64() != 0;
-    s.device_lost = r.u64() != 0;
-    s.crash_reason = r.str();
-    s.identical = r.u64() != 0;
-    s.inputs = r.i64();
-    s.correct = r.i64();
-    s.original_correct = r.i64();
-    s.prediction_kills = r.i64();
-    s.max_abs_diff = r.f64();
-    s.max_kl = r.f64();
-    s.kill_bits = r.vec<uint64_t>();
-    s.classes_true = r.vec<uint8_t>();
-    s.classes_mutant = r.vec<uint8_t>();
-    s.instance_correct = r.vec<int64_t>();
-    return s;
-}
-inline void save_disc(ByteWriter& w, const Discrepancy& d) {
-    w.i64(d.inputs);
-    w.i64(d.top1_disagree);
-    w.f64(d.top5_jaccard_sum);
-    w.f64(d.kendall_sum);
-    w.f64(d.max_abs);
-    w.f64(d.max_rel);
-    w.vec(d.class_count_a);
-    w.vec(d.class_count_b);
-}
-inline Discrepancy load_disc(ByteReader& r) {
-    Discrepancy d;
-    d.inputs = r.i64();
-    d.top1_disagree = r.i64();
-    d.top5_jaccard_sum = r.f64();
-    d.kendall_sum = r.f64();
-    d.max_abs = r.f64();
-    d.max_rel = r.f64();
-    d.class_count_a = r.vec<int64_t>();
-    d.class_count_b = r.vec<int64_t>();
-    return d;
-}
-
-// A file of float32 outputs [rows x inputs x classes] written at offsets (pwrite), so batches land
-// where they belong whatever order a resumed run writes them in.
-class OutputFile {
-public:
-    OutputFile(const std::string& path, int64_t rows, int64_t inputs, int64_t classes)
-        : path_(path), inputs_(inputs), classes_(classes) {
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) throw Error("cannot write", path, std::strerror(errno));
-        const off_t size = static_cast<off_t>(rows * inputs * classes * 4);
-        if (::ftruncate(fd_, size) != 0) fail("cannot size the file");
-    }
-    ~OutputFile() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    OutputFile(const OutputFile&) = delete;
-    OutputFile& operator=(const OutputFile&) = delete;
-    void write(int64_t row, int64_t first, const Tensor& t) {
-        const off_t off = static_cast<off_t>(((row * inputs_) + first) * classes_ * 4);
-        const auto* p = static_cast<const uint8_t*>(t.raw());
-        size_t n = t.nbytes();
-        off_t o = off;
-        while (n > 0) {
-            const ssize_t w = ::pwrite(fd_, p, n, o);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) fail("write failed");
-            p += w;
-            o += w;
-            n -= static_cast<size_t>(w);
-        }
-    }
-    void sync() {
-        if (::fdatasync(fd_) != 0) fail("sync failed");
-    }
-
-private:
-    [[noreturn]] void fail(const std::string& what) {
-        throw Error("cannot write outputs", path_, what + ": " + std::strerror(errno ? errno : ENOSPC) + " (results up to the last checkpoint are kept)");
-    }
-    std::string path_;
-    int fd_ = -1;
-    int64_t inputs_, classes_;
-};
-
-inline std::string device_file_name(const std::string& d) {
-    std::string s;
-    for (char c : d) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
-    return s;
-}
-
-}  // namespace campaign_detail
 
 class Campaign {
 public:

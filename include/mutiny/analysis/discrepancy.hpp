@@ -1,5 +1,5 @@
-// Cross-device discrepancy (MutateNN, DESIGN.md 5): the same model or mutant run on devices A and
-// B, compared input by input: top-1 disagreement, top-5 Jaccard, Kendall's tau of the output
+// Cross-device discrepancy (MutateNN, docs/mutation.md): the same model or mutant run on devices
+// A and B, compared input by input: top-1 disagreement, top-5 Jaccard, Kendall's tau of the output
 // ranks, largest absolute and relative differences, and whether either device's outputs are
 // degenerate (>= 90% of the inputs get the same class). Accumulated batch by batch.
 #ifndef MUTINY_ANALYSIS_DISCREPANCY_HPP_

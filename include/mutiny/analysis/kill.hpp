@@ -1,6 +1,6 @@
-// Kill criteria (DESIGN.md 5): how a mutant's outputs, compared with the original's on the same
-// inputs, become verdicts. Outputs arrive batch by batch; a KillAccumulator keeps only what the
-// criteria need (the per-input kill bits, killed classes, correct counts, the largest output
+// Kill criteria (docs/mutation.md): how a mutant's outputs, compared with the original's on the
+// same inputs, become verdicts. Outputs arrive batch by batch; a KillAccumulator keeps only what
+// the criteria need (the per-input kill bits, killed classes, correct counts, the largest output
 // differences), so a campaign never holds every mutant's logits in memory at once.
 #ifndef MUTINY_ANALYSIS_KILL_HPP_
 #define MUTINY_ANALYSIS_KILL_HPP_
@@ -306,7 +306,7 @@ inline int64_t count_set(const std::vector<uint8_t>& v) {
     return n;
 }
 
-// The verdict of one criterion. Crashed and equivalent take precedence (DESIGN.md 5): a crash
+// The verdict of one criterion. Crashed and equivalent take precedence: a crash
 // counts as a kill but is shown apart; bitwise-identical outputs are equivalent under every
 // criterion, never "survived".
 inline Verdict verdict(const KillSummary& s, const Criterion& c) {

@@ -1,4 +1,4 @@
-// Mutation scores (DESIGN.md 5) and what the kill matrix gives: kill ratio and DeepMAACC's
+// Mutation scores (docs/mutation.md) and what the kill matrix gives: kill ratio and DeepMAACC's
 // killed-classes score, broken down by any key (operator, layer, category); per-input kill counts;
 // redundant mutants (identical kill vectors) and trivial ones (killed by >= 90% of the inputs).
 #ifndef MUTINY_ANALYSIS_SCORES_HPP_
@@ -79,7 +79,7 @@ inline std::vector<std::vector<size_t>> redundant_groups(const std::vector<const
     return out;
 }
 
-// Killed by at least `fraction` of the inputs (DESIGN.md 5: 90%).
+// Killed by at least `fraction` of the inputs (90% by default).
 inline bool is_trivial(const std::vector<uint64_t>& row, int64_t inputs, double fraction = 0.9) {
     return inputs > 0 && static_cast<double>(popcount_bits(row)) >= fraction * static_cast<double>(inputs);
 }

@@ -1,9 +1,9 @@
-// Clustering-accelerated campaigns (DESIGN.md 6): a plan (`neurons:s=3`,
+// Clustering-accelerated campaigns (docs/mutation.md, "Acceleration"): a plan (`neurons:s=3`,
 // `mutants:threshold=0.3,features=behaviour`), what it turns a mutant list into, and the score
 // estimate the accelerated run gives.
 //
-// Scores: for neuron clustering the cluster mutants are mutants in their own right (DESIGN.md 6:
-// "an operator applied to a whole cluster is one mutant"), so the score is the usual one over them;
+// Scores: for neuron clustering the cluster mutants are mutants in their own right (an operator
+// applied to a whole cluster is one mutant), so the score is the usual one over them;
 // the size-weighted variant (each cluster mutant counted once per neuron it holds) is reported
 // beside it. For mutant clustering each representative stands for its cluster: its verdict and
 // killed classes are counted |c| times (score estimate = sum_c kc(rep_c) |c| / (sum_c |c| x |C|)).
@@ -186,7 +186,7 @@ inline Acceleration accelerate(const Graph& g, const std::vector<Mutant>& mutant
 // Scores with mutant i of the result counted weight[i] times (empty weights: once each).
 // Equivalence (and invalidity) is a fact about one mutant, not a verdict on the others: when a
 // representative turns out equivalent, it leaves the denominator alone and the other members of its
-// cluster count as survivors with no killed class (kc(rep) = 0 in DESIGN.md's estimate, their |c| in
+// cluster count as survivors with no killed class (kc(rep) = 0 in the estimate above, their |c| in
 // the denominator). Without this, the medoid of a cluster of mutants that barely change the outputs,
 // often an equivalent one, would drop the whole cluster from the score.
 inline Score weighted_score(const CampaignResult& r, size_t d, size_t c, const std::vector<int64_t>& weight) {

@@ -1,5 +1,5 @@
 // The clustering layer: pairwise distances, SciPy-compatible hierarchical agglomerative clustering
-// (linkage matrices) and flat cuts (fcluster). See shared/docs/DESIGN.md section 7.
+// (linkage matrices) and flat cuts (fcluster). See docs/mutation.md, "Acceleration".
 #ifndef MUTINY_CLUSTER_ALL_HPP_
 #define MUTINY_CLUSTER_ALL_HPP_
 

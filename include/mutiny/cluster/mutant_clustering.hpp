@@ -1,6 +1,6 @@
-// Mutant clustering (DeepMAACC's approach 2, DESIGN.md 6): mutants are clustered by average-linkage
-// HAC on distances cut at a threshold; only one representative per cluster runs, and its verdict
-// stands for the cluster.
+// Mutant clustering (DeepMAACC's approach 2, docs/mutation.md): mutants are clustered by
+// average-linkage HAC on distances cut at a threshold; only one representative per cluster runs,
+// and its verdict stands for the cluster.
 //
 // Features, each scaled so that a distance lies in [0, 1] and thresholds mean the same on every
 // layer and model:
@@ -149,7 +149,7 @@ inline MutantClustering cluster_mutants(const Graph& g, const std::vector<Mutant
     const auto t0 = std::chrono::steady_clock::now();
     if (!(opt.threshold >= 0.0 && opt.threshold <= 1.0))
         throw Error("mutant clustering threshold " + std::to_string(opt.threshold), "mutant clustering",
-                    "the threshold is a distance in [0, 1] (scaled features, see DESIGN.md 6)");
+                    "the threshold is a distance in [0, 1] (scaled features)");
     MutantClustering out;
     out.opt = opt;
     out.input_mutants = static_cast<int64_t>(mutants.size());

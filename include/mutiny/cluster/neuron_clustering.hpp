@@ -1,6 +1,6 @@
-// Neuron clustering (DeepMAACC's approach 1, DESIGN.md 6): per layer, each unit (neuron) is the
-// vector of its incoming weights followed by its bias; every feature is min-max scaled across the
-// layer's units (a constant feature becomes 0); Ward HAC on Euclidean distances is cut into
+// Neuron clustering (DeepMAACC's approach 1, docs/mutation.md): per layer, each unit (neuron) is
+// the vector of its incoming weights followed by its bias; every feature is min-max scaled across
+// the layer's units (a constant feature becomes 0); Ward HAC on Euclidean distances is cut into
 // k = ceil(units / s) clusters (SciPy's fcluster maxclust). A per-unit operator applied to a whole
 // cluster is one mutant: the exhaustive list's per-unit mutants of a layer are replaced by one
 // mutant per (operator, cluster), targeted as node:NAME/units:a,b,c.

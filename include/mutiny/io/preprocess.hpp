@@ -1,4 +1,4 @@
-// Preprocessing recipes (DESIGN.md section 10): how an Image becomes a model's input tensor.
+// Preprocessing recipes (docs/formats.md): how an Image becomes a model's input tensor.
 //
 // A recipe is a preset name or steps separated by ';', applied in order to the image (HWC floats,
 // 0..255 as loaded):

@@ -1,4 +1,4 @@
-// Graph-level mutation operators (DESIGN.md 4A): MutateNN's Relay mutations (activation and
+// Graph-level mutation operators (docs/mutation.md): MutateNN's Relay mutations (activation and
 // arithmetic node replacement; transpose / exp / round inserted before an input or after the
 // output of Conv, Gemm/MatMul or BatchNormalization) and DeepMutation++'s layer operators
 // (LD layer deletion, LAm layer duplication, AFRm activation removal).

@@ -1,5 +1,5 @@
-// Weight- and neuron-level mutation operators (DESIGN.md 4C: DeepMutation++'s GF, WS, NEB, NAI,
-// NS and DeepMAACC's CW) on Conv and Gemm/MatMul layers with constant float32 weights.
+// Weight- and neuron-level mutation operators (docs/mutation.md: DeepMutation++'s GF, WS, NEB,
+// NAI, NS and DeepMAACC's CW) on Conv and Gemm/MatMul layers with constant float32 weights.
 //
 // A neuron (unit) is an output channel of a Conv (W[j, ...], bias B[j]) or an output column of a
 // Gemm/MatMul (column j of B, or row j when Gemm has transB = 1; bias C[j] when C holds one value

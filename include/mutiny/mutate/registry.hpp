@@ -108,7 +108,7 @@ enum class Expansion {
 struct OperatorDef {
     std::string name;
     std::string family;    // graph | kernel | neuron
-    std::string category;  // DESIGN.md's category
+    std::string category;  // e.g. "conditional operators" (docs/mutation.md)
     std::string summary;
     std::vector<ParamDef> params;
     Expansion expansion = Expansion::per_node;

@@ -1,4 +1,4 @@
-// Mutant specs and what applying one produces (DESIGN.md section 4).
+// Mutant specs and what applying one produces (docs/mutation.md).
 //
 // A MutantSpec = {id, operator, parameters, target, seed} is small and travels as one line of
 // stable text, `id=m000001 op=NAI target=node:/conv1/Conv/units:3 seed=0 bias=keep`: the four
@@ -167,7 +167,7 @@ struct Mutant {
     MutantSpec spec;
     MutantStatus status = MutantStatus::ok;
     std::string reason;    // why it is invalid, not applicable or equivalent (notes for ok ones)
-    std::string category;  // DESIGN.md's category, e.g. "conditional operators"
+    std::string category;  // the operator's category, e.g. "conditional operators"
     std::string layer;     // node name, or the op kind ("Relu"), or "*" for the whole model
     std::string family;    // "graph", "kernel" or "neuron"
 };

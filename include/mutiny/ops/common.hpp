@@ -24,7 +24,7 @@ template <class T, class C> inline T store_as(C v) {
     else return static_cast<T>(v);
 }
 
-// --- kernel-level mutation sites (DESIGN.md 4B) ----------------------------------------------
+// --- kernel-level mutation sites (docs/mutation.md) ------------------------------------------
 // A comparison written `a < b` (LT site) or `a > b` (GT site) in a kernel goes through these, so
 // a SiteConfig can swap the comparator or shift the threshold; the default is the plain test.
 // The right-hand side of a comparison after the configured threshold shift (computed in C, the

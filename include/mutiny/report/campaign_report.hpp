@@ -1,5 +1,5 @@
-// What a campaign writes (DESIGN.md 8): report.json (everything; timings last, under "timing", so
-// two runs with the same results differ only there), mutants.csv (one row per mutant), the kill
+// What a campaign writes (docs/formats.md): report.json (everything; timings last, under "timing",
+// so two runs with the same results differ only there), mutants.csv (one row per mutant), the kill
 // matrix (kill_matrix.txt, format below) and manifest.json (how to reproduce the run). Every file
 // is written durably by rename (analysis/checkpoint.hpp), so a crash never leaves half a report.
 //

@@ -1,6 +1,6 @@
-// What clustering adds to a campaign's report (DESIGN.md 6 and 8): acceleration.json (the plan, what
-// ran, clustering time, the score estimates), the report.html section with its dendrograms, and the
-// speed-up vs error chart of an acceleration protocol.
+// What clustering adds to a campaign's report (docs/mutation.md, "Acceleration"; docs/formats.md):
+// acceleration.json (the plan, what ran, clustering time, the score estimates), the report.html
+// section with its dendrograms, and the speed-up vs error chart of an acceleration protocol.
 #ifndef MUTINY_REPORT_CLUSTER_REPORT_HPP_
 #define MUTINY_REPORT_CLUSTER_REPORT_HPP_
 

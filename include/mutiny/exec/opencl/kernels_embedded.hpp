@@ -10,9 +10,9 @@ namespace opencl {
 namespace embedded {
 
 // kernels/common.cl
-inline constexpr const char common[] = R"mutiny_cl(// Helpers shared by every kernel family: the kernel-level mutation sites (DESIGN.md 4B) with the
-// same semantics as the CPU's site_lt / site_gt / site_store (include/mutiny/ops/common.hpp), and
-// broadcast index arithmetic.
+inline constexpr const char common[] = R"mutiny_cl(// Helpers shared by every kernel family: the kernel-level mutation sites (docs/mutation.md) with
+// the same semantics as the CPU's site_lt / site_gt / site_store (include/mutiny/ops/common.hpp),
+// and broadcast index arithmetic.
 
 // The right-hand side of a comparison after the configured threshold shift, in the compute type.
 inline C site_shift(C b) {

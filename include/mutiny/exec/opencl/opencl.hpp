@@ -1,7 +1,7 @@
-// The OpenCL backend (DESIGN.md section 3): device discovery and selection, the program cache, and
-// OpenClExecutor. Everything is compiled only when MUTINY_WITH_OPENCL is set (CMake option
-// MUTINY_WITH_OPENCL), so the library builds without OpenCL headers; including this header is then
-// harmless.
+// The OpenCL backend (docs/architecture.md, "Execution"): device discovery and selection, the
+// program cache, and OpenClExecutor. Everything is compiled only when MUTINY_WITH_OPENCL is set
+// (CMake option MUTINY_WITH_OPENCL), so the library builds without OpenCL headers; including this
+// header is then harmless.
 #ifndef MUTINY_EXEC_OPENCL_OPENCL_HPP_
 #define MUTINY_EXEC_OPENCL_OPENCL_HPP_
 

@@ -264,7 +264,7 @@ void ref_gemm(int64_t M, int64_t N, int64_t K, double alpha, const T* A, int64_t
 
 inline bool is_supported_float(DType t) { return t == DType::f32 || t == DType::f64 || t == DType::f16; }
 
-// The store site (DESIGN.md 4B) over a rows x cols block of y (ldy).
+// The store site (docs/mutation.md, kernel-level sites) over a rows x cols block of y (ldy).
 inline void store_sites(const SiteConfig* s, float* y, int64_t rows, int64_t cols, int64_t ldy) {
     for (int64_t m = 0; m < rows; ++m)
         for (int64_t n = 0; n < cols; ++n) y[m * ldy + n] = site_store(s, y[m * ldy + n]);
