@@ -14,6 +14,7 @@
 #include "impl/ops_logic.hpp"
 #include "impl/ops_normalization.hpp"
 #include "impl/ops_pool.hpp"
+#include "impl/ops_quant.hpp"
 #include "impl/ops_reduce.hpp"
 #include "impl/ops_shape.hpp"
 

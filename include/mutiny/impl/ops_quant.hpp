@@ -1,0 +1,23 @@
+// The quantization op family (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
+// MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv), defined once (see ops_families.hpp).
+#ifndef MUTINY_IMPL_OPS_QUANT_HPP_
+#define MUTINY_IMPL_OPS_QUANT_HPP_
+
+#include "../ops/quant/qconv.hpp"
+#include "../ops/quant/qmatmul.hpp"
+#include "../ops/quant/quantize.hpp"
+#include "ops_families.hpp"
+
+namespace mutiny {
+namespace impl {
+
+void builtin_quant_ops(Registry& r) {
+    quant::register_quantize_ops(r);
+    quant::register_qmatmul_ops(r);
+    quant::register_qconv_ops(r);
+}
+
+}  // namespace impl
+}  // namespace mutiny
+
+#endif  // MUTINY_IMPL_OPS_QUANT_HPP_
