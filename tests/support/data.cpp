@@ -46,7 +46,7 @@ bool data_required() {
 
 void missing(const std::string& what) {
     if (data_required()) {
-        FAIL_CHECK("missing: " << what << " (MUTINY_REQUIRE_DATA is on, so a missing data set fails instead of skipping)");
+        FAIL_CHECK("missing: " << what << " (MUTINY_REQUIRE_DATA is on: a missing data set or device fails instead of skipping)");
         return;
     }
     ++skips;
