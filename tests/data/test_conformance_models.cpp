@@ -5,6 +5,8 @@
 //  * bitwise determinism across 1, 2 and 4 threads on real models.
 #include <doctest/doctest.h>
 
+#include "support/support.hpp"
+
 #include <filesystem>
 #include <map>
 
@@ -22,11 +24,8 @@ static bool known_bad_reference(const std::string& name) {
     return name == "test_averagepool_2d_ceil_last_window_starts_on_pad";
 }
 
-static void run_suite(const fs::path& dir, int min_pass) {
-    if (!fs::exists(dir)) {
-        MESSAGE("skipped: " << dir.string() << " is absent");
-        return;
-    }
+static void run_suite(const fs::path& dir, int min_pass, const std::string& source = "") {
+    MUTINY_DATA_OR_SKIP(dir, source);
     int pass = 0, fail = 0, skip = 0;
     std::map<std::string, int> skipped;
     for (const auto& t : find_conformance_tests({dir.string()})) {
@@ -42,13 +41,13 @@ static void run_suite(const fs::path& dir, int min_pass) {
 }
 
 TEST_CASE("ONNX backend node tests (shared/data)") {
-    run_suite(fs::path(MUTINY_SHARED_DATA) / "onnx/node", 150);
+    run_suite(mutiny_test::shared_data() / "onnx/node", 150);
 }
 TEST_CASE("ONNX backend PyTorch-converted tests (shared/data)") {
-    run_suite(fs::path(MUTINY_SHARED_DATA) / "onnx/pytorch-converted", 50);
+    run_suite(mutiny_test::shared_data() / "onnx/pytorch-converted", 50);
 }
 TEST_CASE("ONNX backend node tests (Debian libonnx-testdata)") {
-    run_suite("/usr/share/libonnx-testdata/data/node", 550);
+    run_suite("/usr/share/libonnx-testdata/data/node", 550, "Debian's libonnx-testdata");
 }
 
 static Tensor arange_input(const Graph& g) {
@@ -62,11 +61,8 @@ static Tensor arange_input(const Graph& g) {
 }
 
 TEST_CASE("ONNX light models match their reference outputs and are deterministic across threads") {
-    const fs::path dir = fs::path(MUTINY_SHARED_DATA) / "onnx/light";
-    if (!fs::exists(dir)) {
-        MESSAGE("skipped: " << dir.string() << " is absent");
-        return;
-    }
+    const fs::path dir = mutiny_test::shared_data() / "onnx/light";
+    MUTINY_DATA_OR_SKIP(dir);
     for (const char* name : {"light_bvlc_alexnet", "light_densenet121", "light_inception_v1", "light_inception_v2",
                              "light_resnet50", "light_shufflenet", "light_squeezenet", "light_vgg19", "light_zfnet512"}) {
         CAPTURE(name);
@@ -90,11 +86,8 @@ TEST_CASE("ONNX light models match their reference outputs and are deterministic
 }
 
 TEST_CASE("mnist-8 at batch 1 and batched inputs is deterministic across threads") {
-    const fs::path p = fs::path(MUTINY_SHARED_DATA) / "models/mnist-8/test_data_set_0/input_0.pb";
-    if (!fs::exists(p)) {
-        MESSAGE("skipped: mnist-8 is absent");
-        return;
-    }
+    const fs::path p = mutiny_test::shared_data() / "models/mnist-8/test_data_set_0/input_0.pb";
+    MUTINY_DATA_OR_SKIP(p);
     Graph g = load_onnx((p.parent_path().parent_path() / "model.onnx").string());
     const Tensor in = load_onnx_tensor(p.string());
     Tensor first;

@@ -1,5 +1,5 @@
 // Shared helpers of the OpenCL tests: the skip check (no platform: every test reports itself
-// skipped with the reason), CLBlast-style comparison (relative margin, absolute margin near zero,
+// skipped with the reason, or fails under MUTINY_REQUIRE_DATA: CI has PoCL), CLBlast-style comparison (relative margin, absolute margin near zero,
 // NaN equal to NaN) and ONNX backend test folders loaded the way the conformance runner loads them.
 #ifndef MUTINY_TESTS_OPENCL_UTIL_HPP_
 #define MUTINY_TESTS_OPENCL_UTIL_HPP_
@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <mutiny/mutiny.hpp>
+
+#include "support/support.hpp"
 
 namespace octest {
 
@@ -33,13 +35,15 @@ inline std::string unavailable() {
 #endif
 }
 
-#define OCTEST_SKIP_WITHOUT_OPENCL()                                     \
-    do {                                                                 \
-        const std::string why_ = octest::unavailable();                  \
-        if (!why_.empty()) {                                             \
-            MESSAGE("skipped: no usable OpenCL device: " << why_);       \
-            return;                                                      \
-        }                                                                \
+// Returns from the test case, reported skipped (failed under MUTINY_REQUIRE_DATA), without a
+// usable OpenCL device.
+#define OCTEST_SKIP_WITHOUT_OPENCL()                                                  \
+    do {                                                                              \
+        const std::string why_ = octest::unavailable();                               \
+        if (!why_.empty()) {                                                          \
+            ::mutiny_test::missing("a usable OpenCL device (" + why_ + ")");          \
+            return;                                                                   \
+        }                                                                             \
     } while (0)
 
 // Worst |a - b| / (abs + rel * |b|) over two tensors (<= 1 means within tolerance); integers exact.

@@ -18,14 +18,7 @@ Graph relu_graph() {
     return b.build();
 }
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
+using mutiny_test::error_of;
 
 }  // namespace
 
@@ -84,13 +77,8 @@ TEST_CASE("device memory exhausted") {
     const auto x = b.input("x", DType::f32, {1, 1});
     const auto s = b.constant("s", Tensor::from_vector<int64_t>({2}, {65536, 65536}));
     b.output(b.node("Expand", {x, s}, {}, "e"));
-    Graph g;
-    try {
-        g = b.build();
-    } catch (const Error& e) {
-        MESSAGE("skipped: cannot build the graph: " << e.what());
-        return;
-    }
+    // Building only infers shapes (nothing is allocated), so it must succeed.
+    const Graph g = b.build();
     const std::string e = error_of([&] { OpenClExecutor(g).run({Tensor(DType::f32, {1, 1})}); });
     CHECK(e.find("out of device memory") != std::string::npos);
 }
@@ -137,5 +125,5 @@ TEST_CASE("bad inputs and traces; a failure leaves other executors' results inta
 }
 
 #else
-TEST_CASE("OpenCL errors") { MESSAGE("skipped: built without MUTINY_WITH_OPENCL"); }
+TEST_CASE("OpenCL errors") { mutiny_test::missing("OpenCL support (built without MUTINY_WITH_OPENCL)"); }
 #endif

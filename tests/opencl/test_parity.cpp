@@ -147,10 +147,7 @@ TEST_CASE("models: OpenCL matches the CPU executor") {
 TEST_CASE("conformance sets: OpenCL matches the CPU executor") {
     OCTEST_SKIP_WITHOUT_OPENCL();
     const fs::path root = fs::path(MUTINY_SHARED_DATA) / "onnx";
-    if (!fs::exists(root)) {
-        MESSAGE("skipped: " << root.string() << " is absent");
-        return;
-    }
+    MUTINY_DATA_OR_SKIP(root);
     std::string table = "set | compared | not runnable on the CPU | max rel err | worst err/allowed | fallback nodes\n";
     for (const char* set : {"node", "pytorch-converted"}) {
         const fs::path dir = root / set;
@@ -211,10 +208,7 @@ TEST_CASE("conformance sets: OpenCL matches the CPU executor") {
 TEST_CASE("ONNX light ImageNet models: OpenCL matches the CPU executor and the reference") {
     OCTEST_SKIP_WITHOUT_OPENCL();
     const fs::path dir = fs::path(MUTINY_SHARED_DATA) / "onnx" / "light";
-    if (!fs::exists(dir)) {
-        MESSAGE("skipped: " << dir.string() << " is absent");
-        return;
-    }
+    MUTINY_DATA_OR_SKIP(dir);
     std::string table = "light model | max rel err vs CPU | worst err/allowed | max rel err vs reference | fallback nodes | OpenCL s\n";
     for (const char* name : {"light_bvlc_alexnet", "light_densenet121", "light_inception_v1", "light_inception_v2",
                              "light_resnet50", "light_shufflenet", "light_squeezenet", "light_vgg19", "light_zfnet512"}) {
@@ -330,10 +324,7 @@ TEST_CASE("every op with an OpenCL kernel runs on the device, CPU fallback off, 
 TEST_CASE("run_trace and run_from reproduce run on OpenCL") {
     OCTEST_SKIP_WITHOUT_OPENCL();
     const fs::path f = fs::path(MUTINY_SOURCE_DIR) / "models" / "fashion_lenet5.onnx";
-    if (!fs::exists(f)) {
-        MESSAGE("skipped: " << f.string() << " is absent");
-        return;
-    }
+    MUTINY_DATA_OR_SKIP(f);
     const Graph g = load_model(f.string());
     OpenClExecutor ocl(g);
     const auto in = random_inputs(g, 2, 3);
@@ -361,5 +352,5 @@ TEST_CASE("run_trace and run_from reproduce run on OpenCL") {
 }
 
 #else
-TEST_CASE("OpenCL parity") { MESSAGE("skipped: built without MUTINY_WITH_OPENCL"); }
+TEST_CASE("OpenCL parity") { mutiny_test::missing("OpenCL support (built without MUTINY_WITH_OPENCL)"); }
 #endif

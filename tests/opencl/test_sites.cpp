@@ -236,5 +236,5 @@ TEST_CASE("a site on one node changes only that node; a kernel mutant is a cache
 }
 
 #else
-TEST_CASE("OpenCL sites") { MESSAGE("skipped: built without MUTINY_WITH_OPENCL"); }
+TEST_CASE("OpenCL sites") { mutiny_test::missing("OpenCL support (built without MUTINY_WITH_OPENCL)"); }
 #endif

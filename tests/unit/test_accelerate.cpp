@@ -4,6 +4,8 @@
 // mutant lists hold; the score estimate against a vanilla campaign's verdicts; bad plans.
 #include <doctest/doctest.h>
 
+#include "support/support.hpp"
+
 #include <mutiny/cluster/accelerate.hpp>
 #include <mutiny/model.hpp>
 
@@ -21,7 +23,7 @@ using namespace mutiny::cluster;
 
 namespace {
 
-std::string lenet5() { return std::string(MUTINY_SOURCE_DIR) + "/models/fashion_lenet5.onnx"; }
+std::string lenet5() { return (mutiny_test::source_dir() / "models/fashion_lenet5.onnx").string(); }
 
 struct LayerFixture {
     std::string name;
@@ -33,7 +35,7 @@ struct LayerFixture {
 };
 
 std::vector<LayerFixture> read_fixture() {
-    std::ifstream f(std::string(MUTINY_SOURCE_DIR) + "/tests/fixtures/cluster/lenet5_accel.txt");
+    std::ifstream f(mutiny_test::source_dir() / "tests/fixtures/cluster/lenet5_accel.txt");
     REQUIRE(f.good());
     std::vector<LayerFixture> out;
     std::string word;
@@ -193,12 +195,9 @@ TEST_CASE("mutant clustering (weights): average linkage, distance cut and medoid
 }
 
 TEST_CASE("mutant clustering: the estimate counts each representative's vanilla verdict once per member") {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) {
-        MESSAGE("skipped: Debian's dataset-fashion-mnist is not installed");
-        return;
-    }
+    MUTINY_FASHION_MNIST_OR_SKIP();
     const char* data = "fashion-mnist:test@first=200";
-    const Graph g = load_model(std::string(MUTINY_SOURCE_DIR) + "/models/fashion_fcnn.onnx");
+    const Graph g = load_model((mutiny_test::source_dir() / "models/fashion_fcnn.onnx").string());
     std::vector<Mutant> v = vanilla(g);
     auto ds = open_dataset(data);
     CampaignOptions opt;

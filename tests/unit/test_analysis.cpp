@@ -3,6 +3,8 @@
 // and trivial mutants, device discrepancy.
 #include <doctest/doctest.h>
 
+#include "support/support.hpp"
+
 #include <mutiny/analysis/discrepancy.hpp>
 #include <mutiny/analysis/kill.hpp>
 #include <mutiny/analysis/scores.hpp>
@@ -28,7 +30,7 @@ TEST_CASE("Fisher's exact test matches scipy.stats.fisher_exact (two-sided)") {
 }
 
 TEST_CASE("Wilcoxon signed-rank test and Cohen's d match SciPy and numpy (tools/make_stats_fixtures.py)") {
-    std::ifstream f(std::string(MUTINY_SOURCE_DIR) + "/tests/fixtures/stats/wilcoxon.txt");
+    std::ifstream f(mutiny_test::source_dir() / "tests/fixtures/stats/wilcoxon.txt");
     REQUIRE(f.good());
     std::string line;
     int cases = 0, large = 0;

@@ -4,6 +4,8 @@
 // a full disk give clear errors and leave the previous checkpoint intact.
 #include <doctest/doctest.h>
 
+#include "support/support.hpp"
+
 #include <mutiny/analysis/campaign.hpp>
 #include <mutiny/model.hpp>
 #include <mutiny/report/html.hpp>
@@ -21,17 +23,7 @@ namespace {
 
 const char* kData = "fashion-mnist:test@first=300";
 
-bool have_data() { return std::filesystem::exists("/usr/share/datasets/fashion-mnist"); }
-// Each test case needs Debian's dataset-fashion-mnist; without it, it says so and passes.
-#define SKIP_WITHOUT_DATA()                                                        \
-    do {                                                                           \
-        if (!have_data()) {                                                        \
-            MESSAGE("skipped: Debian's dataset-fashion-mnist is not installed");   \
-            return;                                                                \
-        }                                                                          \
-    } while (0)
-
-std::string model_path() { return std::string(MUTINY_SOURCE_DIR) + "/models/fashion_fcnn.onnx"; }
+std::string model_path() { return (mutiny_test::source_dir() / "models/fashion_fcnn.onnx").string(); }
 
 // The report up to its "timing" section (which is the only part allowed to differ).
 std::string without_timing(const std::string& json) { return json.substr(0, json.find("\"timing\"")); }
@@ -64,7 +56,7 @@ std::string tmpdir(const std::string& name) {
 }  // namespace
 
 TEST_CASE("campaign: incremental, full re-execution and batch sizes agree bitwise") {
-    SKIP_WITHOUT_DATA();
+    MUTINY_FASHION_MNIST_OR_SKIP();  // each test case runs campaigns on Fashion-MNIST
     Setup s;
     CampaignOptions a;
     a.threads = 2;
@@ -97,7 +89,7 @@ TEST_CASE("campaign: incremental, full re-execution and batch sizes agree bitwis
 }
 
 TEST_CASE("campaign: resume after a checkpoint gives the uninterrupted report") {
-    SKIP_WITHOUT_DATA();
+    MUTINY_FASHION_MNIST_OR_SKIP();  // each test case runs campaigns on Fashion-MNIST
     Setup s;
     const std::string full_dir = tmpdir("full"), part_dir = tmpdir("part");
     CampaignOptions o;
@@ -138,7 +130,7 @@ TEST_CASE("campaign: resume after a checkpoint gives the uninterrupted report") 
 }
 
 TEST_CASE("campaign: unwritable output folder and full disk") {
-    SKIP_WITHOUT_DATA();
+    MUTINY_FASHION_MNIST_OR_SKIP();  // each test case runs campaigns on Fashion-MNIST
     Setup s;
     const std::string file = tmpdir("file");
     { std::ofstream(file) << "x"; }
@@ -146,8 +138,8 @@ TEST_CASE("campaign: unwritable output folder and full disk") {
     o.out_dir = file + "/sub";  // a folder under a regular file cannot exist
     CHECK_THROWS_WITH_AS(s.run(o), doctest::Contains("cannot create the output folder"), Error);
     std::filesystem::remove(file);
-    // A full disk: /dev/full fails every write with ENOSPC.
-    if (std::filesystem::exists("/dev/full")) {
+    // A full disk: /dev/full fails every write with ENOSPC (without it this part reports a skip).
+    if (mutiny_test::have("/dev/full", "Linux's always-full device")) {
         const int fd = ::open("/dev/full", O_WRONLY);
         REQUIRE(fd >= 0);
         const uint8_t data[16] = {};
@@ -169,7 +161,7 @@ TEST_CASE("campaign: unwritable output folder and full disk") {
 }
 
 TEST_CASE("campaign: bad setups are refused with the reason") {
-    SKIP_WITHOUT_DATA();
+    MUTINY_FASHION_MNIST_OR_SKIP();  // each test case runs campaigns on Fashion-MNIST
     Setup s;
     CampaignOptions o;
     o.batch = 0;
@@ -203,7 +195,7 @@ const KillSummary& summary_of(const CampaignResult& r, const std::string& id, si
 }  // namespace
 
 TEST_CASE("campaign: stochastic mutants run as seeded instances, judged by DeepCrime's rule") {
-    SKIP_WITHOUT_DATA();
+    MUTINY_FASHION_MNIST_OR_SKIP();  // each test case runs campaigns on Fashion-MNIST
     Setup s;
     s.mutants = {spec_mutant("id=gf-strong op=GF target=node:/fc1/Gemm seed=1 ratio=0.3 sigma=1"),
                  spec_mutant("id=gf-weak op=GF target=node:/fc4/Gemm seed=1 ratio=0.01 sigma=0.01"),
@@ -295,7 +287,7 @@ private:
 }  // namespace
 
 TEST_CASE("campaign: a device lost mid-run: its unfinished mutants are marked, the CPU's results kept") {
-    SKIP_WITHOUT_DATA();
+    MUTINY_FASHION_MNIST_OR_SKIP();  // each test case runs campaigns on Fashion-MNIST
     Setup s;
     s.mutants.resize(40);
     const size_t M = s.mutants.size();

@@ -3,6 +3,8 @@
 // tied inputs, determinism of the parallel distances, and the bad-input errors.
 #include <doctest/doctest.h>
 
+#include "support/support.hpp"
+
 #include <mutiny/cluster/all.hpp>
 
 #include <tbb/global_control.h>
@@ -62,7 +64,7 @@ std::vector<double> read_doubles(std::istream& in, size_t count) {
 }
 
 Fixtures load_fixtures() {
-    const std::string path = std::string(MUTINY_SOURCE_DIR) + "/tests/fixtures/cluster/cases.txt";
+    const std::string path = (mutiny_test::source_dir() / "tests/fixtures/cluster/cases.txt").string();
     std::ifstream in(path);
     REQUIRE_MESSAGE(in.good(), "cannot open " << path);
     Fixtures f;

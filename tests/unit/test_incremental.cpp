@@ -6,6 +6,8 @@
 // elementwise and pooling kernels split their work into several chunks).
 #include <doctest/doctest.h>
 
+#include "support/support.hpp"
+
 #include <mutiny/exec/cpu/executor.hpp>
 #include <mutiny/model.hpp>
 
@@ -19,7 +21,7 @@ using namespace mutiny;
 
 namespace {
 
-std::string model_path(const char* name) { return std::string(MUTINY_SOURCE_DIR) + "/models/" + name + ".onnx"; }
+std::string model_path(const char* name) { return (mutiny_test::source_dir() / "models" / (std::string(name) + ".onnx")).string(); }
 
 Tensor random_input(const Graph& g, int64_t batch, uint32_t seed) {
     Shape s = g.value(g.inputs[0]).shape;

@@ -2,6 +2,8 @@
 // of bad file the importer must reject with a clear message.
 #include <doctest/doctest.h>
 
+#include "support/support.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,11 +13,8 @@
 using namespace mutiny;
 namespace fs = std::filesystem;
 
-static bool shared_data(const char* sub) {
-    if (fs::exists(fs::path(MUTINY_SHARED_DATA) / sub)) return true;
-    MESSAGE("skipped: " << std::string(MUTINY_SHARED_DATA) + "/" + sub << " is absent");
-    return false;
-}
+// mnist-8 from the shared data (the ONNX model zoo's, with its reference inputs and outputs).
+static fs::path mnist8() { return mutiny_test::shared_data() / "models/mnist-8"; }
 static std::vector<uint8_t> read_all(const fs::path& p) { return read_file_bytes(p.string()); }
 static std::string write_tmp(const std::string& name, const std::vector<uint8_t>& b) {
     const auto p = fs::temp_directory_path() / ("mutiny_test_" + name);
@@ -24,8 +23,8 @@ static std::string write_tmp(const std::string& name, const std::vector<uint8_t>
 }
 
 TEST_CASE("mnist-8 matches the model zoo's reference outputs") {
-    if (!shared_data("models/mnist-8")) return;
-    const fs::path dir = fs::path(MUTINY_SHARED_DATA) / "models/mnist-8";
+    MUTINY_DATA_OR_SKIP(mnist8());
+    const fs::path dir = mnist8();
     Graph g = load_onnx((dir / "model.onnx").string());
     CpuExecutor ex(g);
     for (int s = 0; s < 3; ++s) {
@@ -43,8 +42,8 @@ TEST_CASE("bad ONNX files give clear errors") {
     CHECK_THROWS_AS(load_onnx(garbage), Error);
     const std::string empty = write_tmp("empty.onnx", {});
     CHECK_THROWS_WITH_AS(load_onnx(empty), doctest::Contains("empty"), Error);
-    if (!shared_data("models/mnist-8")) return;
-    const auto bytes = read_all(fs::path(MUTINY_SHARED_DATA) / "models/mnist-8/model.onnx");
+    MUTINY_DATA_OR_SKIP(mnist8());
+    const auto bytes = read_all(mnist8() / "model.onnx");
     for (size_t cut : {bytes.size() / 3, bytes.size() / 2, bytes.size() - 1}) {
         const std::string t = write_tmp("truncated.onnx", std::vector<uint8_t>(bytes.begin(), bytes.begin() + static_cast<long>(cut)));
         CHECK_THROWS_AS(load_onnx(t), Error);
@@ -65,15 +64,15 @@ TEST_CASE("bad ONNX files give clear errors") {
 }
 
 TEST_CASE("wrong input shapes and dtypes at run time are rejected") {
-    if (!shared_data("models/mnist-8")) return;
-    CpuExecutor ex(load_onnx(std::string(MUTINY_SHARED_DATA) + "/models/mnist-8/model.onnx"));
+    MUTINY_DATA_OR_SKIP(mnist8());
+    CpuExecutor ex(load_onnx((mnist8() / "model.onnx").string()));
     CHECK_THROWS_WITH_AS(ex.run({Tensor(DType::f32, {1, 1, 28, 27})}), doctest::Contains("expects [1,1,28,28]"), Error);
     CHECK_THROWS_WITH_AS(ex.run({Tensor(DType::u8, {1, 1, 28, 28})}), doctest::Contains("wrong input dtype"), Error);
 }
 
 TEST_CASE("a native file of an imported model reproduces it bitwise") {
-    if (!shared_data("models/mnist-8")) return;
-    const std::string dir = std::string(MUTINY_SHARED_DATA) + "/models/mnist-8";
+    MUTINY_DATA_OR_SKIP(mnist8());
+    const std::string dir = mnist8().string();
     NativeModel m;
     m.graph = load_onnx(dir + "/model.onnx");
     const Tensor in = load_onnx_tensor(dir + "/test_data_set_1/input_0.pb");
