@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMUTINY_BUILD_EXAMPLES=ON
 cmake --build build --target mutiny_cli -j "$(nproc)"
-mutiny=build/examples/mutiny
+mutiny=build/bin/mutiny
 model=models/fashion_lenet5.onnx
 "$mutiny" campaign "$model" --data fashion-mnist:test --ops vanilla,mutatenn \
   --kill prediction,killed-classes:mutant-label,statistical --out out/demo-campaign "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: installs what is missing, checks the single-header form is fresh, builds everything
-# (library tests, examples) in build/ and runs every ctest label
-# (unit, data, opencl, packaging, examples, fuzz). Exits non-zero on any failure.
+# (library tests, the mutiny tool, examples) in build/ and runs every ctest label
+# (unit, data, opencl, packaging, cli, examples, fuzz). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -12,7 +12,7 @@ margins on both sides: a cell where either margin is below --tie (1e-4) is a flo
 between two implementations' rounding (Mutiny's and onnxruntime's kernels sum in different orders),
 not a different mutant.
 
-Usage: tools/bench_campaign_vs_python.py --cli build/examples/mutiny [--model models/fashion_lenet5.onnx]
+Usage: tools/bench_campaign_vs_python.py [--cli build/bin/mutiny] [--model models/fashion_lenet5.onnx]
        [--limit N] [--threads 2] [--iters 3]
 The reference loop follows DeepMAACC's operator definitions (docs/mutation.md): CW multiplies a
 neuron's incoming weights and bias by 1.1; NAI negates its incoming weights (bias kept); NEB zeroes
@@ -134,7 +134,7 @@ def mutiny_run(cli, model, limit, threads, incremental, out, outputs=False):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
+    ap.add_argument("--cli", default="build/bin/mutiny", help="the mutiny program (default: build/bin/mutiny)")
     ap.add_argument("--model", default="models/fashion_lenet5.onnx")
     ap.add_argument("--limit", type=int, default=10000)
     ap.add_argument("--threads", type=int, default=2)

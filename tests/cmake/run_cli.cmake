@@ -2,7 +2,22 @@
 #   CLI: the program; ARGS: its arguments joined by "|"; RC: the expected exit code;
 #   REGEX: a regular expression the combined stdout+stderr must match (optional);
 #   LINES: if set, the exact number of lines stderr must have (the "one line" rule for errors).
+#   NEEDS: paths joined by "|" the call reads (shared data). When one is missing the call is not
+#   made: with REQUIRE_DATA on the test fails naming it, else it prints "SKIPPED: ..." and the
+#   test's SKIP_REGULAR_EXPRESSION makes ctest report it skipped.
 cmake_minimum_required(VERSION 3.21)
+if(DEFINED NEEDS)
+  string(REPLACE "|" ";" needs "${NEEDS}")
+  foreach(path IN LISTS needs)
+    if(NOT EXISTS "${path}")
+      if(REQUIRE_DATA)
+        message(FATAL_ERROR "missing test data: ${path} (MUTINY_REQUIRE_DATA is ON; set MUTINY_SHARED_DATA_DIR)")
+      endif()
+      message("SKIPPED: missing test data ${path} (set MUTINY_SHARED_DATA_DIR)")
+      return()
+    endif()
+  endforeach()
+endif()
 string(REPLACE "|" ";" args "${ARGS}")
 execute_process(COMMAND "${CLI}" ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}${err}")

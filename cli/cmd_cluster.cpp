@@ -1,9 +1,9 @@
 // mutiny cluster VECTORS.csv: hierarchical agglomerative clustering of CSV rows, written as a SciPy
 // linkage matrix (and, with a cut, flat cluster labels).
-#pragma once
-
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,10 +13,14 @@
 #include <vector>
 
 #include <mutiny/cluster/all.hpp>
+#include <mutiny/core/error.hpp>
 
 #include "args.hpp"
+#include "commands.hpp"
 
 namespace cli {
+
+namespace {
 
 struct CsvVectors {
     int64_t n = 0, d = 0;
@@ -24,7 +28,7 @@ struct CsvVectors {
 };
 
 // Parses one cell as a double; false if it is not entirely a number (surrounding blanks allowed).
-inline bool parse_cell(const std::string& cell, double& v) {
+bool parse_cell(const std::string& cell, double& v) {
     const char* b = cell.c_str();
     char* end = nullptr;
     errno = 0;
@@ -36,7 +40,7 @@ inline bool parse_cell(const std::string& cell, double& v) {
 
 // Numbers only, one vector per row, all rows the same length. A first row with a non-numeric cell
 // is a header and is skipped; a non-numeric cell anywhere else is an error (file, line, column).
-inline CsvVectors read_csv_vectors(const std::string& path) {
+CsvVectors read_csv_vectors(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw mutiny::Error("cannot open vectors file", path, "no such file or not readable");
     CsvVectors out;
@@ -79,7 +83,7 @@ inline CsvVectors read_csv_vectors(const std::string& path) {
 
 // One row per merge: id1,id2,distance,size. Ids and sizes are integers, distances %.17g (they
 // read back exactly), so numpy.loadtxt(FILE, delimiter=',') gives SciPy's matrix.
-inline void write_linkage_csv(std::ostream& os, const mutiny::cluster::LinkageMatrix& Z) {
+void write_linkage_csv(std::ostream& os, const mutiny::cluster::LinkageMatrix& Z) {
     char buf[64];
     for (int64_t k = 0; k < Z.rows(); ++k) {
         std::snprintf(buf, sizeof buf, "%.17g", Z.distance(k));
@@ -87,7 +91,9 @@ inline void write_linkage_csv(std::ostream& os, const mutiny::cluster::LinkageMa
     }
 }
 
-inline int cmd_cluster(int argc, char** argv) {
+}  // namespace
+
+int cmd_cluster(int argc, char** argv) {
     Args a(argc, argv, 2, {"method", "metric", "maxclust", "threshold", "out", "labels"}, {"help"});
     if (a.has("help")) {
         std::cout << "usage: mutiny cluster VECTORS.csv [--method M] [--metric D] [--maxclust K | --threshold T]\n"

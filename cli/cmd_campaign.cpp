@@ -1,25 +1,32 @@
 // mutiny campaign: runs the original model and its mutants over a labelled data set on one or more
 // devices, decides kills, and writes the report (report.json, mutants.csv, kill matrices,
 // manifest.json, report.html) to --out, checkpointing after every batch (--resume continues).
-#pragma once
-
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
-#include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
+#include <mutiny/analysis/campaign.hpp>
+#include <mutiny/analysis/scores.hpp>
+#include <mutiny/cluster/accelerate.hpp>
+#include <mutiny/io/dataset.hpp>
+#include <mutiny/mutate/all.hpp>
+#include <mutiny/report/campaign_report.hpp>
+#include <mutiny/report/cluster_report.hpp>
+
 #include "args.hpp"
 #include "campaign_devices.hpp"
-#include "cmd_eval.hpp"
-#include "cmd_mutants.hpp"  // split_list
+#include "commands.hpp"
+#include "model_file.hpp"
 
 namespace cli {
 
+namespace {
 
 // Progress on stderr: a bar with rate and ETA on a terminal, plain lines (every 10%) in a pipe.
 class Progress {
@@ -53,13 +60,7 @@ private:
     int printed_ = -1;
 };
 
-inline std::string hex64(uint64_t v) {
-    char b[20];
-    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-    return b;
-}
-
-inline void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
+void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
     char line[512];
     for (size_t d = 0; d < r.devices.size(); ++d) {
         std::snprintf(line, sizeof line, "original on %s: accuracy %.2f%%%s\n", r.devices[d].c_str(),
@@ -89,7 +90,7 @@ inline void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
 }
 
 // The scores an accelerated campaign stands for (cluster/accelerate.hpp), and its total time.
-inline void print_estimates(std::ostream& os, const mutiny::CampaignResult& r, const mutiny::cluster::Acceleration& a) {
+void print_estimates(std::ostream& os, const mutiny::CampaignResult& r, const mutiny::cluster::Acceleration& a) {
     char line[512];
     std::snprintf(line, sizeof line, "clustering %s: %lld of %lld counted mutants executed; clustering %.3f s + campaign %.3f s = %.3f s\n",
                   a.plan.str().c_str(), static_cast<long long>(a.clusters), static_cast<long long>(a.input_mutants), a.seconds, r.seconds, a.seconds + r.seconds);
@@ -103,7 +104,9 @@ inline void print_estimates(std::ostream& os, const mutiny::CampaignResult& r, c
         }
 }
 
-inline int cmd_campaign(int argc, char** argv) {
+}  // namespace
+
+int cmd_campaign(int argc, char** argv) {
     Args a(argc, argv, 2, {"data", "ops", "preset", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster"},
            {"help", "resume", "no-incremental", "no-outputs", "quiet"});
     if (a.has("help")) {
@@ -140,8 +143,7 @@ inline int cmd_campaign(int argc, char** argv) {
     if (batch < 1) throw UsageError("--batch must be at least 1");
     const std::string path = a.positionals()[0];
     Feeding f = prepare_feeding(path, a);
-    const auto bytes = mutiny::read_file_bytes(path);
-    const std::string hash = "fnv1a64:" + hex64(mutiny::native::fnv1a(bytes.data(), bytes.size()));
+    const std::string hash = model_file_hash(path);
 
     mutiny::EnumerateOptions eo;
     eo.ops = split_list(a.get("ops"));

@@ -1,14 +1,16 @@
 // mutiny devices: the OpenCL platforms and devices `--device opencl:N|NAME` can select.
-#pragma once
-
 #include <cstdio>
 #include <iostream>
 
+#include <mutiny/core/error.hpp>
+#include <mutiny/exec/opencl/opencl.hpp>
+
 #include "args.hpp"
+#include "commands.hpp"
 
 namespace cli {
 
-inline int cmd_devices(int argc, char** argv) {
+int cmd_devices(int argc, char** argv) {
     Args a(argc, argv, 2, {}, {"help"});
     if (a.has("help")) {
         std::cout << "usage: mutiny devices\n"

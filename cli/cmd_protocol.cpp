@@ -4,21 +4,35 @@
 // leaves, and reports per configuration: mutants executed, total time (clustering included),
 // speed-up against vanilla and the signed and absolute score error. Writes DIR/protocol.csv,
 // protocol.json, protocol.md and report.html (table, speed-up vs error chart, dendrograms).
-#pragma once
-
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
+#include <mutiny/analysis/campaign.hpp>
+#include <mutiny/analysis/scores.hpp>
+#include <mutiny/cluster/accelerate.hpp>
+#include <mutiny/io/dataset.hpp>
+#include <mutiny/mutate/all.hpp>
+#include <mutiny/report/campaign_report.hpp>
+#include <mutiny/report/cluster_report.hpp>
+#include <mutiny/report/html.hpp>
+#include <mutiny/report/json.hpp>
+
 #include "args.hpp"
-#include "cmd_campaign.hpp"
+#include "commands.hpp"
+#include "model_file.hpp"
 
 namespace cli {
+
+namespace {
 
 struct ProtocolRow {
     std::string series, config;
@@ -31,13 +45,13 @@ struct ProtocolRow {
 
 // Process CPU time: on a shared machine, other processes stretch wall times by whatever share of the
 // cores they take; CPU time counts only this process's work, so speed-ups are read from it.
-inline double cpu_now() {
+double cpu_now() {
     timespec t{};
     ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-inline std::vector<double> parse_number_list(const std::string& text, const std::string& option) {
+std::vector<double> parse_number_list(const std::string& text, const std::string& option) {
     std::vector<double> v;
     for (const auto& item : split_list(text)) {
         // a..b (integers, step 1) or a number
@@ -57,7 +71,9 @@ inline std::vector<double> parse_number_list(const std::string& text, const std:
     return v;
 }
 
-inline int cmd_protocol(int argc, char** argv) {
+}  // namespace
+
+int cmd_protocol(int argc, char** argv) {
     Args a(argc, argv, 2, {"data", "ops", "s", "thresholds", "features", "kill", "out", "threads", "batch", "preprocess", "probe", "rep", "seed"},
            {"help", "quiet"});
     if (a.has("help")) {
@@ -105,8 +121,7 @@ inline int cmd_protocol(int argc, char** argv) {
     if (opt.batch < 1) throw UsageError("--batch must be at least 1");
     opt.keep_outputs = false;  // out_dir stays empty: the runs write nothing, so times compare
     auto ds = mutiny::open_dataset(a.get("data"));
-    const auto bytes = mutiny::read_file_bytes(path);
-    const std::string hash = "fnv1a64:" + hex64(mutiny::native::fnv1a(bytes.data(), bytes.size()));
+    const std::string hash = model_file_hash(path);
     const bool quiet = a.has("quiet");
 
     auto run = [&](const std::vector<mutiny::Mutant>& ms) {

@@ -4,8 +4,6 @@
 // --out writes one spec per line: buildable mutants (ok, equivalent) as plain spec lines, the rest as
 // `# <status>: <spec> -- <reason>` comments, so the file can be read back line by line with
 // MutantSpec::parse after skipping '#' lines.
-#pragma once
-
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -13,24 +11,16 @@
 #include <string>
 #include <vector>
 
+#include <mutiny/core/error.hpp>
+#include <mutiny/mutate/all.hpp>
+
 #include "args.hpp"
+#include "commands.hpp"
 #include "model_file.hpp"
 
 namespace cli {
 
-inline std::vector<std::string> split_list(const std::string& s) {
-    std::vector<std::string> v;
-    size_t i = 0;
-    while (i <= s.size()) {
-        size_t j = s.find(',', i);
-        if (j == std::string::npos) j = s.size();
-        if (j > i) v.push_back(s.substr(i, j - i));
-        i = j + 1;
-    }
-    return v;
-}
-
-inline int cmd_mutants(int argc, char** argv) {
+int cmd_mutants(int argc, char** argv) {
     Args a(argc, argv, 2, {"ops", "position", "seed", "out"}, {"help"});
     if (a.has("help")) {
         const auto& reg = mutiny::MutationRegistry::instance();

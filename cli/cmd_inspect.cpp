@@ -1,16 +1,21 @@
 // mutiny inspect MODEL: inputs, outputs, op counts, parameters and FLOPs per input.
-#pragma once
-
+#include <cstdint>
 #include <iostream>
 #include <map>
+#include <string>
+
+#include <mutiny/ops/infer.hpp>
 
 #include "args.hpp"
+#include "commands.hpp"
 #include "model_file.hpp"
 
 namespace cli {
 
+namespace {
+
 // Multiply-accumulates of the compute-heavy ops, counted as 2 FLOPs each, at batch 1.
-inline double flops_per_input(const mutiny::Graph& g) {
+double flops_per_input(const mutiny::Graph& g) {
     const auto types = mutiny::infer_types(g, 1);
     double f = 0;
     for (const auto& n : g.nodes) {
@@ -30,7 +35,9 @@ inline double flops_per_input(const mutiny::Graph& g) {
     return f;
 }
 
-inline int cmd_inspect(int argc, char** argv) {
+}  // namespace
+
+int cmd_inspect(int argc, char** argv) {
     Args a(argc, argv, 2, {}, {"help"});
     if (a.has("help")) {
         std::cout << "usage: mutiny inspect MODEL\n"

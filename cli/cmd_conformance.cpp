@@ -1,15 +1,16 @@
 // mutiny conformance DIR...: runs ONNX backend test folders, one line per test, then a summary.
-#pragma once
-
 #include <iostream>
 #include <map>
-#include <set>
+#include <string>
+
+#include <mutiny/exec/conformance.hpp>
 
 #include "args.hpp"
+#include "commands.hpp"
 
 namespace cli {
 
-inline int cmd_conformance(int argc, char** argv) {
+int cmd_conformance(int argc, char** argv) {
     Args a(argc, argv, 2, {"threads", "rtol", "atol"}, {"help", "quiet"});
     if (a.has("help")) {
         std::cout << "usage: mutiny conformance DIR... [--threads N] [--rtol R] [--atol A] [--quiet]\n"

@@ -1,19 +1,22 @@
-// Devices other than the CPU for `mutiny campaign` (the library's Campaign knows only the CPU, so
-// it does not depend on OpenCL). An OpenCL device runs each mutant as its own executor: the graph
-// with the mutant's weights patched into private copies of the edited constants (the original's
-// storage is never touched), its kernel sites as build options (a cached program rebuild), or the
-// mutated graph. Executors are kept across batches, so each mutant uploads its weights once.
-#pragma once
+#include "campaign_devices.hpp"
 
 #include <map>
-#include <memory>
-#include <string>
+#include <utility>
+#include <vector>
 
-#include <mutiny/mutiny.hpp>
+#include <mutiny/core/error.hpp>
+#include <mutiny/exec/opencl/opencl.hpp>
+#include <mutiny/mutate/mutant.hpp>
 
 namespace cli {
 
+namespace {
+
 #if MUTINY_WITH_OPENCL
+// Runs each mutant as its own executor: the graph with the mutant's weights patched into private
+// copies of the edited constants (the original's storage is never touched), its kernel sites as
+// build options (a cached program rebuild), or the mutated graph. Executors are kept across
+// batches, so each mutant uploads its weights once.
 class OpenClCampaignDevice : public mutiny::CampaignDevice {
 public:
     OpenClCampaignDevice(const std::string& name, const mutiny::Graph& g) : name_(name), graph_(g) {
@@ -56,7 +59,9 @@ private:
 };
 #endif
 
-inline std::unique_ptr<mutiny::CampaignDevice> make_campaign_device(const std::string& name, const mutiny::Graph& g, const mutiny::CampaignOptions&) {
+}  // namespace
+
+std::unique_ptr<mutiny::CampaignDevice> make_campaign_device(const std::string& name, const mutiny::Graph& g, const mutiny::CampaignOptions&) {
     if (name != "opencl" && name.rfind("opencl:", 0) != 0)
         throw mutiny::Error("unknown device '" + name + "'", "--device", "known: cpu, opencl, opencl:N, opencl:NAME");
 #if MUTINY_WITH_OPENCL

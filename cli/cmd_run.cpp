@@ -1,0 +1,77 @@
+// mutiny run: one CSV row per input with every output value, on the CPU executor or, with
+// --device opencl[:N|:NAME], on an OpenCL device.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <mutiny/core/error.hpp>
+#include <mutiny/io/dataset.hpp>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "device_backend.hpp"
+#include "model_file.hpp"
+
+namespace cli {
+
+int cmd_run(int argc, char** argv) {
+    Args a(argc, argv, 2, {"images", "data", "preprocess", "out", "batch", "threads", "device"}, {"help"});
+    if (a.has("help")) {
+        std::cout << "usage: mutiny run MODEL --images DIR|--data SPEC [--preprocess RECIPE] --out FILE.csv [--batch N] [--threads N]\n"
+                     "                  [--device cpu|opencl[:N|:NAME]]\n"
+                     "Writes one CSV row per input: source, label (empty if unknown), top-1, then every output value.\n";
+        return 0;
+    }
+    if (a.positionals().size() != 1) throw UsageError("run needs exactly one MODEL");
+    if (a.has("images") == a.has("data")) throw UsageError("run needs exactly one of --images DIR or --data SPEC");
+    if (!a.has("out")) throw UsageError("run needs --out FILE.csv");
+    Feeding f = prepare_feeding(a.positionals()[0], a);
+    auto ds = mutiny::open_dataset(a.has("images") ? "images:" + a.get("images") : a.get("data"));
+    DeviceBackend ex(f.model.graph, a);
+    const std::string out = a.get("out");
+    const std::string tmp = out + ".tmp";
+    std::ofstream csv(tmp);
+    if (!csv) throw mutiny::Error("cannot write", out, "cannot create " + tmp);
+    const size_t batch = f.batched ? static_cast<size_t>(std::max(1L, a.get_int("batch", 64))) : 1;
+    bool header = false;
+    for (size_t b = 0; b < ds->size(); b += batch) {
+        const size_t n = std::min(batch, ds->size() - b);
+        mutiny::Tensor x = mutiny::make_batch(*ds, b, n, f.recipe, f.input_without_batch);
+        if (!f.batched) x = x.reshaped(f.model.graph.value(f.model.graph.inputs[0]).shape);
+        const mutiny::Tensor y = ex.run({x})[0];
+        const size_t c = static_cast<size_t>(y.numel()) / n;
+        if (!header) {
+            csv << "source,label,top1";
+            for (size_t k = 0; k < c; ++k) csv << ",out" << k;
+            csv << "\n";
+            header = true;
+        }
+        const float* p = y.data<float>();
+        for (size_t i = 0; i < n; ++i) {
+            const float* row = p + i * c;
+            const int label = ds->label(b + i);
+            std::string src = ds->get(b + i).source;
+            if (src.find_first_of(",\"\n") != std::string::npos) {
+                std::string q = "\"";
+                for (char ch : src) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+                src = q + "\"";
+            }
+            csv << src << "," << (label >= 0 ? std::to_string(label) : "") << "," << (std::max_element(row, row + c) - row);
+            char buf[32];
+            for (size_t k = 0; k < c; ++k) {
+                std::snprintf(buf, sizeof buf, ",%.9g", static_cast<double>(row[k]));
+                csv << buf;
+            }
+            csv << "\n";
+        }
+    }
+    csv.close();
+    if (!csv) throw mutiny::Error("cannot write", out, "write failed (disk full?)");
+    if (std::rename(tmp.c_str(), out.c_str()) != 0) throw mutiny::Error("cannot write", out, "rename failed");
+    std::printf("wrote %zu rows to %s\n", ds->size(), out.c_str());
+    return 0;
+}
+
+}  // namespace cli

@@ -1,0 +1,51 @@
+#include "commands.hpp"
+
+#include <cstring>
+#include <ostream>
+#include <string>
+
+namespace cli {
+
+const Command commands[] = {
+    {"inspect", "inspect MODEL", "inputs, outputs, op counts, parameters, FLOPs", cmd_inspect},
+    {"eval", "eval MODEL --data SPEC", "top-1/top-5 accuracy, throughput, confusion matrix", cmd_eval},
+    {"run", "run MODEL --out FILE", "one CSV row of outputs per input", cmd_run},
+    {"campaign", "campaign MODEL --data SPEC --ops LIST --out DIR", "mutation campaign with report", cmd_campaign},
+    {"cluster", "cluster VECTORS.csv", "hierarchical clustering (SciPy linkage matrix, flat cuts)", cmd_cluster},
+    {"conformance", "conformance DIR...", "run ONNX backend test folders", cmd_conformance},
+    {"devices", "devices", "list OpenCL platforms and devices", cmd_devices},
+    {"mutants", "mutants MODEL --ops LIST", "list mutants with counts per operator", cmd_mutants},
+    {"protocol", "protocol MODEL --data SPEC --out DIR", "DeepMAACC's clustering protocol: speed-up vs error", cmd_protocol},
+    {nullptr, nullptr, nullptr, nullptr},
+};
+
+const Command* find_command(const char* name) {
+    for (const Command* c = commands; c->name; ++c)
+        if (std::strcmp(c->name, name) == 0) return c;
+    return nullptr;
+}
+
+namespace {
+
+// Synopses up to 24 characters line their summaries up in one column; longer ones are followed by
+// three spaces, so one long synopsis does not push every summary to the right.
+void print_row(std::ostream& os, const std::string& left, const char* summary) {
+    os << "  " << left << (left.size() < 25 ? std::string(25 - left.size(), ' ') : std::string(3, ' ')) << summary << "\n";
+}
+
+}  // namespace
+
+void print_usage(std::ostream& os) {
+    os << "usage: mutiny <command> [options]\n"
+          "commands:\n";
+    for (const Command* c = commands; c->name; ++c) print_row(os, c->synopsis, c->summary);
+    print_row(os, "help COMMAND", "the command's help, as COMMAND --help");
+    print_row(os, "--version", "print the version");
+    os << "Every command takes --help.\n";
+}
+
+void print_command_names(std::ostream& os) {
+    for (const Command* c = commands; c->name; ++c) os << (c == commands ? "" : ", ") << c->name;
+}
+
+}  // namespace cli

@@ -1,0 +1,41 @@
+#include "device_backend.hpp"
+
+#include <mutiny/core/error.hpp>
+#include <mutiny/exec/cpu/executor.hpp>
+#include <mutiny/exec/opencl/opencl.hpp>
+
+namespace cli {
+
+DeviceBackend::DeviceBackend(const mutiny::Graph& g, const Args& a) {
+    const std::string spec = a.get("device", "cpu");
+    if (spec == "cpu") {
+        mutiny::CpuOptions opt;
+        opt.threads = static_cast<int>(a.get_int("threads", 0));
+        cpu_ = std::make_unique<mutiny::CpuExecutor>(g, opt);
+        label_ = "cpu, " + std::to_string(cpu_->threads()) + " threads";
+        return;
+    }
+    if (spec != "opencl" && spec.rfind("opencl:", 0) != 0) throw UsageError("--device must be cpu or opencl[:N|:NAME], got '" + spec + "'");
+#if MUTINY_WITH_OPENCL
+    mutiny::OpenClOptions opt;
+    opt.device = spec == "opencl" ? "" : spec.substr(7);
+    if (spec != "opencl" && opt.device.empty()) throw UsageError("--device opencl: needs a device index or name");
+    ocl_ = std::make_unique<mutiny::OpenClExecutor>(g, opt);
+    label_ = "opencl, " + ocl_->device().name + " (" + ocl_->device().platform_name + ")";
+#else
+    throw mutiny::Error("OpenCL backend not built", "--device " + spec, "rebuild with -DMUTINY_WITH_OPENCL=ON");
+#endif
+}
+
+DeviceBackend::~DeviceBackend() = default;
+
+std::vector<mutiny::Tensor> DeviceBackend::run(const std::vector<mutiny::Tensor>& in) {
+#if MUTINY_WITH_OPENCL
+    if (ocl_) return ocl_->run(in);
+#endif
+    return cpu_->run(in);
+}
+
+int DeviceBackend::threads() const { return cpu_ ? cpu_->threads() : 0; }
+
+}  // namespace cli

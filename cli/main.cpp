@@ -1,0 +1,60 @@
+// The mutiny command-line tool: a thin shell over the library. Each command lives in its own
+// cmd_<name>.cpp and is found through the table in commands.cpp.
+// Exit codes: 0 success, 1 a failed run (one-line error: what, where, why), 2 a bad call.
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include <mutiny/version.hpp>
+
+#include "args.hpp"
+#include "commands.hpp"
+
+namespace {
+
+int unknown_command(const std::string& name) {
+    std::cerr << "mutiny: unknown command '" << name << "' (commands: ";
+    cli::print_command_names(std::cerr);
+    std::cerr << "; try mutiny --help)\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << "mutiny: missing command (try mutiny --help)\n";
+        return 2;
+    }
+    std::string cmd = argv[1];
+    try {
+        if (cmd == "--version" || cmd == "-V") {
+            std::cout << "mutiny " << mutiny::version_string() << '\n';
+            return 0;
+        }
+        if (cmd == "--help" || cmd == "-h" || (cmd == "help" && argc == 2)) {
+            cli::print_usage(std::cout);
+            return 0;
+        }
+        if (cmd == "help") {
+            // `mutiny help CMD` is `mutiny CMD --help`, so each command's help text exists once.
+            if (argc > 3) throw cli::UsageError("help takes one COMMAND");
+            const cli::Command* c = cli::find_command(argv[2]);
+            if (!c) return unknown_command(argv[2]);
+            cmd = c->name;
+            char help[] = "--help";
+            char* args[] = {argv[0], argv[2], help, nullptr};
+            return c->run(3, args);
+        }
+        const cli::Command* c = cli::find_command(cmd.c_str());
+        if (!c) return unknown_command(cmd);
+        return c->run(argc, argv);
+    } catch (const cli::UsageError& e) {
+        std::cerr << "mutiny " << cmd << ": " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        // mutiny::Error's what() is already "what at where: why".
+        std::cerr << "mutiny " << cmd << ": error: " << e.what() << "\n";
+        return 1;
+    }
+}
