@@ -128,7 +128,7 @@ int cmd_campaign(int argc, char** argv) {
                      "--instances N: run each stochastic mutant (GF, WS: operators with a seed) as N seeded instances;\n"
                      "  `statistical` then applies DeepCrime's rule (Wilcoxon p < alpha, Cohen's d >= 0.5) to their\n"
                      "  accuracies against the original's (N >= 6 to be able to kill; default 1: Fisher's test).\n"
-                     "--cluster: DeepMAACC's acceleration (DESIGN.md 6). neurons:s=N merges each layer's per-unit mutants\n"
+                     "--cluster: DeepMAACC's acceleration (docs/mutation.md, acceleration). neurons:s=N merges each layer's per-unit mutants\n"
                      "  into one mutant per cluster of ceil(units / N) Ward clusters of its neurons; mutants:threshold=T\n"
                      "  runs one representative per average-linkage cluster of mutants (distances in [0, 1]; features\n"
                      "  weights = the mutated neurons' scaled weights, behaviour = softmax outputs on P probe inputs,\n"

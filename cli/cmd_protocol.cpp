@@ -1,4 +1,4 @@
-// mutiny protocol: DeepMAACC's evaluation of its two accelerations (DESIGN.md 6) on one model and
+// mutiny protocol: DeepMAACC's evaluation of its two accelerations on one model and
 // data set. Runs the exhaustive (vanilla) campaign once, then neuron clustering for each s and
 // mutant clustering for each (features, threshold), each as a full campaign of what the clustering
 // leaves, and reports per configuration: mutants executed, total time (clustering included),

@@ -28,6 +28,7 @@ case "${1:-}" in
 esac
 
 declare -A inlined_unconditionally=()  # header -> 1 once inlined outside any conditional
+declare -A inlined_under=()            # header|conditions -> 1 once inlined under those #if lines
 declare -A in_progress=()              # headers on the current include stack (#pragma once cycles)
 
 die() { echo "amalgamate.sh: $*" >&2; exit 2; }
@@ -52,14 +53,20 @@ guard_name() {  # include/mutiny/core/error.hpp -> MUTINY_AMALGAMATED_CORE_ERROR
   printf 'MUTINY_AMALGAMATED_%s\n' "${rel^^}"
 }
 
-# emit <header> <conditional depth of the include site>
+# emit <header> <conditional depth of the include site> <the #if lines enclosing the include site>
 emit() {
-  local path="$1" outer_depth="$2"
-  if [[ -n "${inlined_unconditionally[$path]:-}" || -n "${in_progress[$path]:-}" ]]; then
+  local path="$1" outer_depth="$2" outer_sig="${3:-}"
+  if [[ -n "${inlined_unconditionally[$path]:-}" || -n "${in_progress[$path]:-}" \
+        || -n "${inlined_under[$path|$outer_sig]:-}" ]]; then
     return 0
   fi
   if ((outer_depth == 0)); then inlined_unconditionally[$path]=1; fi
+  inlined_under[$path|$outer_sig]=1
   in_progress[$path]=1
+  # conds: the #if lines open at this line (the include guard's first); site_sig: those enclosing
+  # an include site, outer ones first, so a header is inlined once per distinct condition.
+  local -a conds=()
+  local site_sig i
 
   local rel="${path#"$root/"}" dir="${path%/*}" guard line target
   # depth: #if nesting at this line. The file's own include guard (a leading #ifndef X / #define X)
@@ -87,21 +94,27 @@ emit() {
     fi
     site_depth=$((depth - guard_level))
     ((site_depth >= 0)) || site_depth=0
+    site_sig="$outer_sig"
+    for ((i = guard_level; i < ${#conds[@]}; ++i)); do site_sig+="|${conds[i]}"; done
     if [[ "$line" =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"([^\"]+)\" ]]; then
       target="$(resolve_quoted "$dir" "${BASH_REMATCH[1]}")"
       if [[ -n "$target" ]]; then
-        emit "$target" $((outer_depth + site_depth))
+        emit "$target" $((outer_depth + site_depth)) "$site_sig"
         continue
       fi
       echo "amalgamate.sh: warning: $rel: \"${BASH_REMATCH[1]}\" is not a project header; left as is" >&2
     elif [[ "$line" =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\<(mutiny/[^\>]+)\> ]]; then
       [[ -f "$include_dir/${BASH_REMATCH[1]}" ]] || die "$rel: <${BASH_REMATCH[1]}> not found in include/"
-      emit "$(realpath -e "$include_dir/${BASH_REMATCH[1]}")" $((outer_depth + site_depth))
+      emit "$(realpath -e "$include_dir/${BASH_REMATCH[1]}")" $((outer_depth + site_depth)) "$site_sig"
       continue
     elif [[ "$line" =~ ^[[:space:]]*#[[:space:]]*if ]]; then  # #if, #ifdef, #ifndef
       depth=$((depth + 1))
+      conds+=("${line//[[:space:]]/}")
+    elif [[ "$line" =~ ^[[:space:]]*#[[:space:]]*(else|elif) ]]; then
+      ((${#conds[@]} > 0)) && conds[${#conds[@]} - 1]+="/${line//[[:space:]]/}"
     elif [[ "$line" =~ ^[[:space:]]*#[[:space:]]*endif ]]; then
       depth=$((depth - 1))
+      ((${#conds[@]} > 0)) && unset 'conds[${#conds[@]} - 1]'
     fi
     printf '%s\n' "$line"
   done < "$path"
