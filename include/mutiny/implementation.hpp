@@ -17,5 +17,6 @@
 #include "impl/ops_quant.hpp"
 #include "impl/ops_reduce.hpp"
 #include "impl/ops_shape.hpp"
+#include "impl/ops_tensor.hpp"
 
 #endif  // MUTINY_IMPLEMENTATION_HPP_

@@ -1,7 +1,8 @@
-// The gemm op family (Gemm, MatMul), defined once (see ops_families.hpp).
+// The gemm op family (Gemm, MatMul, Det), defined once (see ops_families.hpp).
 #ifndef MUTINY_IMPL_OPS_GEMM_HPP_
 #define MUTINY_IMPL_OPS_GEMM_HPP_
 
+#include "../ops/gemm/det.hpp"
 #include "../ops/gemm/gemm.hpp"
 #include "../ops/gemm/matmul.hpp"
 #include "ops_families.hpp"
@@ -12,6 +13,7 @@ namespace impl {
 void builtin_gemm_ops(Registry& r) {
     gemm::register_gemm(r);
     gemm::register_matmul(r);
+    gemm::register_det(r);
 }
 
 }  // namespace impl

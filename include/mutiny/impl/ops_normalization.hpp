@@ -1,9 +1,13 @@
-// The normalisation op family (BatchNormalization, InstanceNormalization, Softmax, LogSoftmax),
+// The normalisation op family (BatchNormalization, InstanceNormalization, Softmax, LogSoftmax,
+// Hardmax, LayerNormalization, MeanVarianceNormalization),
 // defined once (see ops_families.hpp).
 #ifndef MUTINY_IMPL_OPS_NORMALIZATION_HPP_
 #define MUTINY_IMPL_OPS_NORMALIZATION_HPP_
 
 #include "../ops/norm/batchnorm.hpp"
+#include "../ops/norm/hardmax.hpp"
+#include "../ops/norm/layernorm.hpp"
+#include "../ops/norm/mvn.hpp"
 #include "../ops/norm/instancenorm.hpp"
 #include "../ops/norm/softmax.hpp"
 #include "ops_families.hpp"
@@ -15,6 +19,9 @@ void builtin_normalization_ops(Registry& r) {
     norm::register_batchnorm(r);
     norm::register_instancenorm(r);
     norm::register_softmax(r);
+    norm::register_hardmax(r);
+    norm::register_layernorm(r);
+    norm::register_mvn(r);
 }
 
 }  // namespace impl

@@ -3,8 +3,10 @@
 #define MUTINY_IMPL_OPS_SHAPE_HPP_
 
 #include "../ops/shape/cast.hpp"
+#include "../ops/shape/castlike.hpp"
 #include "../ops/shape/concat.hpp"
 #include "../ops/shape/constant.hpp"
+#include "../ops/shape/depth_space.hpp"
 #include "../ops/shape/expand_tile.hpp"
 #include "../ops/shape/gather.hpp"
 #include "../ops/shape/pad.hpp"
@@ -28,6 +30,8 @@ void builtin_shape_ops(Registry& r) {
     shape_ops::register_pad_ops(r);
     shape_ops::register_cast_ops(r);
     shape_ops::register_constant_ops(r);
+    shape_ops::register_castlike(r);
+    shape_ops::register_depth_space_ops(r);
 }
 
 }  // namespace impl

@@ -1,0 +1,32 @@
+// The tensor op family (tensors generated, masked or selected by position: Trilu, Range,
+// EyeLike, OneHot, Compress, NonZero, ReverseSequence),
+// defined once (see ops_families.hpp).
+#ifndef MUTINY_IMPL_OPS_TENSOR_HPP_
+#define MUTINY_IMPL_OPS_TENSOR_HPP_
+
+#include "../ops/tensor/compress.hpp"
+#include "../ops/tensor/eyelike.hpp"
+#include "../ops/tensor/nonzero.hpp"
+#include "../ops/tensor/onehot.hpp"
+#include "../ops/tensor/range.hpp"
+#include "../ops/tensor/reverse_sequence.hpp"
+#include "../ops/tensor/trilu.hpp"
+#include "ops_families.hpp"
+
+namespace mutiny {
+namespace impl {
+
+void builtin_tensor_ops(Registry& r) {
+    tensor_ops::register_trilu(r);
+    tensor_ops::register_range(r);
+    tensor_ops::register_eyelike(r);
+    tensor_ops::register_onehot(r);
+    tensor_ops::register_compress(r);
+    tensor_ops::register_nonzero(r);
+    tensor_ops::register_reverse_sequence(r);
+}
+
+}  // namespace impl
+}  // namespace mutiny
+
+#endif  // MUTINY_IMPL_OPS_TENSOR_HPP_

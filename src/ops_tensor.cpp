@@ -1,0 +1,2 @@
+// mutiny::compiled: the tensor op family.
+#include <mutiny/impl/ops_tensor.hpp>
