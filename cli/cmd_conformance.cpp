@@ -2,6 +2,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <mutiny/exec/conformance.hpp>
 
@@ -11,12 +12,16 @@
 namespace cli {
 
 int cmd_conformance(int argc, char** argv) {
-    Args a(argc, argv, 2, {"threads", "rtol", "atol"}, {"help", "quiet"});
+    Args a(argc, argv, 2, {"threads", "rtol", "atol"}, {"help", "quiet", "strict"});
     if (a.has("help")) {
-        std::cout << "usage: mutiny conformance DIR... [--threads N] [--rtol R] [--atol A] [--quiet]\n"
+        std::cout << "usage: mutiny conformance DIR... [--threads N] [--rtol R] [--atol A] [--strict] [--quiet]\n"
                      "Runs ONNX backend test folders (model.onnx + test_data_set_*/input_*.pb, output_*.pb)\n"
                      "and prints PASS/FAIL/SKIP per test and a closing line 'N passed, M failed, K skipped'.\n"
-                     "Tests whose model uses an op Mutiny lacks are skipped and the op is listed.\n";
+                     "Tests whose model uses an op Mutiny lacks are skipped and the op is listed.\n"
+                     "Outputs are compared within rtol 1e-5, atol 1e-6 (100x stricter than ONNX's own runner); a\n"
+                     "test that misses that but meets ONNX's runner tolerance (rtol 1e-3, atol 1e-7: some stored\n"
+                     "references are rounded) passes as 'PASS*', with the mismatch shown and counted in a line\n"
+                     "before the summary. --strict, --rtol or --atol: only that tolerance counts.\n";
         return 0;
     }
     if (a.positionals().empty()) throw UsageError("conformance needs at least one DIR");
@@ -24,13 +29,19 @@ int cmd_conformance(int argc, char** argv) {
     if (a.has("rtol")) tol.rel = std::stod(a.get("rtol"));
     if (a.has("atol")) tol.abs = std::stod(a.get("atol"));
     const int threads = static_cast<int>(a.get_int("threads", 0));
+    const bool onnx_fallback = !a.has("strict") && !a.has("rtol") && !a.has("atol");
     const auto tests = mutiny::find_conformance_tests(a.positionals());
     int pass = 0, fail = 0, skip = 0;
     std::map<std::string, int> missing;
+    std::vector<std::string> loose;
     for (const auto& t : tests) {
-        const auto r = mutiny::run_conformance_test(t, tol, threads);
+        const auto r = mutiny::run_conformance_test(t, tol, threads, onnx_fallback);
         using S = mutiny::ConformanceResult::Status;
-        if (r.status == S::pass) {
+        if (r.status == S::pass && r.onnx_tolerance_only) {
+            ++pass;
+            loose.push_back(r.name);
+            std::cout << "PASS* " << r.name << ": within ONNX's runner tolerance only; " << r.detail << "\n";
+        } else if (r.status == S::pass) {
             ++pass;
             if (!a.has("quiet")) std::cout << "PASS " << r.name << "\n";
         } else if (r.status == S::skip) {
@@ -46,6 +57,11 @@ int cmd_conformance(int argc, char** argv) {
     if (!missing.empty()) {
         std::cout << "skipped for:";
         for (auto& kv : missing) std::cout << " [" << kv.first << " x" << kv.second << "]";
+        std::cout << "\n";
+    }
+    if (!loose.empty()) {
+        std::cout << loose.size() << " passed within ONNX's runner tolerance (rtol 1e-3, atol 1e-7) only:";
+        for (const auto& n : loose) std::cout << " " << n;
         std::cout << "\n";
     }
     std::cout << pass << " passed, " << fail << " failed, " << skip << " skipped\n";

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <mutiny/mutiny.hpp>
 
@@ -17,11 +18,17 @@
 using namespace mutiny;
 namespace fs = std::filesystem;
 
-// Tests whose stored expectations are themselves wrong at our tolerance, each with the evidence.
-// test_averagepool_2d_ceil_last_window_starts_on_pad (onnx 1.22): the expected output is rounded to
-// four decimals (0.1511); the exact average is 0.15105554, which Mutiny and onnxruntime both give.
-static bool known_bad_reference(const std::string& name) {
-    return name == "test_averagepool_2d_ceil_last_window_starts_on_pad";
+// Tests whose stored expectations are rounded, so they pass ONNX's own runner tolerance (rtol
+// 1e-3) but not Mutiny's (rel 1e-5): run_conformance_test reports them onnx_tolerance_only, and only
+// these may be. Evidence: test_averagepool_2d_ceil_last_window_starts_on_pad (onnx 1.22) stores the
+// average to four decimals (0.1511; exact 0.15105554, which Mutiny, onnxruntime and onnx 1.23's
+// ReferenceEvaluator give); the *window_*_expanded tests store windows computed with a coarse pi
+// (hannwindow element 1: stored 0.0954860, ReferenceEvaluator and Mutiny 0.0954913).
+static bool known_rounded_reference(const std::string& name) {
+    static const std::set<std::string> names = {
+        "test_averagepool_2d_ceil_last_window_starts_on_pad", "test_blackmanwindow_expanded", "test_blackmanwindow_symmetric_expanded",
+        "test_hammingwindow_expanded", "test_hammingwindow_symmetric_expanded", "test_hannwindow_expanded", "test_hannwindow_symmetric_expanded"};
+    return names.count(name) > 0;
 }
 
 static void run_suite(const fs::path& dir, int min_pass, const std::string& source = "") {
@@ -30,9 +37,12 @@ static void run_suite(const fs::path& dir, int min_pass, const std::string& sour
     std::map<std::string, int> skipped;
     for (const auto& t : find_conformance_tests({dir.string()})) {
         const auto r = run_conformance_test(t);
-        if (r.status == ConformanceResult::Status::pass) ++pass;
+        if (r.status == ConformanceResult::Status::pass && r.onnx_tolerance_only) {
+            ++pass;
+            MESSAGE("passes at ONNX's runner tolerance only: " << r.name << ": " << r.detail);
+            CHECK_MESSAGE(known_rounded_reference(r.name), "a new test passes only at ONNX's tolerance: " << r.name << ": " << r.detail);
+        } else if (r.status == ConformanceResult::Status::pass) ++pass;
         else if (r.status == ConformanceResult::Status::skip) { ++skip; ++skipped[r.detail]; }
-        else if (known_bad_reference(r.name)) MESSAGE("known bad reference, not counted: " << r.name << ": " << r.detail);
         else { ++fail; FAIL_CHECK("conformance test failed: " << r.name << ": " << r.detail); }
     }
     MESSAGE(dir.string() << ": " << pass << " passed, " << fail << " failed, " << skip << " skipped");

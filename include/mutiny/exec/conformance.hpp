@@ -17,10 +17,16 @@
 
 namespace mutiny {
 
+// Mutiny's own comparison: 100x stricter than ONNX's backend runner.
 struct Tolerance {
     double rel = 1e-5;
     double abs = 1e-6;
 };
+// What ONNX's own backend test runner allows (onnx/backend/test: rtol 1e-3, atol 1e-7). A few
+// stored references are themselves rounded (an average stored to four decimals, windows computed
+// with a coarse pi); such a test passes ONNX's runner, and Mutiny reports it as passing at ONNX's
+// tolerance only, with the mismatch at its own.
+inline Tolerance onnx_runner_tolerance() { return Tolerance{1e-3, 1e-7}; }
 
 // Empty string when `got` matches `want`; otherwise the first mismatch, described.
 inline std::string compare_tensors(const Tensor& got, const Tensor& want, Tolerance tol) {
@@ -56,7 +62,8 @@ struct ConformanceResult {
     enum class Status { pass, fail, skip };
     std::string name;
     Status status = Status::fail;
-    std::string detail;
+    std::string detail;                 // why it failed or was skipped; for a pass at ONNX's tolerance only, the strict mismatch
+    bool onnx_tolerance_only = false;   // passed within onnx_runner_tolerance(), not within the requested one
 };
 
 // Sorted *_N.pb files of a test data set by their index N (input_10 after input_9).
@@ -73,7 +80,9 @@ inline std::vector<std::string> numbered_files(const std::filesystem::path& dir,
     return out;
 }
 
-inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, Tolerance tol = {}, int threads = 0) {
+// With onnx_fallback, a test whose outputs miss `tol` but meet onnx_runner_tolerance() passes,
+// flagged onnx_tolerance_only.
+inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, Tolerance tol = {}, int threads = 0, bool onnx_fallback = true) {
     ConformanceResult r;
     r.name = dir.filename().string();
     Graph g;
@@ -145,10 +154,15 @@ inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, 
                 throw Error("too few outputs", s.string(), std::to_string(got.size()) + " produced, " + std::to_string(want.size()) + " expected");
             for (size_t i = 0; i < want.size(); ++i) {
                 const std::string d = compare_tensors(got[i], want[i], tol);
-                if (!d.empty()) {
-                    r.detail = s.filename().string() + " output " + std::to_string(i) + ": " + d;
+                if (d.empty()) continue;
+                const std::string where = s.filename().string() + " output " + std::to_string(i) + ": " + d;
+                if (!onnx_fallback || !compare_tensors(got[i], want[i], onnx_runner_tolerance()).empty()) {
+                    r.detail = where;
+                    r.onnx_tolerance_only = false;
                     return r;
                 }
+                if (!r.onnx_tolerance_only) r.detail = where;
+                r.onnx_tolerance_only = true;
             }
         }
         r.status = ConformanceResult::Status::pass;
