@@ -11,6 +11,7 @@
 #include "impl/ops_conv.hpp"
 #include "impl/ops_elementwise.hpp"
 #include "impl/ops_gemm.hpp"
+#include "impl/ops_index.hpp"
 #include "impl/ops_logic.hpp"
 #include "impl/ops_normalization.hpp"
 #include "impl/ops_pool.hpp"
