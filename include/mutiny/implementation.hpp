@@ -13,6 +13,7 @@
 #include "impl/ops_gemm.hpp"
 #include "impl/ops_index.hpp"
 #include "impl/ops_logic.hpp"
+#include "impl/ops_loss.hpp"
 #include "impl/ops_normalization.hpp"
 #include "impl/ops_pool.hpp"
 #include "impl/ops_reduce.hpp"

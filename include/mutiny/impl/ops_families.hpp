@@ -8,7 +8,7 @@
 namespace mutiny {
 class Registry;
 
-#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce) X(logic) X(index)
+#define MUTINY_OP_FAMILIES(X) X(elementwise) X(gemm) X(conv) X(pool) X(normalization) X(shape) X(reduce) X(logic) X(index) X(loss)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
