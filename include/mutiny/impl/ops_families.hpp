@@ -18,7 +18,9 @@ class Registry;
     X(reduce)                 \
     X(logic)                  \
     X(quant)                  \
-    X(tensor)
+    X(tensor)                 \
+    X(index)                  \
+    X(loss)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);

@@ -1,0 +1,2 @@
+// mutiny::compiled: the index op family.
+#include <mutiny/impl/ops_index.hpp>
