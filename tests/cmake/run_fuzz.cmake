@@ -47,7 +47,8 @@ set(build "${WORK_DIR}/build")
 run("configure" "${CMAKE_COMMAND}" -S "${PROJECT_DIR}" -B "${build}" -G "${GENERATOR}"
     "-DCMAKE_CXX_COMPILER=${CLANGXX}" "-DCMAKE_BUILD_TYPE="
     "-DMUTINY_SOURCE_DIR=${REPO_DIR}" "-DMUTINY_FUZZ_NAME=${NAME}" "-DMUTINY_FUZZ_SOURCE=${SOURCE}")
-run("build" "${CMAKE_COMMAND}" --build "${build}" --target "${NAME}")
+cmake_host_system_information(RESULT cores QUERY NUMBER_OF_LOGICAL_CORES)
+run("build" "${CMAKE_COMMAND}" --build "${build}" --target "${NAME}" --parallel "${cores}")
 
 # Seed corpus, made afresh each run (libFuzzer adds what it finds to it).
 set(corpus "${WORK_DIR}/corpus")

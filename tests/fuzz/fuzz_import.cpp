@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#define MUTINY_IMPLEMENTATION  // this file carries the compiled part (header-only use)
 #include <mutiny/mutiny.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
