@@ -1,5 +1,4 @@
-// Header-only use of an installed Mutiny: this file carries the compiled part.
-#define MUTINY_IMPLEMENTATION
+// Compiled use of an installed Mutiny: the kernels come from mutiny::compiled (libmutiny.a).
 #include <mutiny/mutiny.hpp>
 
 #include <iostream>
