@@ -95,35 +95,24 @@ inline bool load_case(const fs::path& dir, Case& c, std::string& why) {
         why = "no data set";
         return false;
     }
-    std::vector<std::string> bound;
+    bool bound = false;  // integer inputs bound as constants: data sets feed the float ones only
     try {
         const onnx::ModelProto mp = onnx::load_model((dir / "model.onnx").string());
         try {
             c.graph = import_onnx(mp, (dir / "model.onnx").string());
         } catch (const Error& e) {
             if (std::string(e.what_part()).find("must be a constant") == std::string::npos || sets.size() > 1) throw;
-            OnnxImportOptions opt;
-            const auto files = numbered_files(sets.front(), "input_");
-            size_t k = 0;
-            for (const auto& in : mp.graph.input) {
-                bool init = false;
-                for (const auto& i : mp.graph.initializer) init = init || i.name == in.name;
-                if (init) continue;
-                if (k >= files.size()) break;
-                const Tensor t = load_onnx_tensor(files[k]);
-                if (!dtype_is_float(t.dtype())) {
-                    opt.bind[in.name] = t;
-                    bound.push_back(in.name);
-                }
-                ++k;
-            }
+            std::vector<size_t> positions;
+            const OnnxImportOptions opt = bound_inputs(
+                mp, numbered_files(sets.front(), "input_"), [](size_t, const Tensor& t) { return !dtype_is_float(t.dtype()); }, &positions);
+            bound = !positions.empty();
             c.graph = import_onnx(mp, (dir / "model.onnx").string(), opt);
         }
         for (const auto& s : sets) {
             std::vector<Tensor> in;
             for (const auto& f : numbered_files(s, "input_")) {
                 Tensor t = load_onnx_tensor(f);
-                if (bound.empty() || dtype_is_float(t.dtype())) in.push_back(t);
+                if (!bound || dtype_is_float(t.dtype())) in.push_back(t);
             }
             c.inputs.push_back(in);
         }

@@ -72,28 +72,15 @@ void check_fallbacks(const std::string& model, const std::vector<std::string>& g
 // kernels need constant parameters (BatchNormalization) run on the device only in this form.
 bool load_case_weights_bound(const fs::path& dir, Case& c) {
     try {
-        std::vector<fs::path> set0;
-        for (const auto& e : fs::directory_iterator(dir))
-            if (e.is_directory() && e.path().filename().string() == "test_data_set_0") set0.push_back(e.path());
-        if (set0.empty()) return false;
+        const fs::path set0 = dir / "test_data_set_0";
+        if (!fs::is_directory(set0)) return false;
+        const auto files = numbered_files(set0, "input_");
+        if (files.size() < 2) return false;
         const onnx::ModelProto mp = onnx::load_model((dir / "model.onnx").string());
-        const auto files = numbered_files(set0.front(), "input_");
-        OnnxImportOptions opt;
-        std::vector<Tensor> first;
-        size_t k = 0;
-        for (const auto& in : mp.graph.input) {
-            bool init = false;
-            for (const auto& i : mp.graph.initializer) init = init || i.name == in.name;
-            if (init) continue;
-            if (k >= files.size()) return false;
-            const Tensor t = load_onnx_tensor(files[k]);
-            if (k == 0) first.push_back(t);
-            else opt.bind[in.name] = t;
-            ++k;
-        }
+        const OnnxImportOptions opt = bound_inputs(mp, files, [](size_t k, const Tensor&) { return k > 0; });
         if (opt.bind.empty()) return false;
         c.graph = import_onnx(mp, (dir / "model.onnx").string(), opt);
-        c.inputs = {first};
+        c.inputs = {{load_onnx_tensor(files.front())}};
         return true;
     } catch (const Error&) {
         return false;

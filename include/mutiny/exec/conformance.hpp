@@ -80,6 +80,29 @@ inline std::vector<std::string> numbered_files(const std::filesystem::path& dir,
     return out;
 }
 
+// Import options that bind some of a model's fed inputs (graph inputs that are not initializers,
+// in order, paired with a data set's input_N.pb files) as constants: those for which
+// bind(position, tensor) is true. Their positions go to `positions` when given.
+template <class Bind>
+OnnxImportOptions bound_inputs(const onnx::ModelProto& mp, const std::vector<std::string>& files, Bind bind,
+                               std::vector<size_t>* positions = nullptr) {
+    OnnxImportOptions opt;
+    size_t k = 0;
+    for (const auto& in : mp.graph.input) {
+        bool init = false;
+        for (const auto& i : mp.graph.initializer) init = init || i.name == in.name;
+        if (init) continue;
+        if (k >= files.size()) break;
+        Tensor t = load_onnx_tensor(files[k]);
+        if (bind(k, t)) {
+            opt.bind[in.name] = t;
+            if (positions) positions->push_back(k);
+        }
+        ++k;
+    }
+    return opt;
+}
+
 // With onnx_fallback, a test whose outputs miss `tol` but meet onnx_runner_tolerance() passes,
 // flagged onnx_tolerance_only.
 inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, Tolerance tol = {}, int threads = 0, bool onnx_fallback = true) {
@@ -103,21 +126,9 @@ inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, 
             if (sets.size() > 1) throw;  // bound values would not fit every data set
             const auto files = numbered_files(sets.front(), "input_");
             for (const bool all : {false, true}) {
-                OnnxImportOptions opt;
                 bound.clear();
-                size_t k = 0;
-                for (const auto& in : mp.graph.input) {
-                    bool init = false;
-                    for (const auto& i : mp.graph.initializer) init = init || i.name == in.name;
-                    if (init) continue;
-                    if (k >= files.size()) break;
-                    const Tensor t = load_onnx_tensor(files[k]);
-                    if (all || !dtype_is_float(t.dtype())) {
-                        opt.bind[in.name] = t;
-                        bound.push_back(k);
-                    }
-                    ++k;
-                }
+                const OnnxImportOptions opt =
+                    bound_inputs(mp, files, [all](size_t, const Tensor& t) { return all || !dtype_is_float(t.dtype()); }, &bound);
                 try {
                     g = import_onnx(mp, (dir / "model.onnx").string(), opt);
                     break;
