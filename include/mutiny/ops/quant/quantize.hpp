@@ -36,6 +36,13 @@ inline Layout run_layout(const ExecContext& c, size_t param, const char* what) {
                      what, [&](const std::string& w, const std::string& y) -> void { throw Error(w, where, y); });
 }
 
+// The scale (input 1) and the optional zero point (input 2) fit x and each other.
+inline void check_scale_and_zero_point(const InferContext& c) {
+    const Layout ls = node_layout(c, 1, "scale");
+    if (c.has_input(2) && node_layout(c, 2, "zero point").count != ls.count)
+        c.fail("scale and zero point differ in shape", c.shape(1).str() + " and " + c.shape(2).str());
+}
+
 // A constant scale is checked when the graph is built; a run-time one when the node runs.
 inline void check_constant_scale(const InferContext& c, size_t i) {
     if (const Tensor* s = c.constant(i)) scales_of(*s, c.where());
@@ -59,11 +66,7 @@ inline void infer_quantize(InferContext& c) {
     if (c.attrs().has("output_dtype") && c.has_input(2) &&
         shape_ops::dtype_from_onnx_code(c.attrs().get_int("output_dtype", 0), c.where()) != c.dtype(2))
         c.fail("output_dtype differs from the zero point's type", std::string("zero point is ") + dtype_name(c.dtype(2)));
-    node_layout(c, 1, "scale");
-    if (c.has_input(2)) {
-        const Layout ls = node_layout(c, 1, "scale"), lz = node_layout(c, 2, "zero point");
-        if (ls.count != lz.count) c.fail("scale and zero point differ in shape", c.shape(1).str() + " and " + c.shape(2).str());
-    }
+    check_scale_and_zero_point(c);
     check_constant_scale(c, 1);
     c.set_output(0, yt, c.shape(0));
 }
@@ -114,13 +117,9 @@ inline void infer_dequantize(InferContext& c) {
         c.fail("unsupported quantized type", std::string(dtype_name(xt)) + "; Mutiny dequantizes uint8, int8, uint16, int16 and int32");
     if (c.dtype(1) != DType::f32 && c.dtype(1) != DType::f16)
         c.fail("scale is not float32 or float16", std::string("it is ") + dtype_name(c.dtype(1)));
-    node_layout(c, 1, "scale");
-    if (c.has_input(2)) {
-        if (c.dtype(2) != xt)
-            c.fail("zero point type differs from the input's", std::string(dtype_name(c.dtype(2))) + " and " + dtype_name(xt));
-        if (node_layout(c, 2, "zero point").count != node_layout(c, 1, "scale").count)
-            c.fail("scale and zero point differ in shape", c.shape(1).str() + " and " + c.shape(2).str());
-    }
+    if (c.has_input(2) && c.dtype(2) != xt)
+        c.fail("zero point type differs from the input's", std::string(dtype_name(c.dtype(2))) + " and " + dtype_name(xt));
+    check_scale_and_zero_point(c);
     check_constant_scale(c, 1);
     c.set_output(0, c.dtype(1), c.shape(0));
 }
