@@ -1,10 +1,12 @@
 // The mutiny command-line tool: a thin shell over the library. Each command lives in its own
 // cmd_<name>.cpp and is found through the table in commands.cpp.
 // Exit codes: 0 success, 1 a failed run (one-line error: what, where, why), 2 a bad call.
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
 
+#include <mutiny/ops/control/limits.hpp>
 #include <mutiny/version.hpp>
 
 #include "args.hpp"
@@ -19,6 +21,32 @@ int unknown_command(const std::string& name) {
     return 2;
 }
 
+// Options every command takes, removed from argv before the command parses the rest:
+// --max-loop-iterations N (a Loop that runs longer stops with an error).
+int take_global_options(int argc, char** argv) {
+    int out = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string s = argv[i];
+        const std::string key = "--max-loop-iterations";
+        std::string value;
+        if (s == key) {
+            if (i + 1 >= argc) throw cli::UsageError(key + " needs a value");
+            value = argv[++i];
+        } else if (s.rfind(key + "=", 0) == 0) {
+            value = s.substr(key.size() + 1);
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        char* end = nullptr;
+        const long long n = std::strtoll(value.c_str(), &end, 10);
+        if (value.empty() || *end || n < 1) throw cli::UsageError(key + " takes a positive integer, not '" + value + "'");
+        mutiny::control::max_loop_iterations() = n;
+    }
+    argv[out] = nullptr;
+    return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -28,6 +56,9 @@ int main(int argc, char** argv) {
     }
     std::string cmd = argv[1];
     try {
+        argc = take_global_options(argc, argv);
+        if (argc < 2) throw cli::UsageError("missing command");
+        cmd = argv[1];
         if (cmd == "--version" || cmd == "-V") {
             std::cout << "mutiny " << mutiny::version_string() << '\n';
             return 0;

@@ -8,6 +8,7 @@
 #define MUTINY_IMPLEMENTATION_HPP_
 
 #include "impl/builtin.hpp"
+#include "impl/ops_control.hpp"
 #include "impl/ops_conv.hpp"
 #include "impl/ops_elementwise.hpp"
 #include "impl/ops_gemm.hpp"

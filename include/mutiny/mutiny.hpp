@@ -37,6 +37,7 @@
 #include "graph/graph.hpp"
 
 // ops: the op registry and shape inference (the op definitions themselves are the compiled part)
+#include "ops/control/limits.hpp"
 #include "ops/infer.hpp"
 #include "ops/op.hpp"
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,10 @@
 
 namespace mutiny {
 
+class Graph;  // graph.hpp: a subgraph attribute (If's branches, Loop's and Scan's body) holds one
+
 struct Attribute {
-    enum class Kind : uint8_t { i, f, s, ints, floats, strings, tensor };
+    enum class Kind : uint8_t { i, f, s, ints, floats, strings, tensor, graph };
     Kind kind = Kind::i;
     int64_t i = 0;
     double f = 0;
@@ -22,6 +25,8 @@ struct Attribute {
     std::vector<double> floats;
     std::vector<std::string> strings;
     Tensor t;
+    // Immutable once imported, so copies of a graph (mutants) share their subgraphs.
+    std::shared_ptr<const Graph> g;
 
     static Attribute of_int(int64_t v) { Attribute a; a.kind = Kind::i; a.i = v; return a; }
     static Attribute of_float(double v) { Attribute a; a.kind = Kind::f; a.f = v; return a; }
@@ -30,10 +35,11 @@ struct Attribute {
     static Attribute of_floats(std::vector<double> v) { Attribute a; a.kind = Kind::floats; a.floats = std::move(v); return a; }
     static Attribute of_strings(std::vector<std::string> v) { Attribute a; a.kind = Kind::strings; a.strings = std::move(v); return a; }
     static Attribute of_tensor(Tensor v) { Attribute a; a.kind = Kind::tensor; a.t = std::move(v); return a; }
+    static Attribute of_graph(std::shared_ptr<const Graph> v) { Attribute a; a.kind = Kind::graph; a.g = std::move(v); return a; }
 
     bool operator==(const Attribute& o) const {
         return kind == o.kind && i == o.i && f == o.f && s == o.s && ints == o.ints && floats == o.floats &&
-               strings == o.strings && (t.empty() == o.t.empty()) && (t.empty() || t.bitwise_equal(o.t));
+               strings == o.strings && (t.empty() == o.t.empty()) && (t.empty() || t.bitwise_equal(o.t)) && g == o.g;
     }
 };
 
@@ -46,6 +52,7 @@ inline const char* attribute_kind_name(Attribute::Kind k) {
         case Attribute::Kind::floats: return "floats";
         case Attribute::Kind::strings: return "strings";
         case Attribute::Kind::tensor: return "tensor";
+        case Attribute::Kind::graph: return "graph";
     }
     return "?";
 }
@@ -84,10 +91,23 @@ public:
         auto it = map_.find(k);
         return it == map_.end() ? def : expect(it->second, Attribute::Kind::floats, k).floats;
     }
+    std::vector<std::string> get_strings(const std::string& k, std::vector<std::string> def = {}) const {
+        auto it = map_.find(k);
+        return it == map_.end() ? def : expect(it->second, Attribute::Kind::strings, k).strings;
+    }
     const Tensor& get_tensor(const std::string& k) const {
         auto it = map_.find(k);
         if (it == map_.end()) throw Error("missing attribute '" + k + "'", "", "a tensor attribute is required");
         return expect(it->second, Attribute::Kind::tensor, k).t;
+    }
+    // A subgraph attribute (then_branch, body, ...); nullptr when absent.
+    const Graph* get_graph(const std::string& k) const {
+        auto it = map_.find(k);
+        return it == map_.end() ? nullptr : expect(it->second, Attribute::Kind::graph, k).g.get();
+    }
+    std::shared_ptr<const Graph> share_graph(const std::string& k) const {
+        auto it = map_.find(k);
+        return it == map_.end() ? nullptr : expect(it->second, Attribute::Kind::graph, k).g;
     }
     const std::map<std::string, Attribute>& all() const { return map_; }
     bool operator==(const Attributes& o) const { return map_ == o.map_; }

@@ -135,6 +135,9 @@ inline std::string attr_text(const Attribute& a, Writer& w) {
             for (auto& v : a.strings) o += " " + escape(v);
             return o;
         case Attribute::Kind::tensor: return "tensor " + w.tensor(a.t);
+        case Attribute::Kind::graph:
+            throw Error("the native format cannot store subgraphs", "attribute of a control-flow node (If, Loop, Scan)",
+                        "keep such models in ONNX; the native format holds graphs without control flow");
     }
     return o;
 }

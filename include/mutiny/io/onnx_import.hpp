@@ -7,9 +7,12 @@
 #ifndef MUTINY_IO_ONNX_IMPORT_HPP_
 #define MUTINY_IO_ONNX_IMPORT_HPP_
 
+#include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "../core/half.hpp"
 #include "../core/tensor.hpp"
@@ -137,13 +140,141 @@ inline Attribute attribute_from_proto(const onnx::AttributeProto& a, const std::
         case A::FLOATS: return Attribute::of_floats(std::vector<double>(a.floats.begin(), a.floats.end()));
         case A::INTS: return Attribute::of_ints(a.ints);
         case A::STRINGS: return Attribute::of_strings(a.strings);
-        case A::GRAPH:
-        case A::GRAPHS: throw Error("subgraph attributes are not supported", w, "control flow (If, Loop, Scan) is outside Mutiny's op set");
+        case A::GRAPH: throw Error("subgraph attribute outside a node", w, "only nodes carry subgraphs");
+        case A::GRAPHS: throw Error("graph-list attributes are not supported", w, "no ONNX op of the default domain uses them");
         default: break;
     }
     throw Error("unsupported attribute type " + std::to_string(static_cast<int>(a.type)), w,
                 "Mutiny reads float, int, string, tensor and their lists");
 }
+
+// One graph being imported: the main graph or a subgraph (If's branches, Loop's and Scan's body).
+// A subgraph may read values of the graphs around it by name (ONNX's outer scope): such a value
+// becomes an input of the subgraph after its own inputs (a "capture"), and the control-flow node
+// that owns the subgraph gets the outer value as an extra input after its formal ones, so that
+// sorting, pruning and the executors see the dependency like any other. An outer constant (a
+// weight) is copied into the subgraph as a constant instead, so the body's kernels can pre-pack it.
+class GraphImport {
+public:
+    GraphImport(Graph& g, int64_t opset, std::string where, GraphImport* outer)
+        : g_(g), opset_(opset), where_(std::move(where)), outer_(outer) {}
+
+    // The id of the value called `name`, capturing it from the enclosing graphs when needed;
+    // -1 when no graph in scope defines it.
+    int resolve(const std::string& name) {
+        const int id = g_.find_value(name);
+        if (id >= 0 || !outer_) return id;
+        const int oid = outer_->resolve(name);
+        if (oid < 0) return -1;
+        const Value& ov = outer_->g_.value(oid);
+        if (ov.is_constant()) return g_.add_constant(name, ov.constant);
+        captures_.push_back(name);
+        return g_.add_input(name, ov.dtype, ov.shape);
+    }
+    const std::vector<std::string>& captures() const { return captures_; }
+
+    void add_nodes(const onnx::GraphProto& gp) {
+        const Registry& reg = Registry::instance();
+        for (size_t k = 0; k < gp.node.size(); ++k) {
+            const auto& np = gp.node[k];
+            Node n;
+            n.op = np.op_type;
+            n.name = np.name.empty() ? np.op_type + "_" + std::to_string(k) : np.name;
+            const std::string w = where_ + " " + Graph::where(n) + " (opset " + std::to_string(opset_) + ")";
+            if (!np.domain.empty() && np.domain != "ai.onnx")
+                throw Error("unsupported op '" + np.domain + "." + np.op_type + "'", w, "Mutiny implements the default ONNX domain only");
+            const OpDef* def = reg.find(np.op_type);
+            if (!def) throw Error("unsupported op '" + np.op_type + "'", w, "Mutiny has no implementation of this op");
+            // Subgraphs first: the outer values they read become this node's extra inputs.
+            std::vector<std::string> node_captures;
+            for (const auto& a : np.attribute) {
+                if (a.type != onnx::AttributeProto::GRAPH) {
+                    n.attrs.set(a.name, attribute_from_proto(a, w));
+                    continue;
+                }
+                if (!a.g) throw Error("graph attribute without a graph", w + " attribute '" + a.name + "'", "the file is corrupt");
+                auto sub = std::make_shared<Graph>();
+                GraphImport si(*sub, opset_, w + " attribute '" + a.name + "'", this);
+                si.build_subgraph(*a.g);
+                for (const auto& c : si.captures())
+                    if (std::find(node_captures.begin(), node_captures.end(), c) == node_captures.end()) node_captures.push_back(c);
+                n.attrs.set(a.name, Attribute::of_graph(std::move(sub)));
+            }
+            for (const auto& in : np.input) {
+                if (in.empty()) { n.inputs.push_back(-1); continue; }
+                const int id = resolve(in);
+                if (id < 0) throw Error("input '" + in + "' is not defined before use", w, "the file's nodes are not in topological order or the value is missing");
+                n.inputs.push_back(id);
+            }
+            // The subgraphs' outer values follow the formal inputs; `captures` names them as the
+            // subgraphs do (ops/control/subgraph.hpp binds them by that name, not by position).
+            if (!node_captures.empty()) {
+                n.attrs.set("captures", Attribute::of_strings(node_captures));
+                for (const auto& c : node_captures) n.inputs.push_back(resolve(c));
+            }
+            // Trailing empty output names mean "not requested" (e.g. MaxPool without Indices).
+            size_t num_out = np.output.size();
+            while (num_out > 0 && np.output[num_out - 1].empty()) --num_out;
+            for (size_t o = 0; o < num_out; ++o) {
+                const std::string& on = np.output[o];
+                n.outputs.push_back(g_.add_value(on.empty() ? g_.unique_name(n.name + "_unused_" + std::to_string(o)) : on));
+            }
+            g_.nodes.push_back(std::move(n));
+            if (def->import) {
+                ImportContext ic;
+                ic.graph = &g_;
+                ic.node = &g_.nodes.back();
+                ic.opset = opset_;
+                try {
+                    def->import(ic);
+                } catch (const Error& e) {
+                    throw Error(e.what_part(), w, e.why_part());
+                }
+            }
+        }
+    }
+
+    void add_outputs(const onnx::GraphProto& gp) {
+        for (const auto& out : gp.output) {
+            const int id = resolve(out.name);
+            if (id < 0) throw Error("graph output '" + out.name + "' is never produced", where_, "no node or initializer has that name");
+            g_.outputs.push_back(id);
+        }
+    }
+
+private:
+    // A subgraph: its initializers, its declared inputs (their types come from the node that runs
+    // it, at inference: declared shapes are often absent), its nodes, then its outputs; sorted but
+    // not validated here (its input types are known only where it is used).
+    void build_subgraph(const onnx::GraphProto& gp) {
+        g_.name = gp.name.empty() ? "subgraph" : gp.name;
+        for (const auto& init : gp.initializer) {
+            if (init.name.empty()) throw Error("initializer without a name", where_, "every initializer needs one");
+            g_.add_constant(init.name, tensor_from_proto(init, where_));
+        }
+        for (const auto& in : gp.input) {
+            const std::string w = where_ + " input '" + in.name + "'";
+            if (g_.find_value(in.name) >= 0) throw Error("subgraph input '" + in.name + "' defined twice", w, "input names must be unique");
+            // The op that runs the subgraph gives its inputs' types (bodies often omit them).
+            std::vector<int64_t> dims;
+            for (const auto& d : in.dims) dims.push_back(d.has_value ? d.value : -1);
+            g_.add_input(in.name, in.elem_type == 0 ? DType::f32 : dtype_from_onnx(in.elem_type, w), Shape(dims));
+        }
+        add_nodes(gp);
+        add_outputs(gp);
+        try {
+            g_.sort();
+        } catch (const Error& e) {
+            throw Error(e.what_part(), where_ + " " + e.where_part(), e.why_part());
+        }
+    }
+
+    Graph& g_;
+    int64_t opset_;
+    std::string where_;
+    GraphImport* outer_;
+    std::vector<std::string> captures_;
+};
 
 }  // namespace onnx_import
 
@@ -183,49 +314,9 @@ inline Graph import_onnx(const onnx::ModelProto& m, const std::string& where, co
         for (const auto& d : in.dims) dims.push_back(d.has_value ? d.value : -1);
         g.add_input(in.name, dtype_from_onnx(in.elem_type, w), Shape(dims));
     }
-    const Registry& reg = Registry::instance();
-    for (size_t k = 0; k < gp.node.size(); ++k) {
-        const auto& np = gp.node[k];
-        Node n;
-        n.op = np.op_type;
-        n.name = np.name.empty() ? np.op_type + "_" + std::to_string(k) : np.name;
-        const std::string w = where + " " + Graph::where(n) + " (opset " + std::to_string(opset) + ")";
-        if (!np.domain.empty() && np.domain != "ai.onnx")
-            throw Error("unsupported op '" + np.domain + "." + np.op_type + "'", w, "Mutiny implements the default ONNX domain only");
-        const OpDef* def = reg.find(np.op_type);
-        if (!def) throw Error("unsupported op '" + np.op_type + "'", w, "Mutiny has no implementation of this op");
-        for (const auto& a : np.attribute) n.attrs.set(a.name, attribute_from_proto(a, w));
-        for (const auto& in : np.input) {
-            if (in.empty()) { n.inputs.push_back(-1); continue; }
-            const int id = g.find_value(in);
-            if (id < 0) throw Error("input '" + in + "' is not defined before use", w, "the file's nodes are not in topological order or the value is missing");
-            n.inputs.push_back(id);
-        }
-        // Trailing empty output names mean "not requested" (e.g. MaxPool without Indices).
-        size_t num_out = np.output.size();
-        while (num_out > 0 && np.output[num_out - 1].empty()) --num_out;
-        for (size_t o = 0; o < num_out; ++o) {
-            const std::string& on = np.output[o];
-            n.outputs.push_back(g.add_value(on.empty() ? g.unique_name(n.name + "_unused_" + std::to_string(o)) : on));
-        }
-        g.nodes.push_back(std::move(n));
-        if (def->import) {
-            ImportContext ic;
-            ic.graph = &g;
-            ic.node = &g.nodes.back();
-            ic.opset = opset;
-            try {
-                def->import(ic);
-            } catch (const Error& e) {
-                throw Error(e.what_part(), w, e.why_part());
-            }
-        }
-    }
-    for (const auto& out : gp.output) {
-        const int id = g.find_value(out.name);
-        if (id < 0) throw Error("graph output '" + out.name + "' is never produced", where, "no node or initializer has that name");
-        g.outputs.push_back(id);
-    }
+    GraphImport gi(g, opset, where, nullptr);
+    gi.add_nodes(gp);
+    gi.add_outputs(gp);
     try {
         if (opt.fold) fold_constants(g);
         validate(g);

@@ -11,10 +11,17 @@
 
 namespace mutiny {
 
-// Concrete types of every value for one batch size (symbolic dims replaced by `batch`).
-// With `fold`, nodes whose inputs are all constant are evaluated and their outputs returned
-// in `folded` (indexed by value id; empty tensors elsewhere).
-inline std::vector<TypeInfo> infer_types(const Graph& g, int64_t batch, std::vector<Tensor>* folded = nullptr) {
+// Types of every value of g given the types of its inputs (in g.inputs order) and, where known,
+// their values (nullptr: known only at run time). Known values count as constants: with `fold`,
+// nodes whose inputs are all constant are evaluated and their outputs returned in `folded`
+// (indexed by value id; empty tensors elsewhere). Given every input's value, this evaluates the
+// whole graph: that is how subgraphs (Loop and Scan bodies, If branches) run (ops/control/).
+inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector<TypeInfo>& input_types,
+                                               const std::vector<const Tensor*>& input_values,
+                                               std::vector<Tensor>* folded = nullptr) {
+    if (input_types.size() != g.inputs.size() || input_values.size() != g.inputs.size())
+        throw Error("wrong number of graph inputs", "graph " + g.name,
+                    std::to_string(input_types.size()) + " given, " + std::to_string(g.inputs.size()) + " declared");
     std::vector<TypeInfo> types(g.values.size());
     std::vector<char> known(g.values.size(), 0);
     std::vector<Tensor> consts(g.values.size());
@@ -26,13 +33,11 @@ inline std::vector<TypeInfo> infer_types(const Graph& g, int64_t batch, std::vec
             known[v] = 1;
         }
     }
-    for (int id : g.inputs) {
-        const Value& val = g.value(id);
-        Shape s = val.shape;
-        for (auto& d : s.dims())
-            if (d < 0) d = batch;
-        types[static_cast<size_t>(id)] = TypeInfo{val.dtype, s};
-        known[static_cast<size_t>(id)] = 1;
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+        const size_t id = static_cast<size_t>(g.inputs[i]);
+        types[id] = input_types[i];
+        known[id] = 1;
+        if (input_values[i]) consts[id] = *input_values[i];
     }
     const Registry& reg = Registry::instance();
     for (const Node& n : g.nodes) {
@@ -94,6 +99,20 @@ inline std::vector<TypeInfo> infer_types(const Graph& g, int64_t batch, std::vec
             throw Error("graph output '" + g.value(o).name + "' is never computed", "graph " + g.name, "no node produces it");
     if (folded) *folded = std::move(consts);
     return types;
+}
+
+// Concrete types of every value for one batch size (symbolic dims of the graph inputs replaced by
+// `batch`), folding as infer_types_given does.
+inline std::vector<TypeInfo> infer_types(const Graph& g, int64_t batch, std::vector<Tensor>* folded = nullptr) {
+    std::vector<TypeInfo> in;
+    for (int id : g.inputs) {
+        const Value& val = g.value(id);
+        Shape s = val.shape;
+        for (auto& d : s.dims())
+            if (d < 0) d = batch;
+        in.push_back(TypeInfo{val.dtype, s});
+    }
+    return infer_types_given(g, in, std::vector<const Tensor*>(in.size(), nullptr), folded);
 }
 
 // Sorts the graph, infers at batch 1 and 2, and records graph-level shapes (-1 where a dimension
