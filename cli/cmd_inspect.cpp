@@ -8,6 +8,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "device_backend.hpp"
 #include "model_file.hpp"
 
 namespace cli {
@@ -38,10 +39,12 @@ double flops_per_input(const mutiny::Graph& g) {
 }  // namespace
 
 int cmd_inspect(int argc, char** argv) {
-    Args a(argc, argv, 2, {}, {"help"});
+    Args a(argc, argv, 2, {"device"}, {"help"});
     if (a.has("help")) {
-        std::cout << "usage: mutiny inspect MODEL\n"
-                     "Prints the model's inputs, outputs, op counts, parameter count and FLOPs per input.\n";
+        std::cout << "usage: mutiny inspect MODEL [--device opencl[:N|:NAME]]\n"
+                     "Prints the model's inputs, outputs, op counts, parameter count and FLOPs per input.\n"
+                     "With --device, plans the model on that device and lists the nodes that run their CPU\n"
+                     "kernel on the host there (no OpenCL kernel for their op or dtype).\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("inspect needs exactly one MODEL");
@@ -65,6 +68,13 @@ int cmd_inspect(int argc, char** argv) {
         if (v.is_constant() && mutiny::dtype_is_float(v.dtype)) params += v.constant.numel();
     std::cout << "parameters: " << params << "\n";
     std::cout << "FLOPs per input: " << static_cast<long long>(flops_per_input(g)) << "\n";
+    if (a.has("device")) {
+        DeviceBackend dev(g, a);
+        const auto host = dev.host_nodes();
+        std::cout << "device: " << dev.label() << "\n";
+        std::cout << "nodes on the host (no kernel on the device): " << host.size() << " of " << g.nodes.size() << "\n";
+        for (const auto& n : host) std::cout << "  " << n << "\n";
+    }
     return 0;
 }
 

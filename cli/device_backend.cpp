@@ -36,6 +36,13 @@ std::vector<mutiny::Tensor> DeviceBackend::run(const std::vector<mutiny::Tensor>
     return cpu_->run(in);
 }
 
+std::vector<std::string> DeviceBackend::host_nodes() {
+#if MUTINY_WITH_OPENCL
+    if (ocl_) return ocl_->fallback_nodes(1);
+#endif
+    return {};
+}
+
 int DeviceBackend::threads() const { return cpu_ ? cpu_->threads() : 0; }
 
 }  // namespace cli

@@ -26,6 +26,9 @@ public:
     ~DeviceBackend();
     std::vector<mutiny::Tensor> run(const std::vector<mutiny::Tensor>& in);
     int threads() const;  // 0 on an OpenCL device
+    // The nodes that run their CPU kernel on the host because their op (or dtype) has no OpenCL
+    // kernel, as "name (op)"; none on the CPU.
+    std::vector<std::string> host_nodes();
     const std::string& label() const { return label_; }
 
 private:

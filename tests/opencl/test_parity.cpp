@@ -308,6 +308,30 @@ TEST_CASE("every op with an OpenCL kernel runs on the device, CPU fallback off, 
     CHECK_MESSAGE(missing.empty(), "ops with an OpenCL planner that no node test ran on the device:" << missing);
 }
 
+TEST_CASE("control flow runs on the host under OpenCL with the CPU's bits") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    const fs::path root = fs::path(MUTINY_SOURCE_DIR) / "tests" / "fixtures" / "control_flow";
+    for (const char* name : {"loop_runtime", "loop_until", "if_runtime", "scan_axes", "nested"}) {
+        CAPTURE(name);
+        const Graph g = load_onnx((root / name / "model.onnx").string());
+        CpuExecutor cpu(g);
+        OpenClExecutor ocl(g);
+        // If, Loop and Scan have no OpenCL kernel: each runs its CPU kernel on the host.
+        size_t control = 0;
+        for (const auto& n : ocl.fallback_nodes()) control += n.find("(If)") != std::string::npos || n.find("(Loop)") != std::string::npos ||
+                                                              n.find("(Scan)") != std::string::npos;
+        CHECK(control == 1);
+        for (const auto& set : fs::directory_iterator(root / name)) {
+            if (!set.is_directory()) continue;
+            std::vector<Tensor> in;
+            for (const auto& f : numbered_files(set.path(), "input_")) in.push_back(load_onnx_tensor(f));
+            const auto want = cpu.run(in), got = ocl.run(in);
+            REQUIRE(got.size() == want.size());
+            for (size_t i = 0; i < got.size(); ++i) CHECK(got[i].bitwise_equal(want[i]));
+        }
+    }
+}
+
 TEST_CASE("run_trace and run_from reproduce run on OpenCL") {
     OCTEST_SKIP_WITHOUT_OPENCL();
     const fs::path f = fs::path(MUTINY_SOURCE_DIR) / "models" / "fashion_lenet5.onnx";
