@@ -26,7 +26,7 @@ using namespace one_node;
 namespace {
 
 Tensor x34() { return iota(Shape{1, 1, 3, 4}, -4.0f, 1.5f); }
-Tensor f32v(std::vector<float> v) { return f32(Shape{static_cast<int64_t>(v.size())}, std::move(v)); }
+Tensor f32v(const std::vector<float>& v) { return f32(Shape{static_cast<int64_t>(v.size())}, v); }
 const Tensor kNone;
 
 // Resize(X, roi, scales, sizes) with X fed at run time.
@@ -209,6 +209,9 @@ TEST_CASE("Resize-10, Resize-11's empty inputs and tf_half_pixel_for_nn, Upsampl
     Op raw("Upsample", {iota(Shape{1, 3}), f32v({1, 2})});
     raw.runtime = {true};
     check_error(raw, "Upsample is not a canonical op");
+    Op up1("Upsample", {iota(Shape{1, 3})}, u7, 1, 6);
+    up1.runtime = {true};
+    check_error(up1, "unsupported Upsample opset 6");
 }
 
 TEST_CASE("Resize rejects bad input with the node and the reason") {
