@@ -21,7 +21,8 @@ class Registry;
     X(tensor)                 \
     X(index)                  \
     X(loss)                   \
-    X(control)
+    X(control)                \
+    X(resample)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
