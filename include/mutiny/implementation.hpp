@@ -18,6 +18,7 @@
 #include "impl/ops_pool.hpp"
 #include "impl/ops_quant.hpp"
 #include "impl/ops_reduce.hpp"
+#include "impl/ops_rnn.hpp"
 #include "impl/ops_shape.hpp"
 #include "impl/ops_tensor.hpp"
 

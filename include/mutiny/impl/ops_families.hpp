@@ -20,7 +20,8 @@ class Registry;
     X(quant)                  \
     X(tensor)                 \
     X(index)                  \
-    X(loss)
+    X(loss)                   \
+    X(rnn)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
