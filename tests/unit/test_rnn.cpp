@@ -154,9 +154,8 @@ TEST_CASE("RNN, GRU, LSTM: optional outputs and opset 7") {
     o7.opset = 7;
     o7.attrs.set_int("layout", 1);
     check_bitwise(one_node::run(o7), one_node::run(o14));
-    Op o6 = o7;
-    o6.opset = 6;
-    CHECK_THROWS_AS(one_node::run(o6), Error);
+    // Older opsets (output_sequence, GRU-1 without linear_before_reset) are refused by the importer.
+    for (const char* op : {"RNN", "GRU", "LSTM"}) CHECK(Registry::instance().get(op, "test").min_opset == 7);
 }
 
 TEST_CASE("RNN, GRU, LSTM: bad input is a clear error") {

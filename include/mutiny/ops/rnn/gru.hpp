@@ -13,8 +13,14 @@
 namespace mutiny {
 namespace rnn {
 
+struct GruOp {
+    static const Kind& kind() { return kGru; }
+    template <class C>
+    static void run(const Config& cfg, Run<C>& r);
+};
+
 template <class C>
-void gru_run(const Config& cfg, Run<C>& r) {
+void GruOp::run(const Config& cfg, Run<C>& r) {
     const Dims& dm = r.dm;
     const int64_t N = dm.N, H = dm.H;
     const bool lbr = cfg.linear_before_reset;
@@ -62,12 +68,6 @@ void gru_run(const Config& cfg, Run<C>& r) {
         r.final_state(r.yh, h, d);
     }
 }
-
-struct GruOp {
-    static const Kind& kind() { return kGru; }
-    template <class C>
-    static void run(const Config& cfg, Run<C>& r) { gru_run(cfg, r); }
-};
 
 inline void register_gru(Registry& reg) { register_recurrent<GruOp>(reg); }
 

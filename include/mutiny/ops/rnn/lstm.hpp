@@ -15,8 +15,14 @@
 namespace mutiny {
 namespace rnn {
 
+struct LstmOp {
+    static const Kind& kind() { return kLstm; }
+    template <class C>
+    static void run(const Config& cfg, Run<C>& r);
+};
+
 template <class C>
-void lstm_run(const Config& cfg, Run<C>& r) {
+void LstmOp::run(const Config& cfg, Run<C>& r) {
     const Dims& dm = r.dm;
     const int64_t N = dm.N, H = dm.H;
     std::vector<C> xw(static_cast<size_t>(dm.S * N * 4 * H)), hr(static_cast<size_t>(N * 4 * H)), bias(static_cast<size_t>(4 * H));
@@ -53,12 +59,6 @@ void lstm_run(const Config& cfg, Run<C>& r) {
         r.final_state(r.yc, cs, d);
     }
 }
-
-struct LstmOp {
-    static const Kind& kind() { return kLstm; }
-    template <class C>
-    static void run(const Config& cfg, Run<C>& r) { lstm_run(cfg, r); }
-};
 
 inline void register_lstm(Registry& reg) { register_recurrent<LstmOp>(reg); }
 

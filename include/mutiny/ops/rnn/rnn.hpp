@@ -8,8 +8,14 @@
 namespace mutiny {
 namespace rnn {
 
+struct RnnOp {
+    static const Kind& kind() { return kRnn; }
+    template <class C>
+    static void run(const Config& cfg, Run<C>& r);
+};
+
 template <class C>
-void rnn_run(const Config& cfg, Run<C>& r) {
+void RnnOp::run(const Config& cfg, Run<C>& r) {
     const Dims& dm = r.dm;
     const int64_t N = dm.N, H = dm.H;
     std::vector<C> xw(static_cast<size_t>(dm.S * N * H)), hr(static_cast<size_t>(N * H)), bias(static_cast<size_t>(H));
@@ -32,12 +38,6 @@ void rnn_run(const Config& cfg, Run<C>& r) {
         r.final_state(r.yh, h, d);
     }
 }
-
-struct RnnOp {
-    static const Kind& kind() { return kRnn; }
-    template <class C>
-    static void run(const Config& cfg, Run<C>& r) { rnn_run(cfg, r); }
-};
 
 inline void register_rnn(Registry& reg) { register_recurrent<RnnOp>(reg); }
 
