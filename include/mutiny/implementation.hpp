@@ -20,6 +20,7 @@
 #include "impl/ops_quant.hpp"
 #include "impl/ops_reduce.hpp"
 #include "impl/ops_resample.hpp"
+#include "impl/ops_rnn.hpp"
 #include "impl/ops_shape.hpp"
 #include "impl/ops_tensor.hpp"
 

@@ -66,6 +66,7 @@ public:
     void set_string(const std::string& k, std::string v) { set(k, Attribute::of_string(std::move(v))); }
     void set_ints(const std::string& k, std::vector<int64_t> v) { set(k, Attribute::of_ints(std::move(v))); }
     void set_floats(const std::string& k, std::vector<double> v) { set(k, Attribute::of_floats(std::move(v))); }
+    void set_strings(const std::string& k, std::vector<std::string> v) { set(k, Attribute::of_strings(std::move(v))); }
     void set_tensor(const std::string& k, Tensor v) { set(k, Attribute::of_tensor(std::move(v))); }
     void erase(const std::string& k) { map_.erase(k); }
 

@@ -22,7 +22,8 @@ class Registry;
     X(index)                  \
     X(loss)                   \
     X(control)                \
-    X(resample)
+    X(resample)               \
+    X(rnn)
 
 namespace impl {
 #define MUTINY_DECLARE_FAMILY(family) void builtin_##family##_ops(Registry& r);
