@@ -168,8 +168,11 @@ TEST_CASE("GlobalAveragePool, GlobalMaxPool") {
 }
 TEST_CASE("Pooling errors") {
     const Tensor x = iota(Shape{1, 1, 4, 4});
-    Op idx{"MaxPool", {x}, attrs({{"kernel_shape", {2, 2}}}), 2};
-    check_error(idx, "MaxPool indices output not supported");
+    check_error({"MaxPool", {x}, attrs({{"kernel_shape", {2, 2}}}), 3}, "MaxPool has two outputs (Y, Indices)");
+    check_error({"AveragePool", {x}, attrs({{"kernel_shape", {2, 2}}}), 2}, "AveragePool has one output");
+    Attributes so = attrs({{"kernel_shape", {2, 2}}});
+    so.set_int("storage_order", 2);
+    check_error({"MaxPool", {x}, so, 2}, "attribute 'storage_order' out of range");
     check_error({"MaxPool", {x}, Attributes{}}, "missing attribute 'kernel_shape'");
     check_error({"MaxPool", {x}, attrs({{"kernel_shape", {2}}})}, "attribute 'kernel_shape' has the wrong length");
     check_error({"MaxPool", {x}, attrs({{"kernel_shape", {2, 2}}, {"pads", {2, 0, 0, 0}}})}, "pooling pad not smaller than the kernel");

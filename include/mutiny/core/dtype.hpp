@@ -13,7 +13,9 @@
 
 namespace mutiny {
 
-enum class DType : uint8_t { f32, f16, f64, i64, i32, i16, i8, u8, u16, u32, u64, boolean };
+// bf16 is last so the other values keep their numbers; it is a storage type only (see
+// dispatch_dtype).
+enum class DType : uint8_t { f32, f16, f64, i64, i32, i16, i8, u8, u16, u32, u64, boolean, bf16 };
 
 inline size_t dtype_size(DType t) {
     switch (t) {
@@ -29,6 +31,7 @@ inline size_t dtype_size(DType t) {
         case DType::u32: return 4;
         case DType::u64: return 8;
         case DType::boolean: return 1;
+        case DType::bf16: return 2;
     }
     return 0;
 }
@@ -47,24 +50,26 @@ inline const char* dtype_name(DType t) {
         case DType::u32: return "u32";
         case DType::u64: return "u64";
         case DType::boolean: return "bool";
+        case DType::bf16: return "bf16";
     }
     return "?";
 }
 
 inline DType dtype_from_name(const std::string& s) {
-    for (int i = 0; i <= static_cast<int>(DType::boolean); ++i) {
+    for (int i = 0; i <= static_cast<int>(DType::bf16); ++i) {
         auto t = static_cast<DType>(i);
         if (s == dtype_name(t)) return t;
     }
-    throw Error("unknown dtype '" + s + "'", "", "expected one of f32 f16 f64 i64 i32 i16 i8 u8 u16 u32 u64 bool");
+    throw Error("unknown dtype '" + s + "'", "", "expected one of f32 f16 f64 i64 i32 i16 i8 u8 u16 u32 u64 bool bf16");
 }
 
-inline bool dtype_is_float(DType t) { return t == DType::f32 || t == DType::f16 || t == DType::f64; }
+inline bool dtype_is_float(DType t) { return t == DType::f32 || t == DType::f16 || t == DType::f64 || t == DType::bf16; }
 
 // C++ type <-> DType. bool tensors are stored as uint8_t so that storage is byte-addressable.
 template <class T> struct dtype_of;
 template <> struct dtype_of<float> { static constexpr DType value = DType::f32; };
 template <> struct dtype_of<half> { static constexpr DType value = DType::f16; };
+template <> struct dtype_of<bfloat16> { static constexpr DType value = DType::bf16; };
 template <> struct dtype_of<double> { static constexpr DType value = DType::f64; };
 template <> struct dtype_of<int64_t> { static constexpr DType value = DType::i64; };
 template <> struct dtype_of<int32_t> { static constexpr DType value = DType::i32; };
@@ -76,6 +81,8 @@ template <> struct dtype_of<uint32_t> { static constexpr DType value = DType::u3
 template <> struct dtype_of<uint64_t> { static constexpr DType value = DType::u64; };
 
 // Calls f(T{}) with T the C++ type of `t` (bool as uint8_t). One switch instead of one per op.
+// bfloat16 is left out on purpose: every op's kernels would be instantiated for it (compile time)
+// while only Cast, CastLike and byte copies take it; validate() refuses it for other ops first.
 template <class F>
 decltype(auto) dispatch_dtype(DType t, F&& f) {
     switch (t) {
@@ -91,7 +98,9 @@ decltype(auto) dispatch_dtype(DType t, F&& f) {
         case DType::u32: return f(uint32_t{});
         case DType::u64: return f(uint64_t{});
         case DType::boolean: return f(uint8_t{});
+        case DType::bf16: break;
     }
+    if (t == DType::bf16) throw Error("unsupported dtype bfloat16", "", "bfloat16 is a storage type: only Cast, CastLike and copies take it");
     throw Error("invalid dtype", "", "corrupt enum value");
 }
 

@@ -66,6 +66,32 @@ struct half {
     static half from_bits(uint16_t b) { half h; h.bits = b; return h; }
 };
 
+// bfloat16 (the upper 16 bits of a float32), a storage type only: Cast, CastLike and copies take
+// it. float -> bfloat16 rounds to nearest even, as ONNX's reference does (numpy's astype through
+// ml_dtypes); a NaN stays a NaN (its top mantissa bit set, so rounding cannot carry it into Inf).
+inline uint16_t float_to_bf16_bits(float f) {
+    uint32_t x;
+    std::memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);
+    x += 0x7fffu + ((x >> 16) & 1u);  // a carry out of the mantissa bumps the exponent (Inf when it overflows)
+    return static_cast<uint16_t>(x >> 16);
+}
+
+inline float bf16_bits_to_float(uint16_t b) {
+    const uint32_t x = static_cast<uint32_t>(b) << 16;
+    float f;
+    std::memcpy(&f, &x, 4);
+    return f;
+}
+
+struct bfloat16 {
+    uint16_t bits = 0;
+    bfloat16() = default;
+    explicit bfloat16(float f) : bits(float_to_bf16_bits(f)) {}
+    explicit operator float() const { return bf16_bits_to_float(bits); }
+    static bfloat16 from_bits(uint16_t b) { bfloat16 h; h.bits = b; return h; }
+};
+
 }  // namespace mutiny
 
 #endif  // MUTINY_CORE_HALF_HPP_

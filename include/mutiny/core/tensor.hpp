@@ -115,6 +115,14 @@ public:
         t.shape_ = std::move(s);
         return t;
     }
+    // Same storage and shape, read as another dtype of the same size (bits unchanged).
+    Tensor bitcast(DType t) const {
+        if (dtype_size(t) != dtype_size(dtype_))
+            throw Error("bitcast between dtypes of different sizes", shape_.str(), std::string(dtype_name(dtype_)) + " -> " + dtype_name(t));
+        Tensor r = *this;
+        r.dtype_ = t;
+        return r;
+    }
     Tensor clone() const {
         Tensor t(dtype_, shape_);
         if (nbytes()) std::memcpy(t.raw(), raw(), nbytes());
@@ -128,6 +136,7 @@ public:
 
     // Reads element i of any numeric dtype as double / int64 (for shape tensors, attributes, tests).
     double get_f64(int64_t i) const {
+        if (dtype_ == DType::bf16) return bf16_bits_to_float(static_cast<const uint16_t*>(raw())[i]);
         return dispatch_dtype(dtype_, [&](auto v) -> double {
             using T = decltype(v);
             const T x = static_cast<const T*>(raw())[i];
@@ -136,6 +145,7 @@ public:
         });
     }
     int64_t get_i64(int64_t i) const {
+        if (dtype_ == DType::bf16) return static_cast<int64_t>(bf16_bits_to_float(static_cast<const uint16_t*>(raw())[i]));
         return dispatch_dtype(dtype_, [&](auto v) -> int64_t {
             using T = decltype(v);
             const T x = static_cast<const T*>(raw())[i];

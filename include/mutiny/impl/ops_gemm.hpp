@@ -1,8 +1,9 @@
-// The gemm op family (Gemm, MatMul, Det), defined once (see ops_families.hpp).
+// The gemm op family (Gemm, MatMul, Det, Einsum), defined once (see ops_families.hpp).
 #ifndef MUTINY_IMPL_OPS_GEMM_HPP_
 #define MUTINY_IMPL_OPS_GEMM_HPP_
 
 #include "../ops/gemm/det.hpp"
+#include "../ops/gemm/einsum.hpp"
 #include "../ops/gemm/gemm.hpp"
 #include "../ops/gemm/matmul.hpp"
 #include "ops_families.hpp"
@@ -14,6 +15,7 @@ void builtin_gemm_ops(Registry& r) {
     gemm::register_gemm(r);
     gemm::register_matmul(r);
     gemm::register_det(r);
+    gemm::register_einsum(r);
 }
 
 }  // namespace impl

@@ -1,16 +1,20 @@
 // The tensor op family (tensors generated, masked or selected by position: Trilu, Range,
-// EyeLike, OneHot, Compress, NonZero, ReverseSequence),
+// EyeLike, OneHot, Compress, NonZero, ReverseSequence, and the other data-dependent selections:
+// NonMaxSuppression, Unique), plus TfIdfVectorizer,
 // defined once (see ops_families.hpp).
 #ifndef MUTINY_IMPL_OPS_TENSOR_HPP_
 #define MUTINY_IMPL_OPS_TENSOR_HPP_
 
 #include "../ops/tensor/compress.hpp"
 #include "../ops/tensor/eyelike.hpp"
+#include "../ops/tensor/nms.hpp"
 #include "../ops/tensor/nonzero.hpp"
 #include "../ops/tensor/onehot.hpp"
 #include "../ops/tensor/range.hpp"
 #include "../ops/tensor/reverse_sequence.hpp"
+#include "../ops/tensor/tfidf.hpp"
 #include "../ops/tensor/trilu.hpp"
+#include "../ops/tensor/unique.hpp"
 #include "ops_families.hpp"
 
 namespace mutiny {
@@ -24,6 +28,9 @@ void builtin_tensor_ops(Registry& r) {
     tensor_ops::register_compress(r);
     tensor_ops::register_nonzero(r);
     tensor_ops::register_reverse_sequence(r);
+    tensor_ops::register_nms(r);
+    tensor_ops::register_unique(r);
+    tensor_ops::register_tfidf(r);
 }
 
 }  // namespace impl

@@ -37,10 +37,11 @@ inline DType dtype_from_onnx(int32_t t, const std::string& where) {
         case onnx::UINT32: return DType::u32;
         case onnx::UINT64: return DType::u64;
         case onnx::BOOL: return DType::boolean;
+        case onnx::BFLOAT16: return DType::bf16;
         default: break;
     }
     throw Error("unsupported ONNX data type " + std::to_string(t), where,
-                "Mutiny handles float, float16, double, int8-64, uint8-64 and bool tensors");
+                "Mutiny handles float, float16, bfloat16, double, int8-64, uint8-64 and bool tensors");
 }
 
 inline int32_t dtype_to_onnx(DType t) {
@@ -57,6 +58,7 @@ inline int32_t dtype_to_onnx(DType t) {
         case DType::u32: return onnx::UINT32;
         case DType::u64: return onnx::UINT64;
         case DType::boolean: return onnx::BOOL;
+        case DType::bf16: return onnx::BFLOAT16;
     }
     return onnx::UNDEFINED;
 }
@@ -108,7 +110,7 @@ inline Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& w
                 else t.data<uint64_t>()[i] = p.uint64_data[i];
             }
             break;
-        default:  // int32_data carries i32, i16, i8, u16, u8, bool and f16 (as its bits)
+        default:  // int32_data carries i32, i16, i8, u16, u8, bool, f16 and bf16 (f16, bf16 as their bits)
             expect(p.int32_data.size());
             for (size_t i = 0; i < n; ++i) {
                 const int32_t v = p.int32_data[i];
@@ -120,6 +122,7 @@ inline Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& w
                     case DType::u8:
                     case DType::boolean: static_cast<uint8_t*>(t.raw())[i] = static_cast<uint8_t>(v); break;
                     case DType::f16: t.data<half>()[i] = half::from_bits(static_cast<uint16_t>(v)); break;
+                    case DType::bf16: t.data<bfloat16>()[i] = bfloat16::from_bits(static_cast<uint16_t>(v)); break;
                     default: break;
                 }
             }

@@ -65,8 +65,16 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
                     cin[i] = &shape_holders.back();
                 }
         }
+        auto refuse_bf16 = [&](DType t, const std::string& which) {
+            if (t == DType::bf16 && !def.bf16)
+                throw Error("unsupported dtype bfloat16", Graph::where(n),
+                            which + " is bfloat16, a storage type that only Cast, CastLike and copies take");
+        };
+        for (size_t i = 0; i < n.inputs.size(); ++i)
+            if (n.inputs[i] >= 0) refuse_bf16(in[i].dtype, "input " + std::to_string(i));
         InferContext ctx(g, n, in, cin);
         def.infer(ctx);
+        for (size_t o = 0; o < n.outputs.size(); ++o) refuse_bf16(ctx.outputs()[o].dtype, "output " + std::to_string(o));
         for (size_t o = 0; o < n.outputs.size(); ++o) {
             const TypeInfo& t = ctx.outputs()[o];
             for (auto d : t.shape)

@@ -157,6 +157,10 @@ struct OpDef {
     UnitLocality unit_local = UnitLocality::none;
     // Whether node n of g can compute only some of its output units (false: it cannot); fills axes.
     bool (*units)(const Graph& g, const Node& n, UnitAxes& axes) = nullptr;
+    // The op only moves or converts bytes (Cast, CastLike, Identity, Reshape, ...), so it takes
+    // bfloat16 tensors; validate() refuses bfloat16 inputs and outputs to every other op, whose
+    // kernels are not instantiated for it (dispatch_dtype).
+    bool bf16 = false;
     // The node's OpenCL step (exec/opencl/planner.hpp); false when its kernels do not handle this
     // node (a dtype, an attribute), which then runs its CPU kernel. Null: no OpenCL kernel.
     bool (*plan_opencl)(opencl::NodePlanner& p) = nullptr;

@@ -178,6 +178,43 @@ inline bool plan_unary_opencl(opencl::NodePlanner& p) {
 }
 #endif
 
+// Neg, Abs and Sign also take integers, as in ONNX (Neg signed ones only): LayerNormalization's
+// function body negates an int64 axis. Integers wrap like numpy (-INT_MIN is INT_MIN) and have no
+// sites; floats keep the kernels above.
+enum class IntUnary { neg, abs, sign };
+template <IntUnary K>
+void infer_int_unary(InferContext& c) {
+    c.expect_inputs(1, 1);
+    const DType t = c.dtype(0);
+    const bool is_unsigned = t == DType::u8 || t == DType::u16 || t == DType::u32 || t == DType::u64;
+    if (t == DType::boolean || (K == IntUnary::neg && is_unsigned))
+        c.fail("unsupported input dtype", std::string("input 0 is ") + dtype_name(t) + (K == IntUnary::neg ? "; Neg takes floats and signed integers" : "; a number type is required"));
+    c.set_output(0, t, c.shape(0));
+}
+template <IntUnary K, Kernel (*Float)(const PrepareContext&)>
+Kernel prepare_int_unary(const PrepareContext& pc) {
+    if (dtype_is_float(pc.in[0].dtype)) return Float(pc);
+    return [](ExecContext& c) {
+        const Tensor& x = c.input(0);
+        Tensor& y = *c.out[0];
+        dispatch_dtype(x.dtype(), [&](auto tag) {
+            using T = decltype(tag);
+            if constexpr (std::is_integral_v<T>) {
+                using U = std::make_unsigned_t<T>;
+                const T* xp = static_cast<const T*>(x.raw());
+                T* yp = static_cast<T*>(y.raw());
+                parallel_chunks(x.numel(), 16384, [&](int64_t b, int64_t e) {
+                    for (int64_t i = b; i < e; ++i) {
+                        const T v = xp[i];
+                        const T neg = static_cast<T>(static_cast<U>(U(0) - static_cast<U>(v)));
+                        yp[i] = K == IntUnary::neg ? neg : K == IntUnary::abs ? (v < T(0) ? neg : v) : static_cast<T>((T(0) < v) - (v < T(0)));
+                    }
+                });
+            }
+        });
+    };
+}
+
 // Every unary op: a store site on its float32 results (Relu and LeakyRelu also test `x < 0`, an
 // LT site), elementwise units for incremental execution, and its OpenCL kernel.
 inline void register_unary_ops(Registry& r) {
@@ -204,6 +241,15 @@ inline void register_unary_ops(Registry& r) {
         d.plan_opencl = plan_unary_opencl;
 #endif
     }
+    OpDef* neg = r.find("Neg");
+    neg->infer = infer_int_unary<IntUnary::neg>;
+    neg->prepare = prepare_int_unary<IntUnary::neg, prepare_Neg>;
+    OpDef* abs = r.find("Abs");
+    abs->infer = infer_int_unary<IntUnary::abs>;
+    abs->prepare = prepare_int_unary<IntUnary::abs, prepare_Abs>;
+    OpDef* sign = r.find("Sign");
+    sign->infer = infer_int_unary<IntUnary::sign>;
+    sign->prepare = prepare_int_unary<IntUnary::sign, prepare_Sign>;
 }
 
 }  // namespace ew

@@ -145,6 +145,47 @@ void run_pool(const Geometry& g, const Taps* tp, bool count_include_pad, const S
     });
 }
 
+// MaxPool with its Indices output: the flat index of each maximum in x, row-major
+// (storage_order 0) or with the spatial axes column-major (1), as ONNX's reference numbers them;
+// the window's first tap is taken, then each later tap greater than the maximum so far, as in
+// ONNX's reference (so a NaN in the first tap stays). A plain loop: the Indices output is rare (MaxUnpool's
+// input) and not worth the fast path's vectorisation. Sites as in run_pool.
+template <class T>
+void run_pool_indices(const Geometry& g, const Taps* tp, bool col_major, const SiteConfig* sites, const T* x, T* y, int64_t* yi) {
+    using C = compute_t<T>;
+    const C init = std::numeric_limits<C>::has_infinity ? -std::numeric_limits<C>::infinity() : std::numeric_limits<C>::lowest();
+    const int64_t out_plane = g.out_plane(), in_plane = g.in_plane();
+    // Element strides of the three padded spatial axes in the numbering of the indices.
+    const int64_t st[3] = {col_major ? 1 : g.in[1] * g.in[2], col_major ? g.in[0] : g.in[2], col_major ? g.in[0] * g.in[1] : 1};
+    const int64_t rows = g.n * g.c * out_plane;
+    parallel_chunks(rows, grain_for(rows, g.k[0] * g.k[1] * g.k[2] + 1), [&](int64_t rb, int64_t re) {
+        for (int64_t r = rb; r < re; ++r) {
+            const int64_t plane = r / out_plane, o = r % out_plane;
+            const size_t u[3] = {static_cast<size_t>(o / (g.out[1] * g.out[2])), static_cast<size_t>((o / g.out[2]) % g.out[1]),
+                                 static_cast<size_t>(o % g.out[2])};
+            int64_t budget = (tp[0].hi[u[0]] - tp[0].lo[u[0]]) * (tp[1].hi[u[1]] - tp[1].lo[u[1]]) * (tp[2].hi[u[2]] - tp[2].lo[u[2]]);
+            if (sites && sites->reduction_drop_last) --budget;
+            C a = init;
+            int64_t best = -1;
+            for (int64_t j0 = tp[0].lo[u[0]]; j0 < tp[0].hi[u[0]]; ++j0)
+                for (int64_t j1 = tp[1].lo[u[1]]; j1 < tp[1].hi[u[1]]; ++j1)
+                    for (int64_t j2 = tp[2].lo[u[2]]; j2 < tp[2].hi[u[2]] && budget-- > 0; ++j2) {
+                        const int64_t i0 = tp[0].start[u[0]] + j0 * g.d[0], i1 = tp[1].start[u[1]] + j1 * g.d[1],
+                                      i2 = tp[2].start[u[2]] + j2 * g.d[2];
+                        const C v = load(x[plane * in_plane + (i0 * g.in[1] + i1) * g.in[2] + i2]);
+                        if (best < 0 || (sites ? site_gt(sites, v, a) : v > a)) {
+                            a = v;
+                            best = plane * in_plane + i0 * st[0] + i1 * st[1] + i2 * st[2];
+                        }
+                    }
+            C res = a;
+            if constexpr (std::is_same_v<T, float>) res = site_store(sites, res);
+            y[r] = store_as<T>(res);
+            yi[r] = best;
+        }
+    });
+}
+
 inline bool is_pool_dtype(DType t, Kind k) {
     if (dtype_is_float(t)) return true;
     return k == Kind::max && (t == DType::u8 || t == DType::i8);
@@ -154,17 +195,17 @@ template <Kind K>
 void infer_pool(InferContext& c) {
     const char* name = K == Kind::max ? "MaxPool" : "AveragePool";
     c.expect_inputs(1, 1);
-    if (c.node().outputs.size() > 1) {
-        if (K == Kind::max)
-            c.fail("unsupported MaxPool Indices output", "MaxPool indices output not supported; use output 0 only");
-        c.fail("wrong number of outputs", std::string(name) + " has one output");
-    }
+    if (c.node().outputs.size() > (K == Kind::max ? 2u : 1u))
+        c.fail("wrong number of outputs", std::string(name) + (K == Kind::max ? " has two outputs (Y, Indices)" : " has one output"));
+    const int64_t order = c.attrs().get_int("storage_order", 0);
+    if (order != 0 && order != 1) c.fail("attribute 'storage_order' out of range", std::to_string(order) + " given; 0 (row major) or 1 (column major)");
     if (!is_pool_dtype(c.dtype(0), K))
         c.fail(std::string("unsupported ") + name + " dtype",
                std::string("input is ") + dtype_name(c.dtype(0)) +
                    (K == Kind::max ? "; f32, f16, f64, u8 and i8 are supported" : "; a float type is required"));
     const Geometry g = geometry(c.attrs(), c.shape(0), c.where());
     c.set_output(0, c.dtype(0), output_shape(g, c.shape(0).rank()));
+    if (c.node().outputs.size() > 1) c.set_output(1, DType::i64, output_shape(g, c.shape(0).rank()));
 }
 
 template <Kind K>
@@ -176,13 +217,18 @@ Kernel prepare_pool(const PrepareContext& pc) {
     const SiteConfig sites = pc.sites;
     const bool plain = sites.is_default();
     const DType dt = pc.in[0].dtype;
-    return [g, taps, cip, sites, plain, dt](ExecContext& c) {
+    const bool indices = pc.node->outputs.size() > 1 && pc.node->outputs[1] >= 0;
+    const bool col_major = pc.attrs().get_int("storage_order", 0) == 1;
+    return [g, taps, cip, sites, plain, dt, indices, col_major](ExecContext& c) {
         const Tensor& x = c.input(0);
         Tensor& y = *c.out[0];
         auto go = [&](auto tag) {
             using T = decltype(tag);
             const T* xp = static_cast<const T*>(x.raw());
             T* yp = static_cast<T*>(y.raw());
+            if constexpr (K == Kind::max) {
+                if (indices) return run_pool_indices<T>(g, taps->data(), col_major, plain ? nullptr : &sites, xp, yp, c.out[1]->data<int64_t>());
+            }
             if (plain) run_pool<T, K, false>(g, taps->data(), cip, nullptr, xp, yp);
             else run_pool<T, K, true>(g, taps->data(), cip, &sites, xp, yp);
         };

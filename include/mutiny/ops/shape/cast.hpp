@@ -18,7 +18,8 @@ namespace shape_ops {
 // Every pair of Mutiny's dtypes. Values pass through a wide type (double for floats, int64 or
 // uint64 for integers and bool) in chunks: float -> int truncates toward zero and wraps like
 // int -> int (two's complement, as numpy and onnxruntime; see int_from_double); -> bool is != 0;
-// double -> f16 rounds once (round-to-odd to float first, then to nearest even).
+// double -> f16 and -> bf16 round once (round-to-odd to float first, then to nearest even).
+// bfloat16 is read and written here, outside dispatch_dtype, which leaves it out.
 
 inline DType dtype_from_onnx_code(int64_t code, const std::string& where) {
     switch (code) {
@@ -34,16 +35,17 @@ inline DType dtype_from_onnx_code(int64_t code, const std::string& where) {
         case 11: return DType::f64;
         case 12: return DType::u32;
         case 13: return DType::u64;
+        case 16: return DType::bf16;
         default: break;
     }
     throw Error("unsupported Cast target type " + std::to_string(code), where,
-                "Mutiny casts to float, float16, double, int8-64, uint8-64 and bool");
+                "Mutiny casts to float, float16, bfloat16, double, int8-64, uint8-64 and bool");
 }
 
 inline int64_t onnx_code_from_name(const std::string& s) {
     static const char* names[] = {"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64",
-                                  "STRING", "BOOL", "FLOAT16", "DOUBLE", "UINT32", "UINT64"};
-    for (int64_t i = 0; i < 14; ++i)
+                                  "STRING", "BOOL", "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};
+    for (int64_t i = 0; i < 17; ++i)
         if (s == names[i]) return i;
     return -1;
 }
@@ -73,7 +75,10 @@ inline void cast_tensor(const Tensor& src, Tensor& dst) {
         uint64_t ub[block];
         for (int64_t s = b; s < e; s += block) {
             const int64_t m = std::min(block, e - s);
-            dispatch_dtype(sd, [&](auto tag) {
+            if (sd == DType::bf16) {
+                const uint16_t* p = static_cast<const uint16_t*>(src.raw()) + s;
+                for (int64_t i = 0; i < m; ++i) fb[i] = bf16_bits_to_float(p[i]);
+            } else dispatch_dtype(sd, [&](auto tag) {
                 using T = decltype(tag);
                 const T* p = static_cast<const T*>(src.raw()) + s;
                 for (int64_t i = 0; i < m; ++i) {
@@ -84,6 +89,12 @@ inline void cast_tensor(const Tensor& src, Tensor& dst) {
                 if (from_bool)
                     for (int64_t i = 0; i < m; ++i) ib[i] = ib[i] != 0;
             });
+            if (dd == DType::bf16) {
+                bfloat16* q = static_cast<bfloat16*>(dst.raw()) + s;
+                for (int64_t i = 0; i < m; ++i)
+                    q[i] = bf16_from_double(kind == Wide::f ? fb[i] : kind == Wide::u ? static_cast<double>(ub[i]) : static_cast<double>(ib[i]));
+                continue;
+            }
             dispatch_dtype(dd, [&](auto tag) {
                 using T = decltype(tag);
                 T* q = static_cast<T*>(dst.raw()) + s;
@@ -127,7 +138,7 @@ inline void register_cast(Registry& r) { r.add(OpDef{
     [](const PrepareContext&) -> Kernel {
         return [](ExecContext& c) { cast_tensor(c.input(0), *c.out[0]); };
     },
-    1}); }
+    1}).bf16 = true; }
 
 inline void register_cast_ops(Registry& r) {
     register_cast(r);

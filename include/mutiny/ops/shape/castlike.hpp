@@ -20,7 +20,7 @@ inline void register_castlike(Registry& r) {
         [](const PrepareContext&) -> Kernel {
             return [](ExecContext& c) { cast_tensor(c.input(0), *c.out[0]); };
         },
-        15});
+        15}).bf16 = true;
 }
 
 }  // namespace shape_ops

@@ -58,7 +58,7 @@ inline void register_constant(Registry& r) { r.add(OpDef{
     [](const PrepareContext& pc) -> Kernel {
         const Tensor t = constant_value(pc.attrs(), pc.where());
         return [t](ExecContext& c) { copy_tensor(t, *c.out[0]); };
-    }}); }
+    }}).bf16 = true; }
 
 inline Tensor constant_of_shape_value(const Attributes& a, const std::string& where) {
     if (!a.has("value")) return Tensor::scalar<float>(0.0f);

@@ -135,8 +135,9 @@ inline std::string list_str(const std::vector<int64_t>& v) {
     return s + "]";
 }
 
-// double -> f16 rounded once: round-to-odd to float, then float -> f16 to nearest even.
-inline half half_from_double(double d) {
+// double -> float rounded to odd: rounding that float again to a type of at most 22 mantissa bits
+// (f16, bf16) gives the value rounded once from d.
+inline float float_round_odd(double d) {
     float f = static_cast<float>(d);
     if (std::isfinite(f) && static_cast<double>(f) != d) {
         uint32_t b;
@@ -144,8 +145,11 @@ inline half half_from_double(double d) {
         if ((b & 1u) == 0) f = std::nextafter(f, d > static_cast<double>(f) ? std::numeric_limits<float>::infinity()
                                                                             : -std::numeric_limits<float>::infinity());
     }
-    return half(f);
+    return f;
 }
+// double -> f16 / bf16 rounded once: round-to-odd to float, then to nearest even.
+inline half half_from_double(double d) { return half(float_round_odd(d)); }
+inline bfloat16 bf16_from_double(double d) { return bfloat16(float_round_odd(d)); }
 
 // float -> integer: truncate toward zero, then wrap modulo 2^bits through int64 (as numpy and
 // onnxruntime do for values within int32 on x86: -1.5 -> uint8 255); beyond the int64 range

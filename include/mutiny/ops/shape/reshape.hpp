@@ -222,6 +222,7 @@ inline void register_reshape_ops(Registry& r) {
     register_identity(r);
     register_dropout(r);
     r.find("Identity")->unit_local = UnitLocality::elementwise;
+    for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"}) r.find(op)->bf16 = true;
 #if MUTINY_WITH_OPENCL
     for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}) r.find(op)->plan_opencl = plan_copy_opencl;
 #endif
