@@ -37,7 +37,8 @@ int cmd_eval(int argc, char** argv) {
                      "                   [--device cpu|opencl[:N|:NAME]] [--json]\n"
                      "Top-1 and top-5 accuracy, throughput and confusion matrix of MODEL (ONNX or native) over a\n"
                      "labelled data set. SPEC: idx:IMAGES[,LABELS] | fashion-mnist[:test|:train] | cifar:FILE[,FILE...]\n"
-                     "| folder:DIR | list:FILE | images:DIR, with modifiers @first=N, @sample=N:SEED.\n"
+                     "| folder:DIR | list:FILE | images:DIR | npy:FILE | npz:FILE, with modifiers @first=N, @sample=N:SEED\n"
+                     "(npy:/npz: arrays are fed as stored, one per model input: options @labels=, @inputs=INPUT:ARRAY,...).\n"
                      "RECIPE: a preset (raw, unit, torch-imagenet, inception, caffe) or steps separated by ';'.\n"
                      "Without --preprocess the recipe stored with the model is used, else raw pixels 0..255.\n"
                      "--device: the CPU executor (default) or an OpenCL device (see `mutiny devices`).\n";
@@ -50,6 +51,7 @@ int cmd_eval(int argc, char** argv) {
     const auto t_start = std::chrono::steady_clock::now();
     Feeding f = prepare_feeding(a.positionals()[0], a);
     auto ds = mutiny::open_dataset(a.get("data"));
+    check_recipe_applies(a, *ds);
     if (!ds->labelled()) throw mutiny::Error("data set has no labels", a.get("data"), "eval needs labels; use `mutiny run` for unlabelled images");
     size_t count = ds->size();
     if (a.has("limit")) count = std::min(count, static_cast<size_t>(std::max(0L, a.get_int("limit", 0))));
@@ -60,11 +62,10 @@ int cmd_eval(int argc, char** argv) {
     double infer_s = 0;
     for (size_t b = 0; b < count; b += batch) {
         const size_t n = std::min(batch, count - b);
-        mutiny::Tensor x = mutiny::make_batch(*ds, b, n, f.recipe, f.input_without_batch);
-        if (!f.batched) x = x.reshaped(f.model.graph.value(f.model.graph.inputs[0]).shape);
+        const std::vector<mutiny::Tensor> x = feed_batch(f, *ds, b, n);
         const auto labels = mutiny::batch_labels(*ds, b, n);
         const auto t0 = std::chrono::steady_clock::now();
-        const mutiny::Tensor y = ex.run({x})[0];
+        const mutiny::Tensor y = ex.run(x)[0];
         infer_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const size_t c = static_cast<size_t>(y.numel()) / n;
         if (classes == 0) {
