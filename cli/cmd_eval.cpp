@@ -52,6 +52,8 @@ int cmd_eval(int argc, char** argv) {
     Feeding f = prepare_feeding(a.positionals()[0], a);
     auto ds = mutiny::open_dataset(a.get("data"));
     check_recipe_applies(a, *ds);
+    const std::string recipe = ds->holds_tensors() ? "none" : f.recipe.to_string();
+    const std::string recipe_origin = ds->holds_tensors() ? "arrays are fed as stored" : f.recipe_origin;
     if (!ds->labelled()) throw mutiny::Error("data set has no labels", a.get("data"), "eval needs labels; use `mutiny run` for unlabelled images");
     size_t count = ds->size();
     if (a.has("limit")) count = std::min(count, static_cast<size_t>(std::max(0L, a.get_int("limit", 0))));
@@ -96,7 +98,7 @@ int cmd_eval(int argc, char** argv) {
         std::printf("{\"model\":\"%s\",\"data\":\"%s\",\"count\":%zu,\"top1\":%.6f,\"top5\":%.6f,\"throughput_per_s\":%.1f,"
                     "\"inference_per_s\":%.1f,\"threads\":%d,\"device\":\"%s\",\"batch\":%zu,\"preprocess\":\"%s\",\"confusion\":[",
                     a.positionals()[0].c_str(), ds->name().c_str(), count, acc1, acc5, static_cast<double>(count) / total_s,
-                    static_cast<double>(count) / infer_s, ex.threads(), eval_json_escape(ex.label()).c_str(), batch, f.recipe.to_string().c_str());
+                    static_cast<double>(count) / infer_s, ex.threads(), eval_json_escape(ex.label()).c_str(), batch, recipe.c_str());
         for (size_t r = 0; r < confusion.size(); ++r) {
             std::printf("%s[", r ? "," : "");
             for (size_t k = 0; k < confusion[r].size(); ++k) std::printf("%s%zu", k ? "," : "", confusion[r][k]);
@@ -106,7 +108,7 @@ int cmd_eval(int argc, char** argv) {
         return 0;
     }
     std::printf("model: %s\ndata: %s (%zu inputs)\npreprocess: %s (%s)\n", a.positionals()[0].c_str(), ds->name().c_str(), count,
-                f.recipe.to_string().c_str(), f.recipe_origin.c_str());
+                recipe.c_str(), recipe_origin.c_str());
     std::printf("top-1: %.2f%% (%zu/%zu)\ntop-5: %.2f%%\n", 100 * acc1, top1, count, 100 * acc5);
     std::printf("throughput: %.0f inputs/s end to end, %.0f inputs/s inference only (%s, batch %zu, %.2f s)\n",
                 static_cast<double>(count) / total_s, static_cast<double>(count) / infer_s, ex.label().c_str(), batch, total_s);

@@ -158,10 +158,10 @@ TEST_CASE("npy: bad input says what, where and why") {
         {"'fortran_order': False, ", "                        ", "missing key 'fortran_order'"},
         {"{'descr'", " 'descr'", "expected '{' opening the header dict, found '''"},
         {", }", " }}", "characters after the closing '}'"},
-        {"'<f4'", "'<f4 ", "expected ',' or '}' in the header dict"},
+        {", 'fortran", "  'fortran", "expected ',' or '}' in the header dict, found '''"},
     };
     for (const auto& d : dicts) {
-        INFO(d.to);
+        INFO(std::string(d.to));
         e = parse_error(patched("f4.npy", d.from, d.to));
         CHECK(contains(e, "header dict does not parse at bad.npy at byte "));
         CHECK(contains(e, d.why));

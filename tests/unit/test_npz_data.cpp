@@ -73,9 +73,11 @@ TEST_CASE("npz: stored and deflated archives, inputs bound by name or by @inputs
         for (size_t j = 0; j < 4; ++j) CHECK(values<int64_t>(z[0])[k * 4 + j] == ids[picked[k] * 4 + j]);
     CHECK(open_dataset(spec + "@first=7")->size() == 7);
     // Rows out of order and repeated (runs are read in one piece, the rest row by row).
-    const auto w = stored->tensor_batch({5, 6, 7, 2, 2}, kText);
-    CHECK(std::vector<int64_t>(values<int64_t>(w[0]).begin() + 12, values<int64_t>(w[0]).begin() + 16) ==
-          std::vector<int64_t>(ids.begin() + 8, ids.begin() + 12));
+    const auto w = values<int64_t>(stored->tensor_batch({5, 6, 7, 2, 2}, kText)[0]);
+    REQUIRE(w.size() == 20);
+    CHECK(std::vector<int64_t>(w.begin(), w.begin() + 12) == std::vector<int64_t>(ids.begin() + 20, ids.begin() + 32));
+    CHECK(std::vector<int64_t>(w.begin() + 12, w.begin() + 16) == std::vector<int64_t>(ids.begin() + 8, ids.begin() + 12));
+    CHECK(std::vector<int64_t>(w.begin() + 16, w.end()) == std::vector<int64_t>(ids.begin() + 8, ids.begin() + 12));
 }
 
 TEST_CASE("npy: one array per model input, lossless casts, per-sample shapes") {

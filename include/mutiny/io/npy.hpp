@@ -231,14 +231,14 @@ inline NpyHeader parse_npy_header(const uint8_t* p, size_t n, uint64_t total, co
     if (!have_descr || !have_order || !have_shape)
         d.fail(std::string("missing key '") + (!have_descr ? "descr" : !have_order ? "fortran_order" : "shape") + "'");
     h.data_offset = pre + hlen;
-    // Element count and byte size without overflow: a product beyond the file is an error anyway.
+    // Element count and byte size, guarded against overflow (a product that large is beyond any file).
     const uint64_t avail = total - h.data_offset, esize = dtype_size(h.dtype);
     bool empty = false;
     for (int64_t dim : h.shape) empty = empty || dim == 0;
     uint64_t count = empty ? 0 : 1;
     for (size_t j = 0; j < h.shape.size() && !empty; ++j) {
         const uint64_t u = static_cast<uint64_t>(h.shape[j]);
-        if (count > (avail / esize) / u)
+        if (count > (UINT64_MAX / esize) / u)
             throw Error("truncated data", where,
                         "shape " + h.shape_str() + " of " + dtype_name(h.dtype) + " needs more than the " + std::to_string(avail) +
                             " bytes after the header");
