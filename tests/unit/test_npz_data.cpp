@@ -159,6 +159,26 @@ TEST_CASE("tensor data: bad files and options say what, where and why") {
     b.resize(b.size() - 22);  // the end record gone: the central directory is all that is left
     write_bytes(tmp / "noend.npz", b);
     CHECK(contains(error_of([&] { open_dataset("npz:" + tmp / "noend.npz"); }), "no zip end-of-central-directory record"));
+    // Two entries pointing at the same bytes (a zip bomb's trick): refused before anything is inflated.
+    b = read_all(npz);
+    std::vector<size_t> cd;
+    for (size_t i = 0; i + 4 <= b.size(); ++i)
+        if (b[i] == 'P' && b[i + 1] == 'K' && b[i + 2] == 1 && b[i + 3] == 2) cd.push_back(i);
+    REQUIRE(cd.size() == 4);
+    std::copy(b.begin() + static_cast<std::ptrdiff_t>(cd[0] + 42), b.begin() + static_cast<std::ptrdiff_t>(cd[0] + 46),
+              b.begin() + static_cast<std::ptrdiff_t>(cd[1] + 42));
+    write_bytes(tmp / "overlap.npz", b);
+    CHECK(contains(error_of([&] { open_dataset("npz:" + tmp / "overlap.npz"); }), "overlaps entry 'attention_mask.npy'"));
+    // Samples of no elements: any sample count from no data.
+    b = read_all(fixture("features.npy"));
+    b.resize(128);
+    {
+        std::string h(b.begin(), b.end());
+        h.replace(h.find("(6, 4)"), 6, "(9, 0)");
+        b.assign(h.begin(), h.end());
+    }
+    write_bytes(tmp / "empty.npy", b);
+    CHECK(contains(error_of([&] { open_dataset("npy:" + tmp / "empty.npy"); }), "array has empty samples at " + tmp / "empty.npy" + ": shape (9, 0)"));
     // A truncated .npy as a data set: named, with the byte offset.
     b = read_all(fixture("features.npy"));
     b.resize(b.size() - 3);

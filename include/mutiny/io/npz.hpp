@@ -214,6 +214,23 @@ private:
             entries_.push_back(std::move(e));
             at += 46 + name_n + extra_n + comment_n;
         }
+        check_no_overlap(cd_off);
+    }
+
+    // Entries may not share bytes (each local header of at least 30 bytes, then its data, before the
+    // next entry and the central directory): overlapping entries would let a small file inflate the
+    // same compressed bytes many times over.
+    void check_no_overlap(uint64_t cd_off) const {
+        std::vector<const NpzEntry*> by(entries_.size());
+        for (size_t i = 0; i < by.size(); ++i) by[i] = &entries_[i];
+        std::sort(by.begin(), by.end(), [](const NpzEntry* a, const NpzEntry* b) { return a->header_offset < b->header_offset; });
+        for (size_t i = 0; i < by.size(); ++i) {
+            const uint64_t next = i + 1 < by.size() ? by[i + 1]->header_offset : cd_off;
+            if (by[i]->header_offset > next || next - by[i]->header_offset < 30 + by[i]->compressed)
+                bad("entry '" + by[i]->file_name + "' (" + std::to_string(by[i]->compressed) + " bytes at " + std::to_string(by[i]->header_offset) +
+                        ") overlaps " + (i + 1 < by.size() ? "entry '" + by[i + 1]->file_name + "'" : std::string("the central directory")),
+                    by[i]->header_offset);
+        }
     }
 
     // The zip64 extended information extra field (id 1) holds, in order, whichever of size,

@@ -125,6 +125,9 @@ private:
     void check_rank() const {
         if (h_.shape.empty())
             throw Error("array has no sample axis", where_, "it is a 0-d array (a scalar); the first axis must index the samples");
+        // Samples of no elements would make a data set of any size from no bytes.
+        if (h_.shape[0] > 0 && row_elements() == 0)
+            throw Error("array has empty samples", where_, "shape " + h_.shape_str() + ": each sample has no elements");
     }
 
     std::string where_;
