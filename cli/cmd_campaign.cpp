@@ -170,6 +170,7 @@ int cmd_campaign(int argc, char** argv) {
     opt.progress = [&](int64_t done, int64_t total) { progress(done, total); };
 
     auto ds = mutiny::open_dataset(a.get("data"));
+    check_recipe_applies(a, *ds);
     const mutiny::cluster::Acceleration accel = mutiny::cluster::accelerate(f.model.graph, mutants, plan, ds.get(), &f.recipe, opt.threads);
     if (plan.mode != mutiny::cluster::ClusterPlan::Mode::none) {
         mutants = accel.mutants;

@@ -37,7 +37,8 @@ int cmd_eval(int argc, char** argv) {
                      "                   [--device cpu|opencl[:N|:NAME]] [--json]\n"
                      "Top-1 and top-5 accuracy, throughput and confusion matrix of MODEL (ONNX or native) over a\n"
                      "labelled data set. SPEC: idx:IMAGES[,LABELS] | fashion-mnist[:test|:train] | cifar:FILE[,FILE...]\n"
-                     "| folder:DIR | list:FILE | images:DIR, with modifiers @first=N, @sample=N:SEED.\n"
+                     "| folder:DIR | list:FILE | images:DIR | npy:FILE | npz:FILE, with modifiers @first=N, @sample=N:SEED\n"
+                     "(npy:/npz: arrays are fed as stored, one per model input: options @labels=, @inputs=INPUT:ARRAY,...).\n"
                      "RECIPE: a preset (raw, unit, torch-imagenet, inception, caffe) or steps separated by ';'.\n"
                      "Without --preprocess the recipe stored with the model is used, else raw pixels 0..255.\n"
                      "--device: the CPU executor (default) or an OpenCL device (see `mutiny devices`).\n";
@@ -50,6 +51,9 @@ int cmd_eval(int argc, char** argv) {
     const auto t_start = std::chrono::steady_clock::now();
     Feeding f = prepare_feeding(a.positionals()[0], a);
     auto ds = mutiny::open_dataset(a.get("data"));
+    check_recipe_applies(a, *ds);
+    const std::string recipe = ds->holds_tensors() ? "none" : f.recipe.to_string();
+    const std::string recipe_origin = ds->holds_tensors() ? "arrays are fed as stored" : f.recipe_origin;
     if (!ds->labelled()) throw mutiny::Error("data set has no labels", a.get("data"), "eval needs labels; use `mutiny run` for unlabelled images");
     size_t count = ds->size();
     if (a.has("limit")) count = std::min(count, static_cast<size_t>(std::max(0L, a.get_int("limit", 0))));
@@ -60,11 +64,10 @@ int cmd_eval(int argc, char** argv) {
     double infer_s = 0;
     for (size_t b = 0; b < count; b += batch) {
         const size_t n = std::min(batch, count - b);
-        mutiny::Tensor x = mutiny::make_batch(*ds, b, n, f.recipe, f.input_without_batch);
-        if (!f.batched) x = x.reshaped(f.model.graph.value(f.model.graph.inputs[0]).shape);
+        const std::vector<mutiny::Tensor> x = feed_batch(f, *ds, b, n);
         const auto labels = mutiny::batch_labels(*ds, b, n);
         const auto t0 = std::chrono::steady_clock::now();
-        const mutiny::Tensor y = ex.run({x})[0];
+        const mutiny::Tensor y = ex.run(x)[0];
         infer_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const size_t c = static_cast<size_t>(y.numel()) / n;
         if (classes == 0) {
@@ -95,7 +98,7 @@ int cmd_eval(int argc, char** argv) {
         std::printf("{\"model\":\"%s\",\"data\":\"%s\",\"count\":%zu,\"top1\":%.6f,\"top5\":%.6f,\"throughput_per_s\":%.1f,"
                     "\"inference_per_s\":%.1f,\"threads\":%d,\"device\":\"%s\",\"batch\":%zu,\"preprocess\":\"%s\",\"confusion\":[",
                     a.positionals()[0].c_str(), ds->name().c_str(), count, acc1, acc5, static_cast<double>(count) / total_s,
-                    static_cast<double>(count) / infer_s, ex.threads(), eval_json_escape(ex.label()).c_str(), batch, f.recipe.to_string().c_str());
+                    static_cast<double>(count) / infer_s, ex.threads(), eval_json_escape(ex.label()).c_str(), batch, recipe.c_str());
         for (size_t r = 0; r < confusion.size(); ++r) {
             std::printf("%s[", r ? "," : "");
             for (size_t k = 0; k < confusion[r].size(); ++k) std::printf("%s%zu", k ? "," : "", confusion[r][k]);
@@ -105,7 +108,7 @@ int cmd_eval(int argc, char** argv) {
         return 0;
     }
     std::printf("model: %s\ndata: %s (%zu inputs)\npreprocess: %s (%s)\n", a.positionals()[0].c_str(), ds->name().c_str(), count,
-                f.recipe.to_string().c_str(), f.recipe_origin.c_str());
+                recipe.c_str(), recipe_origin.c_str());
     std::printf("top-1: %.2f%% (%zu/%zu)\ntop-5: %.2f%%\n", 100 * acc1, top1, count, 100 * acc5);
     std::printf("throughput: %.0f inputs/s end to end, %.0f inputs/s inference only (%s, batch %zu, %.2f s)\n",
                 static_cast<double>(count) / total_s, static_cast<double>(count) / infer_s, ex.label().c_str(), batch, total_s);

@@ -121,6 +121,7 @@ int cmd_protocol(int argc, char** argv) {
     if (opt.batch < 1) throw UsageError("--batch must be at least 1");
     opt.keep_outputs = false;  // out_dir stays empty: the runs write nothing, so times compare
     auto ds = mutiny::open_dataset(a.get("data"));
+    check_recipe_applies(a, *ds);
     const std::string hash = model_file_hash(path);
     const bool quiet = a.has("quiet");
 

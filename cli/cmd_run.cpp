@@ -29,6 +29,7 @@ int cmd_run(int argc, char** argv) {
     if (!a.has("out")) throw UsageError("run needs --out FILE.csv");
     Feeding f = prepare_feeding(a.positionals()[0], a);
     auto ds = mutiny::open_dataset(a.has("images") ? "images:" + a.get("images") : a.get("data"));
+    check_recipe_applies(a, *ds);
     DeviceBackend ex(f.model.graph, a);
     const std::string out = a.get("out");
     const std::string tmp = out + ".tmp";
@@ -38,9 +39,8 @@ int cmd_run(int argc, char** argv) {
     bool header = false;
     for (size_t b = 0; b < ds->size(); b += batch) {
         const size_t n = std::min(batch, ds->size() - b);
-        mutiny::Tensor x = mutiny::make_batch(*ds, b, n, f.recipe, f.input_without_batch);
-        if (!f.batched) x = x.reshaped(f.model.graph.value(f.model.graph.inputs[0]).shape);
-        const mutiny::Tensor y = ex.run({x})[0];
+        const std::vector<mutiny::Tensor> x = feed_batch(f, *ds, b, n);
+        const mutiny::Tensor y = ex.run(x)[0];
         const size_t c = static_cast<size_t>(y.numel()) / n;
         if (!header) {
             csv << "source,label,top1";

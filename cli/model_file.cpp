@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <mutiny/core/error.hpp>
+#include <mutiny/io/batch.hpp>
 #include <mutiny/model.hpp>
 
 namespace cli {
@@ -14,7 +15,6 @@ Feeding prepare_feeding(const std::string& path, const Args& a) {
     Feeding f;
     f.model = mutiny::load_model_with_metadata(path);
     const auto& g = f.model.graph;
-    if (g.inputs.size() != 1) throw mutiny::Error("model has " + std::to_string(g.inputs.size()) + " inputs", path, "eval and run feed models with exactly one input");
     if (a.has("preprocess")) {
         f.recipe = mutiny::Recipe(a.get("preprocess"));
         f.recipe_origin = "--preprocess";
@@ -24,11 +24,24 @@ Feeding prepare_feeding(const std::string& path, const Args& a) {
     } else {
         f.recipe_origin = "default (no recipe given or stored)";
     }
-    const mutiny::Shape s = g.value(g.inputs[0]).shape;
-    f.batched = s.rank() > 0 && s[0] < 0;
-    std::vector<int64_t> rest(s.begin() + (s.rank() > 0 ? 1 : 0), s.end());
-    f.input_without_batch = mutiny::Shape(rest);
+    f.slots = mutiny::input_slots(g);
+    for (int id : g.inputs) {
+        const mutiny::Shape& s = g.value(id).shape;
+        f.batched = f.batched && s.rank() > 0 && s[0] < 0;
+    }
     return f;
+}
+
+void check_recipe_applies(const Args& a, const mutiny::Dataset& ds) {
+    if (a.has("preprocess") && ds.holds_tensors())
+        throw UsageError("--preprocess applies to images; " + ds.name() + " holds arrays, fed to the model as stored");
+}
+
+std::vector<mutiny::Tensor> feed_batch(const Feeding& f, const mutiny::Dataset& ds, size_t begin, size_t n) {
+    std::vector<mutiny::Tensor> x = mutiny::make_inputs(ds, begin, n, f.recipe, f.slots);
+    if (!f.batched)
+        for (size_t i = 0; i < x.size(); ++i) x[i] = x[i].reshaped(f.model.graph.value(f.model.graph.inputs[i]).shape);
+    return x;
 }
 
 std::string model_file_hash(const std::string& path) {

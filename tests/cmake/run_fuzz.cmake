@@ -1,5 +1,6 @@
 # Builds one libFuzzer target with clang (ASan + UBSan) in a separate build and runs it for
-# MAX_TOTAL_TIME seconds over a seed corpus of real ONNX models (ctest tests fuzz.*).
+# MAX_TOTAL_TIME seconds over a seed corpus (ctest tests fuzz.*): real ONNX models, or the files the
+# target's source names.
 # Arguments: NAME (fuzz_<x>), SOURCE, REPO_DIR, PROJECT_DIR (tests/fuzz/project), WORK_DIR, GENERATOR,
 # CLANGXX (empty when not found), SHARED_DATA, MAX_TOTAL_TIME.
 cmake_minimum_required(VERSION 3.21)
@@ -50,25 +51,38 @@ run("configure" "${CMAKE_COMMAND}" -S "${PROJECT_DIR}" -B "${build}" -G "${GENER
 cmake_host_system_information(RESULT cores QUERY NUMBER_OF_LOGICAL_CORES)
 run("build" "${CMAKE_COMMAND}" --build "${build}" --target "${NAME}" --parallel "${cores}")
 
-# Seed corpus, made afresh each run (libFuzzer adds what it finds to it).
+# Seed corpus, made afresh each run (libFuzzer adds what it finds to it): the files a target names
+# in a "// fuzz-seeds: GLOB..." line of its source (globs relative to the repository), else shared/data's
+# ONNX models.
 set(corpus "${WORK_DIR}/corpus")
 set(artifacts "${WORK_DIR}/artifacts")
 file(REMOVE_RECURSE "${corpus}")
 file(MAKE_DIRECTORY "${corpus}" "${artifacts}")
-file(GLOB seeds LIST_DIRECTORIES false
-     "${SHARED_DATA}/models/*.onnx" "${SHARED_DATA}/models/*/*.onnx" "${SHARED_DATA}/onnx/node/*/model.onnx")
+file(STRINGS "${SOURCE}" seed_line REGEX "^// fuzz-seeds: ")
+if(seed_line)
+  string(REGEX REPLACE "^// fuzz-seeds: +" "" seed_globs "${seed_line}")
+  separate_arguments(seed_globs UNIX_COMMAND "${seed_globs}")
+  set(seed_root "${REPO_DIR}")
+  set(seed_what "seed files from the repository")
+else()
+  set(seed_globs models/*.onnx models/*/*.onnx onnx/node/*/model.onnx)
+  set(seed_root "${SHARED_DATA}")
+  set(seed_what "seed models")
+endif()
+list(TRANSFORM seed_globs PREPEND "${seed_root}/")
+file(GLOB seeds LIST_DIRECTORIES false ${seed_globs})
 list(SORT seeds)
 foreach(seed IN LISTS seeds)
-  file(RELATIVE_PATH rel "${SHARED_DATA}" "${seed}")
+  file(RELATIVE_PATH rel "${seed_root}" "${seed}")
   string(REGEX REPLACE "[^A-Za-z0-9_.-]" "_" flat "${rel}")
   file(COPY_FILE "${seed}" "${corpus}/${flat}")
 endforeach()
 list(LENGTH seeds n_seeds)
 if(n_seeds EQUAL 0)
-  message("${NAME}: no seed models under ${SHARED_DATA}; fuzzing from an empty corpus")
+  message("${NAME}: no ${seed_what} under ${seed_root}; fuzzing from an empty corpus")
 endif()
 
-message("${NAME}: fuzzing for ${MAX_TOTAL_TIME} s from ${n_seeds} seed models")
+message("${NAME}: fuzzing for ${MAX_TOTAL_TIME} s from ${n_seeds} ${seed_what}")
 execute_process(
   COMMAND "${build}/${NAME}" "-max_total_time=${MAX_TOTAL_TIME}" -timeout=30 -rss_limit_mb=4096
           -print_final_stats=1 "-artifact_prefix=${artifacts}/" "${corpus}"

@@ -58,21 +58,23 @@ public:
         r_.model = std::move(model);
         r_.model_hash = std::move(model_hash);
         r_.data = std::move(data_spec);
-        r_.recipe = recipe_.to_string();
+        // Tensor data are fed as stored: no recipe applies.
+        r_.recipe = data_.holds_tensors() ? "none" : recipe_.to_string();
         r_.criteria = opt_.criteria;
         r_.devices = opt_.devices;
         r_.batch = opt_.batch;
         if (opt_.batch < 1) throw Error("bad batch size", "campaign", std::to_string(opt_.batch) + " (must be >= 1)");
         if (opt_.devices.empty()) throw Error("no device", "campaign", "name at least one, e.g. cpu");
         if (opt_.instances < 1) throw Error("bad instance count", "campaign", std::to_string(opt_.instances) + " (must be >= 1)");
-        if (graph_.inputs.size() != 1 || graph_.outputs.size() != 1)
-            throw Error("campaigns need a classifier with one input and one output", "model " + r_.model,
-                        std::to_string(graph_.inputs.size()) + " inputs, " + std::to_string(graph_.outputs.size()) + " outputs");
+        if (graph_.outputs.size() != 1)
+            throw Error("campaigns need a classifier with one output", "model " + r_.model, std::to_string(graph_.outputs.size()) + " outputs");
         r_.inputs = static_cast<int64_t>(data_.size());
         if (r_.inputs == 0) throw Error("empty data set", r_.data, "no samples to run");
         if (!data_.labelled()) throw Error("data set has no labels", r_.data, "kill criteria compare predictions with labels");
-        const Shape& in = graph_.value(graph_.inputs[0]).shape;
-        input_shape_ = Shape(std::vector<int64_t>(in.dims().begin() + 1, in.dims().end()));
+        // A batch is one tensor per model input; a data set that cannot feed them fails here, before
+        // anything is written (a batch of no samples runs every check).
+        slots_ = input_slots(graph_);
+        make_inputs(data_, 0, 0, recipe_, slots_);
         const Shape& out = graph_.value(graph_.outputs[0]).shape;
         if (out.rank() != 2 || out[1] <= 0)
             throw Error("model output is not [batch, classes]", "model " + r_.model, "output shape " + out.str());
@@ -188,18 +190,20 @@ public:
         const int64_t steps = nbatches * static_cast<int64_t>(M + 1);
         for (int64_t b = start; b < nbatches; ++b) {
             const int64_t first = b * B, n = std::min(B, N - first);
-            const Tensor x = make_batch(data_, static_cast<size_t>(first), static_cast<size_t>(n), recipe_, input_shape_);
+            const std::vector<Tensor> x = make_inputs(data_, static_cast<size_t>(first), static_cast<size_t>(n), recipe_, slots_);
             const std::vector<int> lab = batch_labels(data_, static_cast<size_t>(first), static_cast<size_t>(n));
             std::vector<int64_t> labels(lab.begin(), lab.end());
-            for (int64_t y : labels)
-                if (y >= C) throw Error("label " + std::to_string(y) + " outside the model's classes", r_.data, "the model has " + std::to_string(C) + " outputs");
+            for (int64_t k = 0; k < n; ++k)
+                if (labels[static_cast<size_t>(k)] >= C)
+                    throw Error("label " + std::to_string(labels[static_cast<size_t>(k)]) + " outside the model's classes", r_.data + " sample " + std::to_string(first + k),
+                                "the model has " + std::to_string(C) + " outputs (classes 0.." + std::to_string(C - 1) + ")");
             std::vector<Tensor> base(D);
             std::vector<KillAccumulator::Reference> refs(D);
             for (size_t d = 0; d < D; ++d) {
                 if (!r_.device_errors[d].empty()) continue;
                 const auto s0 = std::chrono::steady_clock::now();
                 try {
-                    base[d] = devs[d]->begin_batch({x})[0];
+                    base[d] = devs[d]->begin_batch(x)[0];
                     check_output(base[d], n, opt_.devices[d]);
                 } catch (const std::exception& e) {
                     // The device failed on the original: it is out of the campaign, other devices go on.
@@ -309,9 +313,9 @@ private:
 
     // Whether a device that just threw still runs the original on the current batch (bitwise as it
     // did at the batch's start).
-    static bool device_alive(CampaignDevice& dev, const Tensor& x, const Tensor& base) {
+    static bool device_alive(CampaignDevice& dev, const std::vector<Tensor>& x, const Tensor& base) {
         try {
-            const std::vector<Tensor> again = dev.begin_batch({x});
+            const std::vector<Tensor> again = dev.begin_batch(x);
             return !again.empty() && again[0].nbytes() == base.nbytes() && std::memcmp(again[0].raw(), base.raw(), base.nbytes()) == 0;
         } catch (const std::exception&) {
             return false;
@@ -379,7 +383,7 @@ private:
     const Dataset& data_;
     Recipe recipe_;
     CampaignOptions opt_;
-    Shape input_shape_;
+    std::vector<InputSlot> slots_;
     CampaignResult r_;
 };
 

@@ -105,20 +105,6 @@ inline std::vector<double> weight_features(const Graph& g, const Mutant& m, std:
     return f;
 }
 
-// The probe batch: samples `idx` of ds, preprocessed and fitted to the model input.
-inline Tensor probe_batch(const Dataset& ds, const std::vector<size_t>& idx, const Recipe& recipe, const Shape& input) {
-    std::vector<int64_t> dims{static_cast<int64_t>(idx.size())};
-    dims.insert(dims.end(), input.begin(), input.end());
-    Tensor x(DType::f32, Shape(dims));
-    const size_t per = static_cast<size_t>(input.numel());
-    for (size_t i = 0; i < idx.size(); ++i) {
-        const Sample s = ds.get(idx[i]);
-        const Tensor t = fit_to_input(recipe.apply(s.image), input, s.source);
-        std::memcpy(x.data<float>() + i * per, t.data<float>(), per * sizeof(float));
-    }
-    return x;
-}
-
 // Softmax rows of a [P, C] output, flattened and scaled by 1 / sqrt(2 P); empty when non-finite.
 inline std::vector<double> behaviour_signature(const Tensor& out) {
     const int64_t P = out.shape()[0], C = out.shape()[1];
@@ -163,14 +149,12 @@ inline MutantClustering cluster_mutants(const Graph& g, const std::vector<Mutant
     } else {
         if (!ds || !recipe) throw Error("behaviour features need the data set", "mutant clustering", "pass the data set and its recipe");
         if (opt.probe < 1) throw Error("probe size " + std::to_string(opt.probe), "mutant clustering", "the probe set needs at least 1 input");
-        if (g.inputs.size() != 1 || g.outputs.size() != 1)
-            throw Error("behaviour features need a classifier with one input and one output", "mutant clustering", "graph '" + g.name + "'");
+        if (g.outputs.size() != 1)
+            throw Error("behaviour features need a classifier with one output", "mutant clustering", "graph '" + g.name + "'");
         const auto p0 = std::chrono::steady_clock::now();
         const std::vector<size_t> idx = sample_indices(ds->size(), static_cast<size_t>(opt.probe), opt.seed);
-        const Shape& in = g.value(g.inputs[0]).shape;
-        const Tensor x = probe_batch(*ds, idx, *recipe, Shape(std::vector<int64_t>(in.dims().begin() + 1, in.dims().end())));
         CpuCampaignDevice dev(g, opt.threads, true);
-        dev.begin_batch({x});
+        dev.begin_batch(make_inputs(*ds, idx, *recipe, input_slots(g)));
         for (size_t i = 0; i < M; ++i) {
             if (mutants[i].status != MutantStatus::ok) continue;
             try {

@@ -1,7 +1,9 @@
-// What every data set is: labelled or unlabelled images, read one sample at a time by index, so a
-// data set is never held in memory as a whole (Dataset, Sample), and the file helpers the formats
-// share (gzip detection and decompression). get() is safe to call from several threads at once.
-// The formats: idx.hpp, cifar.hpp, image_folder.hpp; spec strings: dataset_spec.hpp.
+// What every data set is: labelled or unlabelled samples read by index, so a data set is never
+// held in memory as a whole (Dataset, Sample), and the file helpers the formats share (gzip
+// detection and decompression). get() is safe to call from several threads at once.
+// Samples are images (idx.hpp, cifar.hpp, image_folder.hpp: preprocessed by a recipe into one
+// float input, batch.hpp) or tensors, one per model input (tensor_dataset.hpp: npy, npz; fed as
+// stored through tensor_batch()). Spec strings: dataset_spec.hpp.
 //
 // Linking: zlib (-lz) and stb (-lstb, see image.hpp).
 #ifndef MUTINY_IO_DATASET_BASE_HPP_
@@ -18,13 +20,24 @@
 
 #include <zlib.h>
 
+#include "../core/dtype.hpp"
 #include "../core/error.hpp"
+#include "../core/shape.hpp"
+#include "../core/tensor.hpp"
 #include "image.hpp"
 
 namespace mutiny {
 
+// One model input a batch feeds: its name, element type and shape without the batch dimension
+// (-1 where the model leaves a dimension open).
+struct InputSlot {
+    std::string name;
+    DType dtype = DType::f32;
+    Shape shape;
+};
+
 struct Sample {
-    Image image;
+    Image image;         // empty for data sets that hold tensors
     int label = -1;      // -1: unknown
     std::string source;  // file, or "file[index]" for samples packed in a file
 };
@@ -42,6 +55,16 @@ public:
     virtual std::string name() const = 0;
     // Class names in label order, when the data set has them (folder:); empty otherwise.
     virtual std::vector<std::string> class_names() const { return {}; }
+    // Whether samples are tensors (npy, npz) rather than images: batches then come from
+    // tensor_batch(), as stored, and get() has no image.
+    virtual bool holds_tensors() const { return false; }
+    // Samples `indices` as one tensor per slot, [indices.size(), per-sample shape]. Only data sets
+    // that hold tensors have it; errors name the input, the array and why it does not fit.
+    virtual std::vector<Tensor> tensor_batch(const std::vector<size_t>& indices, const std::vector<InputSlot>& slots) const {
+        (void)indices;
+        (void)slots;
+        throw Error("data set holds images, not tensors", name(), "its batches are made by a preprocessing recipe (make_batch)");
+    }
 
 protected:
     void check_index(size_t i) const {

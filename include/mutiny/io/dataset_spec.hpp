@@ -7,8 +7,12 @@
 //   folder:DIR                   one subfolder per class, classes in sorted order (byte order)
 //   list:FILE                    lines "path label"; relative paths are relative to FILE's folder
 //   images:DIR                   unlabelled images directly in DIR, sorted by name
+//   npy:FILE                     one NumPy array, samples on its first axis (tensor_dataset.hpp)
+//   npz:FILE                     NumPy arrays, one per model input (matched by name)
 //
-// followed by modifiers, applied left to right: @first=N (the first N samples) and @sample=N:SEED
+// npy: and npz: take options: @labels=FILE.npy (npy:) or @labels=ARRAY (npz:; default: an array
+// named "labels") and @inputs=INPUT:ARRAY[,INPUT:ARRAY...] (which array feeds which model input).
+// Then modifiers, applied left to right: @first=N (the first N samples) and @sample=N:SEED
 // (N samples drawn without replacement, kept in their original order). Both take all samples
 // when N exceeds the size.
 //
@@ -37,6 +41,7 @@
 #include "idx.hpp"
 #include "image_folder.hpp"
 #include "preprocess.hpp"
+#include "tensor_dataset.hpp"
 
 namespace mutiny {
 
@@ -48,6 +53,15 @@ public:
     bool labelled() const override { return base_->labelled(); }
     std::string name() const override { return name_; }
     std::vector<std::string> class_names() const override { return base_->class_names(); }
+    bool holds_tensors() const override { return base_->holds_tensors(); }
+    std::vector<Tensor> tensor_batch(const std::vector<size_t>& indices, const std::vector<InputSlot>& slots) const override {
+        std::vector<size_t> mapped(indices.size());
+        for (size_t k = 0; k < indices.size(); ++k) {
+            check_index(indices[k]);
+            mapped[k] = idx_[indices[k]];
+        }
+        return base_->tensor_batch(mapped, slots);
+    }
     int label(size_t i) const override {
         check_index(i);
         return base_->label(idx_[i]);
@@ -87,7 +101,27 @@ inline std::vector<size_t> sample_indices(size_t n, size_t k, uint64_t seed) {
 // ---- specs ----------------------------------------------------------------------------------------------
 constexpr const char* kDatasetSpecHelp =
     "expected idx:IMAGES[,LABELS] | fashion-mnist[:test|:train] | cifar:FILE[,FILE...] | folder:DIR | "
-    "list:FILE | images:DIR, optionally followed by @first=N and @sample=N:SEED";
+    "list:FILE | images:DIR | npy:FILE | npz:FILE, optionally followed by @first=N and @sample=N:SEED "
+    "(npy:/npz: also @labels=... and @inputs=INPUT:ARRAY,...)";
+
+namespace io_detail {
+
+// @inputs=INPUT:ARRAY[,INPUT:ARRAY...]; an input name may hold ':' (the last one separates).
+inline std::vector<std::pair<std::string, std::string>> parse_input_map(const std::string& v, const std::string& spec) {
+    std::vector<std::pair<std::string, std::string>> m;
+    for (const auto& part : split(v, ',')) {
+        const size_t c = part.rfind(':');
+        const std::string in = c == std::string::npos ? "" : trim(part.substr(0, c)), arr = c == std::string::npos ? "" : trim(part.substr(c + 1));
+        if (in.empty() || arr.empty())
+            throw Error("bad data-set option '@inputs=" + v + "'", "'" + spec + "'", "'" + part + "' is not INPUT:ARRAY (model input name, array name)");
+        for (const auto& x : m)
+            if (x.first == in) throw Error("bad data-set option '@inputs=" + v + "'", "'" + spec + "'", "input '" + in + "' is mapped twice");
+        m.emplace_back(in, arr);
+    }
+    return m;
+}
+
+}  // namespace io_detail
 
 inline std::unique_ptr<Dataset> open_dataset(const std::string& spec) {
     // Modifiers: trailing "@first=..." / "@sample=..." (also "@word=..." to report typos), peeled
@@ -125,8 +159,39 @@ inline std::unique_ptr<Dataset> open_dataset(const std::string& spec) {
         return v;
     };
 
+    // Options of the tensor schemes (@labels, @inputs) are peeled off here; the rest are subset modifiers.
+    TensorDataset::Options topt;
+    std::string options;
+    for (size_t k = 0; k < mods.size();) {
+        const size_t eq = mods[k].find('=');
+        const std::string key = mods[k].substr(0, eq), val = mods[k].substr(eq + 1);
+        if (key != "labels" && key != "inputs") {
+            ++k;
+            continue;
+        }
+        if (scheme != "npy" && scheme != "npz")
+            throw Error("data-set option '@" + mods[k] + "' does not apply to " + scheme + ":", "'" + spec + "'", "@labels and @inputs are options of npy: and npz:");
+        if (io_detail::trim(val).empty()) throw Error("bad data-set option '@" + mods[k] + "'", "'" + spec + "'", "@" + key + "= needs a value");
+        if (key == "labels") topt.labels = io_detail::trim(val);
+        else topt.inputs = io_detail::parse_input_map(val, spec);
+        options += "@" + mods[k];
+        mods.erase(mods.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+
     std::unique_ptr<Dataset> ds;
-    if (scheme == "idx") {
+    if (scheme == "npy" || scheme == "npz") {
+        need_rest("FILE");
+        const std::string file = io_detail::trim(rest);
+        io_detail::require_file(file, spec);
+        if (scheme == "npy") {
+            if (!topt.inputs.empty() && topt.inputs.size() != 1)
+                throw Error("bad data-set option '@inputs'", "'" + spec + "'", "npy: holds one array: map one input to it");
+            if (!topt.labels.empty()) io_detail::require_file(topt.labels, spec);
+            ds = TensorDataset::from_npy(file, topt, base + options);
+        } else {
+            ds = TensorDataset::from_npz(std::make_shared<const RandomAccessFile>(file), topt, base + options);
+        }
+    } else if (scheme == "idx") {
         need_rest("IMAGES[,LABELS]");
         const auto files = split_files();
         if (files.size() > 2)
@@ -171,7 +236,7 @@ inline std::unique_ptr<Dataset> open_dataset(const std::string& spec) {
                     "'" + spec + "'", kDatasetSpecHelp);
     }
 
-    std::string name = base;
+    std::string name = base + options;
     for (const auto& m : mods) {
         const size_t eq = m.find('=');
         const std::string key = m.substr(0, eq), val = m.substr(eq + 1);
