@@ -16,7 +16,8 @@ onnxscript for the dynamo exporter) for the torch and quant groups, tensorflow-c
 for the keras group. Groups whose framework does not import are skipped with a message, so torch
 and TensorFlow can live in separate environments: run the script once in each (quant reads the
 torch group's float models from OUT). Deterministic for given package versions: fixed seeds,
-single-threaded ORT.
+single-threaded ORT; tf2onnx alone names some folded constants differently from run to run
+(same graph, same values).
 
 References are computed with ORT's graph optimisations disabled, so each op runs as the ONNX
 specification defines it (ORT's fused kernels round differently, notably for quantized graphs
@@ -216,7 +217,10 @@ def torch_cases(out):
 # ---- onnxruntime.quantization --------------------------------------------------------------------
 def quant_cases(out):
     from onnxruntime import quantization as q
-    ver = versions()
+
+    def ver(src):  # the source model's exporter versions, then this run's ORT
+        with open(os.path.join(out, src, "meta.json")) as f:
+            return dict(json.load(f)["versions"], **versions())
 
     class Reader(q.CalibrationDataReader):
         # Calibration batches drawn like the test inputs (standard normal images), fixed seed.
@@ -250,14 +254,14 @@ def quant_cases(out):
                               activation_type=act, weight_type=wt, calibrate_method=q.CalibrationMethod.MinMax)
             write_case(out, name, onnx.load(dst), load_feeds("se_cnn"),
                        {"family": "se_cnn", "exporter": f"onnxruntime.quantization.quantize_static (QDQ, per_channel={per_channel}, "
-                        f"activations {act.name}, weights {wt.name}, MinMax over 8 random batches of 2 images)", "source": "se_cnn", "versions": ver}, QUANT_TOL)
+                        f"activations {act.name}, weights {wt.name}, MinMax over 8 random batches of 2 images)", "source": "se_cnn", "versions": ver("se_cnn")}, QUANT_TOL)
         # 12. dynamic int8 quantization of the BERT-style model: DynamicQuantizeLinear + MatMulInteger.
         for src in ("bert_tiny", "bert_tiny_dynamic"):
             dst = os.path.join(tmp, src + ".onnx")
             q.quantize_dynamic(need(src), dst, weight_type=q.QuantType.QInt8)
             write_case(out, src.replace("bert_tiny", "bert_tiny_int8_dynamic_quant"), onnx.load(dst), load_feeds(src),
                        {"family": "bert_tiny", "exporter": "onnxruntime.quantization.quantize_dynamic (weights QInt8)", "source": src,
-                        "versions": ver}, QUANT_TOL)
+                        "versions": ver(src)}, QUANT_TOL)
         # 13. QOperator static quantization: only Conv and MatMul (QLinearConv, QLinearMatMul, all
         # standard ops), then every op type ORT quantizes (adds com.microsoft contrib ops such as
         # QLinearAdd, QLinearGlobalAveragePool, QLinearSigmoid, QLinearMul).
@@ -268,7 +272,8 @@ def quant_cases(out):
                               activation_type=q.QuantType.QUInt8, weight_type=q.QuantType.QInt8, op_types_to_quantize=types)
             write_case(out, name, onnx.load(dst), load_feeds("se_cnn_matmul_head"),
                        {"family": "se_cnn", "exporter": "onnxruntime.quantization.quantize_static (QOperator, per tensor, activations "
-                        f"QUInt8, weights QInt8, op types {types or 'all'})", "source": "se_cnn_matmul_head", "versions": ver}, QUANT_TOL)
+                        f"QUInt8, weights QInt8, op types {types or 'all'})", "source": "se_cnn_matmul_head",
+                        "versions": ver("se_cnn_matmul_head")}, QUANT_TOL)
 
 
 # ---- README --------------------------------------------------------------------------------------
