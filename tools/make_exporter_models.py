@@ -138,7 +138,7 @@ def write_case(out, name, model, feeds, meta, tol):
 
 
 # ---- torch ---------------------------------------------------------------------------------------
-def torch_export(model, args, input_names, dynamic=None, dynamo=False):
+def torch_export(model, args, input_names, dynamic=None, dynamo=False, opset=None):
     import torch
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.onnx")
@@ -147,7 +147,7 @@ def torch_export(model, args, input_names, dynamic=None, dynamo=False):
             if dynamic:
                 shapes = tuple({ax: torch.export.Dim(f"{n}_{ax}") for ax in axes} for n, axes in zip(input_names, dynamic))
             prog = torch.onnx.export(model, args, dynamo=True, input_names=input_names, output_names=["logits"],
-                                     dynamic_shapes=shapes, opset_version=18)
+                                     dynamic_shapes=shapes, opset_version=opset or 18)
             prog.save(path, external_data=False)
         else:
             axes = None
@@ -204,8 +204,12 @@ def torch_cases(out):
             write_case(out, "se_cnn_dynamo", torch_export(made["se_cnn"], targs, ["input"], dynamo=True), feeds, base, FLOAT_TOL)
             write_case(out, "se_cnn_dynamo_dynamic", torch_export(made["se_cnn"], targs, ["input"], dynamic=[[0]], dynamo=True),
                        [img(3)], dict(base, dynamic_axes={"input": [0]}), FLOAT_TOL)
+            # The ViT through the dynamo exporter at opset 21, where GELU becomes the Gelu op (opset 20).
+            feeds = [img(2)]
+            write_case(out, "vit_tiny_dynamo_opset21", torch_export(made["vit_tiny"], (torch.from_numpy(feeds[0]),), ["input"], dynamo=True,
+                                                                    opset=21), feeds, dict(base, family="vit_tiny"), FLOAT_TOL)
         except Exception as e:  # noqa: BLE001 - an exporter that cannot run here is reported, not fatal
-            print(f"se_cnn_dynamo: the dynamo exporter failed: {type(e).__name__}: {e}")
+            print(f"the dynamo exporter failed: {type(e).__name__}: {e}")
     # The float model the QOperator quantizer gets: SE-CNN with a MatMul classifier.
     gen = torch.Generator().manual_seed(SEED)
     m = tm.build("se_cnn_matmul_head", gen)
