@@ -21,7 +21,9 @@ int cmd_conformance(int argc, char** argv) {
                      "Outputs are compared within rtol 1e-5, atol 1e-6 (100x stricter than ONNX's own runner); a\n"
                      "test that misses that but meets ONNX's runner tolerance (rtol 1e-3, atol 1e-7: some stored\n"
                      "references are rounded) passes as 'PASS*', with the mismatch shown and counted in a line\n"
-                     "before the summary. --strict, --rtol or --atol: only that tolerance counts.\n";
+                     "before the summary. --strict, --rtol or --atol: only that tolerance counts.\n"
+                     "A folder holding tolerance.txt ('rtol R', 'atol A' lines: docs/formats.md) is compared with\n"
+                     "that tolerance alone, unless --rtol or --atol is given.\n";
         return 0;
     }
     if (a.positionals().empty()) throw UsageError("conformance needs at least one DIR");
@@ -30,12 +32,15 @@ int cmd_conformance(int argc, char** argv) {
     if (a.has("atol")) tol.abs = std::stod(a.get("atol"));
     const int threads = static_cast<int>(a.get_int("threads", 0));
     const bool onnx_fallback = !a.has("strict") && !a.has("rtol") && !a.has("atol");
+    const bool folder_tolerance = !a.has("rtol") && !a.has("atol");
     const auto tests = mutiny::find_conformance_tests(a.positionals());
     int pass = 0, fail = 0, skip = 0;
     std::map<std::string, int> missing;
     std::vector<std::string> loose;
+    int own_tolerance = 0;
     for (const auto& t : tests) {
-        const auto r = mutiny::run_conformance_test(t, tol, threads, onnx_fallback);
+        const auto r = mutiny::run_conformance_test(t, tol, threads, onnx_fallback, folder_tolerance);
+        own_tolerance += r.folder_tolerance ? 1 : 0;
         using S = mutiny::ConformanceResult::Status;
         if (r.status == S::pass && r.onnx_tolerance_only) {
             ++pass;
@@ -43,7 +48,16 @@ int cmd_conformance(int argc, char** argv) {
             std::cout << "PASS* " << r.name << ": within ONNX's runner tolerance only; " << r.detail << "\n";
         } else if (r.status == S::pass) {
             ++pass;
-            if (!a.has("quiet")) std::cout << "PASS " << r.name << "\n";
+            if (!a.has("quiet")) {
+                std::cout << "PASS " << r.name;
+                if (!r.bound_inputs.empty()) {
+                    // Shapes that depend on input values: the pass holds for these values only.
+                    std::cout << ": with input";
+                    for (size_t k : r.bound_inputs) std::cout << " " << k;
+                    std::cout << " bound as constants (shapes depend on their values)";
+                }
+                std::cout << "\n";
+            }
         } else if (r.status == S::skip) {
             ++skip;
             ++missing[r.detail];
@@ -64,6 +78,7 @@ int cmd_conformance(int argc, char** argv) {
         for (const auto& n : loose) std::cout << " " << n;
         std::cout << "\n";
     }
+    if (own_tolerance > 0) std::cout << own_tolerance << " compared with their folder's tolerance.txt\n";
     std::cout << pass << " passed, " << fail << " failed, " << skip << " skipped\n";
     return fail == 0 ? 0 : 1;
 }

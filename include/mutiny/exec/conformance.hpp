@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -63,12 +66,43 @@ inline std::string compare_tensors(const Tensor& got_, const Tensor& want, Toler
     return buf;
 }
 
+// A test folder may hold tolerance.txt, the tolerance its stored outputs need when they do not come
+// from a bit-exact reference (a quantized model, where a rounding tie resolved differently moves a
+// value by one quantization step; float kernels summing in another order than the reference's):
+// lines "rtol R" and "atol A", either may be left out (the default stays), '#' starts a comment.
+// Empty when the folder has none; an Error for a file that says anything else.
+inline std::optional<Tolerance> folder_tolerance(const std::filesystem::path& dir) {
+    const std::filesystem::path p = dir / "tolerance.txt";
+    std::ifstream f(p);
+    if (!f) return std::nullopt;
+    Tolerance t;
+    std::string line;
+    for (int no = 1; std::getline(f, line); ++no) {
+        line = line.substr(0, line.find('#'));
+        std::istringstream in(line);
+        std::string key, rest;
+        double v = 0;
+        if (!(in >> key)) continue;
+        const std::string where = p.string() + ":" + std::to_string(no);
+        if (key != "rtol" && key != "atol") throw Error("unknown key '" + key + "'", where, "tolerance.txt takes 'rtol R' and 'atol A'");
+        if (!(in >> v) || (in >> rest) || !std::isfinite(v) || v < 0)
+            throw Error("bad " + key, where, "one finite number >= 0 expected after the key");
+        (key == "rtol" ? t.rel : t.abs) = v;
+    }
+    return t;
+}
+
 struct ConformanceResult {
     enum class Status { pass, fail, skip };
     std::string name;
     Status status = Status::fail;
     std::string detail;                 // why it failed or was skipped; for a pass at ONNX's tolerance only, the strict mismatch
     bool onnx_tolerance_only = false;   // passed within onnx_runner_tolerance(), not within the requested one
+    bool folder_tolerance = false;      // compared with the folder's tolerance.txt
+    // Positions of the fed inputs that had to be bound as constants (the first data set's values)
+    // for the model to import: its shapes depend on them. Such a pass says nothing about running
+    // the model on other values.
+    std::vector<size_t> bound_inputs;
 };
 
 // Sorted *_N.pb files of a test data set by their index N (input_10 after input_9).
@@ -133,16 +167,30 @@ inline void fit_declared_shapes(onnx::ModelProto& mp, const std::vector<std::str
 }
 
 // With onnx_fallback, a test whose outputs miss `tol` but meet onnx_runner_tolerance() passes,
-// flagged onnx_tolerance_only.
-inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, Tolerance tol = {}, int threads = 0, bool onnx_fallback = true) {
+// flagged onnx_tolerance_only. With use_folder_tolerance, a folder holding tolerance.txt is compared
+// with that tolerance instead of `tol`, and only with it (the file says what its outputs need).
+inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, Tolerance tol = {}, int threads = 0, bool onnx_fallback = true,
+                                              bool use_folder_tolerance = true) {
     ConformanceResult r;
     r.name = dir.filename().string();
+    if (use_folder_tolerance) {
+        try {
+            if (const auto ft = folder_tolerance(dir)) {
+                tol = *ft;
+                onnx_fallback = false;
+                r.folder_tolerance = true;
+            }
+        } catch (const Error& e) {
+            r.detail = e.what();
+            return r;
+        }
+    }
     Graph g;
     std::vector<std::filesystem::path> sets;
     for (const auto& e : std::filesystem::directory_iterator(dir))
         if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
     std::sort(sets.begin(), sets.end());
-    std::vector<size_t> bound;  // positions of the inputs bound as constants (shape-carrying inputs)
+    std::vector<size_t>& bound = r.bound_inputs;  // inputs bound as constants (shape-carrying inputs)
     try {
         onnx::ModelProto mp = onnx::load_model((dir / "model.onnx").string());
         if (sets.size() == 1) fit_declared_shapes(mp, numbered_files(sets.front(), "input_"));
@@ -168,6 +216,7 @@ inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, 
             }
         }
     } catch (const Error& e) {
+        bound.clear();  // nothing was imported
         const std::string what = e.what_part();
         if (what.rfind("unsupported", 0) == 0) {
             r.status = ConformanceResult::Status::skip;
