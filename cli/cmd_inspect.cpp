@@ -15,9 +15,10 @@ namespace cli {
 
 namespace {
 
-// Multiply-accumulates of the compute-heavy ops, counted as 2 FLOPs each, at batch 1.
-double flops_per_input(const mutiny::Graph& g) {
-    const auto types = mutiny::infer_types(g, 1);
+// Multiply-accumulates of the compute-heavy ops, counted as 2 FLOPs each, with every symbolic
+// dimension at `m` (1: per input of a model with only a batch dimension).
+double flops_at(const mutiny::Graph& g, int64_t m) {
+    const auto types = mutiny::infer_types(g, m);
     double f = 0;
     for (const auto& n : g.nodes) {
         auto out = [&](size_t i) { return types[static_cast<size_t>(n.outputs[i])].shape; };
@@ -67,7 +68,9 @@ int cmd_inspect(int argc, char** argv) {
     for (const auto& v : g.values)
         if (v.is_constant() && mutiny::dtype_is_float(v.dtype)) params += v.constant.numel();
     std::cout << "parameters: " << params << "\n";
-    std::cout << "FLOPs per input: " << static_cast<long long>(flops_per_input(g)) << "\n";
+    const int64_t m = mutiny::symbolic_size(g);
+    if (m == 1) std::cout << "FLOPs per input: " << static_cast<long long>(flops_at(g, 1)) << "\n";
+    else std::cout << "FLOPs with every symbolic dimension at " << m << ": " << static_cast<long long>(flops_at(g, m)) << "\n";
     if (a.has("device")) {
         DeviceBackend dev(g, a);
         const auto host = dev.host_nodes();

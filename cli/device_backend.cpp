@@ -38,7 +38,7 @@ std::vector<mutiny::Tensor> DeviceBackend::run(const std::vector<mutiny::Tensor>
 
 std::vector<std::string> DeviceBackend::host_nodes() {
 #if MUTINY_WITH_OPENCL
-    if (ocl_) return ocl_->fallback_nodes(1);
+    if (ocl_) return ocl_->fallback_nodes();
 #endif
     return {};
 }

@@ -332,6 +332,36 @@ TEST_CASE("control flow runs on the host under OpenCL with the CPU's bits") {
     }
 }
 
+TEST_CASE("OpenCL re-plans per input shapes: a symbolic sequence length and image size") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    const fs::path root = fs::path(MUTINY_SOURCE_DIR) / "tests" / "fixtures" / "dynamic_shapes";
+    for (const std::string name : {"seq_reshape", "image_size"}) {
+        CAPTURE(name);
+        const Graph g = load_onnx((root / name / "model.onnx").string());
+        CpuExecutor cpu(g);
+        OpenClExecutor ocl(g);  // one executor for every size
+        // Shape arithmetic is written when a size is planned; every other node has a kernel but
+        // ReduceMean (the reduce family has no OpenCL kernels yet).
+        std::string host;
+        for (const auto& n : ocl.fallback_nodes()) host += " " + n;
+        CHECK(host == (name == "seq_reshape" ? " ReduceMean_13 (ReduceMean)" : ""));
+        int sets = 0;
+        for (int k = 0; fs::exists(root / name / ("test_data_set_" + std::to_string(k))); ++k, ++sets) {
+            CAPTURE(k);
+            std::vector<Tensor> in;
+            for (const auto& f : numbered_files(root / name / ("test_data_set_" + std::to_string(k)), "input_")) in.push_back(load_onnx_tensor(f));
+            const auto want = cpu.run(in), got = ocl.run(in);
+            REQUIRE(got.size() == want.size());
+            for (size_t i = 0; i < got.size(); ++i) {
+                const Diff d = compare(got[i], want[i]);
+                CHECK_MESSAGE(d.detail.empty(), d.detail);
+                CHECK_MESSAGE(d.ratio <= 1.0, "worst error " << d.ratio << " x the tolerance");
+            }
+        }
+        CHECK(sets == 4);
+    }
+}
+
 TEST_CASE("run_trace and run_from reproduce run on OpenCL") {
     OCTEST_SKIP_WITHOUT_OPENCL();
     const fs::path f = fs::path(MUTINY_SOURCE_DIR) / "models" / "fashion_lenet5.onnx";

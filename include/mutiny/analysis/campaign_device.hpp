@@ -40,7 +40,7 @@ public:
     std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) override {
         inputs_ = inputs;
         trace_ = exec_.run_trace(inputs);
-        batch_ = exec_.batch_of(inputs);
+        shapes_ = input_shapes_of(exec_.graph(), inputs);
         std::vector<Tensor> out;
         for (int o : graph_.outputs) out.push_back(trace_[static_cast<size_t>(o)]);
         return out;
@@ -71,7 +71,7 @@ public:
             const auto ns = m.node_sites.find(graph_.nodes[static_cast<size_t>(n)].name);
             const SiteConfig& sites = ns != m.node_sites.end() ? ns->second : exec_.sites_of(n);
             const bool narrow = incremental_ && n == m.unit_node && !m.units.empty() && exec_.sliceable(n);
-            ov.push_back(exec_.prepare_node(n, batch_, sites, narrow ? m.units : std::vector<int64_t>{}));
+            ov.push_back(exec_.prepare_node(n, shapes_, sites, narrow ? m.units : std::vector<int64_t>{}));
         }
         if (ov.empty()) throw Error("mutant changes nothing the executor can run", "cpu", "no changed nodes, sites or graph");
         return exec_.run_from(trace_, ov, !incremental_);
@@ -86,7 +86,7 @@ private:
     bool incremental_;
     std::vector<Tensor> inputs_;
     Trace trace_;
-    int64_t batch_ = 0;
+    InputShapes shapes_;  // of the current batch
     std::map<size_t, std::unique_ptr<CpuExecutor>> graph_execs_;
 };
 

@@ -4,6 +4,7 @@
 #ifndef MUTINY_OPS_INFER_HPP_
 #define MUTINY_OPS_INFER_HPP_
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,16 @@ namespace mutiny {
 // nodes whose inputs are all constant are evaluated and their outputs returned in `folded`
 // (indexed by value id; empty tensors elsewhere). Given every input's value, this evaluates the
 // whole graph: that is how subgraphs (Loop and Scan bodies, If branches) run (ops/control/).
+//
+// Without folding, small values computed from constants and input shapes are carried on too
+// (shape arithmetic: Shape -> Gather -> Concat -> a Reshape target), so that inference works
+// whatever sizes the symbolic dimensions take; `shape_values` (indexed by value id) receives the
+// integer ones, which depend on the input shapes alone and which a plan may give its kernels as
+// constants.
 inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector<TypeInfo>& input_types,
                                                const std::vector<const Tensor*>& input_values,
-                                               std::vector<Tensor>* folded = nullptr) {
+                                               std::vector<Tensor>* folded = nullptr,
+                                               std::vector<Tensor>* shape_values = nullptr) {
     if (input_types.size() != g.inputs.size() || input_values.size() != g.inputs.size())
         throw Error("wrong number of graph inputs", "graph " + g.name,
                     std::to_string(input_types.size()) + " given, " + std::to_string(g.inputs.size()) + " declared");
@@ -84,7 +92,9 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
             types[static_cast<size_t>(n.outputs[o])] = t;
             known[static_cast<size_t>(n.outputs[o])] = 1;
         }
-        if (folded && all_const && def.prepare) {
+        bool small = true;
+        for (const TypeInfo& t : ctx.outputs()) small = small && t.shape.numel() <= 4096;
+        if (all_const && def.prepare && (folded || small)) {
             PrepareContext pc;
             pc.graph = &g;
             pc.node = &n;
@@ -99,7 +109,13 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
             ec.in = cin;
             for (auto& t : outs) ec.out.push_back(&t);
             k(ec);
-            for (size_t o = 0; o < n.outputs.size(); ++o) consts[static_cast<size_t>(n.outputs[o])] = outs[o];
+            for (size_t o = 0; o < n.outputs.size(); ++o) {
+                consts[static_cast<size_t>(n.outputs[o])] = outs[o];
+                if (shape_values && !dtype_is_float(outs[o].dtype())) {
+                    shape_values->resize(g.values.size());
+                    (*shape_values)[static_cast<size_t>(n.outputs[o])] = outs[o];
+                }
+            }
         }
     }
     for (int o : g.outputs)
@@ -123,13 +139,39 @@ inline std::vector<TypeInfo> infer_types(const Graph& g, int64_t batch, std::vec
     return infer_types_given(g, in, std::vector<const Tensor*>(in.size(), nullptr), folded);
 }
 
-// Sorts the graph, infers at batch 1 and 2, and records graph-level shapes (-1 where a dimension
-// follows the batch). Throws with the failing node on any inconsistency.
+// The size validation and folding give the graph's symbolic dimensions: the smallest of 1, 8, 32,
+// 128 at which shape inference succeeds with every symbolic dimension at that size and at twice it.
+// A model with only a batch dimension takes 1; one with a symbolic image size needs a size its
+// convolutions and poolings can take (a 2x2 MaxPool refuses a 1x1 map). Inference folds only
+// values computed from constants and input shapes, so a larger size costs nothing. Where no size
+// works, the error at size 1 is thrown (it names the node).
+inline int64_t symbolic_size(const Graph& g) {
+    bool symbolic = false;
+    for (int id : g.inputs)
+        for (auto d : g.value(id).shape) symbolic = symbolic || d < 0;
+    if (!symbolic) return 1;
+    std::exception_ptr first;
+    for (int64_t m : {1, 8, 32, 128}) {
+        try {
+            infer_types(g, m);
+            infer_types(g, 2 * m);
+            return m;
+        } catch (const Error&) {
+            if (!first) first = std::current_exception();
+        }
+    }
+    std::rethrow_exception(first);
+}
+
+// Sorts the graph, infers at the symbolic size m and 2m (symbolic_size), and records graph-level
+// shapes (-1 where a dimension follows a symbolic input dimension). Throws with the failing node
+// on any inconsistency.
 inline void validate(Graph& g) {
     g.sort();
     if (g.outputs.empty()) throw Error("graph has no outputs", "graph " + g.name, "nothing to compute");
-    const auto t1 = infer_types(g, 1);
-    const auto t2 = infer_types(g, 2);
+    const int64_t m = symbolic_size(g);
+    const auto t1 = infer_types(g, m);
+    const auto t2 = infer_types(g, 2 * m);
     for (size_t v = 0; v < g.values.size(); ++v) {
         Value& val = g.values[v];
         if (val.is_constant() || g.is_input(static_cast<int>(v))) continue;
@@ -145,15 +187,18 @@ inline void validate(Graph& g) {
 // Replaces every node whose outputs do not depend on run-time inputs by constants (weights
 // computed by ConstantOfShape, shape arithmetic as PyTorch exports it, Constant nodes).
 // Shape arithmetic that involves the symbolic batch size is folded for Reshape targets: the
-// target is evaluated at batch 1 and 2 and the one entry that scales with the batch becomes -1.
+// target is evaluated at the symbolic size m and 2m (symbolic_size) and the one entry that scales
+// with it becomes -1. Targets computed from two symbolic dimensions (batch x sequence) do not
+// scale by 2 and stay computed per run.
 inline void fold_constants(Graph& g) {
     g.sort();
     std::vector<Tensor> f1, f2;
-    infer_types(g, 1, &f1);
     bool batch_dependent = false;
     for (int id : g.inputs)
         for (auto d : g.value(id).shape) batch_dependent = batch_dependent || d < 0;
-    if (batch_dependent) infer_types(g, 2, &f2);
+    const int64_t m = symbolic_size(g);
+    infer_types(g, m, &f1);
+    if (batch_dependent) infer_types(g, 2 * m, &f2);
     else f2 = f1;
     auto same = [](const Tensor& a, const Tensor& b) { return !a.empty() && !b.empty() && a.bitwise_equal(b); };
     // Reshape targets computed from the batch size: make them batch-agnostic.

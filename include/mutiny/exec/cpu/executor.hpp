@@ -30,6 +30,7 @@
 #include <tbb/task_arena.h>
 
 #include "../../graph/graph.hpp"
+#include "../input_shapes.hpp"
 #include "../../ops/infer.hpp"
 #include "../../ops/op.hpp"
 
@@ -76,8 +77,7 @@ public:
 
     // Runs one batch. Inputs in the order of graph().inputs; outputs in the order of outputs.
     std::vector<Tensor> run(const std::vector<Tensor>& inputs) {
-        const int64_t batch = batch_of(inputs);
-        Plan& p = plan_for(batch);
+        Plan& p = plan_for(input_shapes_of(graph_, inputs));
         check_inputs(inputs, p);
         std::vector<Tensor> result;
         arena_.execute([&] { result = execute(p, inputs); });
@@ -86,8 +86,7 @@ public:
 
     // Runs one batch and keeps every value (each in its own storage), for run_from().
     Trace run_trace(const std::vector<Tensor>& inputs) {
-        const int64_t batch = batch_of(inputs);
-        Plan& p = plan_for(batch);
+        Plan& p = plan_for(input_shapes_of(graph_, inputs));
         check_inputs(inputs, p);
         Trace vals;
         arena_.execute([&] { vals = execute_trace(p, inputs); });
@@ -106,7 +105,11 @@ public:
     // With `units`, the kernel computes only those output units, from weights sliced to them
     // (Conv without groups, Gemm, MatMul with constant weights; see sliceable()).
     NodeOverride prepare_node(int n, int64_t batch, const SiteConfig& sites, const std::vector<int64_t>& units = {}) {
-        Plan& p = plan_for(batch);
+        return prepare_node(n, input_shapes_for_batch(graph_, batch), sites, units);
+    }
+    // The same for the plan of these input shapes (input_shapes_of, input_shapes_of_trace).
+    NodeOverride prepare_node(int n, const InputShapes& shapes, const SiteConfig& sites, const std::vector<int64_t>& units = {}) {
+        Plan& p = plan_for(shapes);
         const Node& node = graph_.nodes.at(static_cast<size_t>(n));
         PrepareContext pc = prepare_context(p, node);
         pc.sites = sites;
@@ -142,29 +145,22 @@ public:
         if (trace.size() != graph_.values.size())
             throw Error("trace does not belong to this graph", "graph " + graph_.name,
                         std::to_string(trace.size()) + " values in the trace, " + std::to_string(graph_.values.size()) + " in the graph");
-        Plan& p = plan_for(batch_of_trace(trace));
+        Plan& p = plan_for(input_shapes_of_trace(graph_, trace));
         std::vector<Tensor> result;
         arena_.execute([&] { result = execute_from(p, trace, overrides, full); });
         return result;
     }
 
     // The batch size implied by the inputs (1 when no input has a symbolic dimension).
-    int64_t batch_of(const std::vector<Tensor>& inputs) const {
-        if (inputs.size() != graph_.inputs.size())
-            throw Error("wrong number of inputs", "graph " + graph_.name,
-                        std::to_string(inputs.size()) + " given, " + std::to_string(graph_.inputs.size()) + " expected");
-        for (size_t i = 0; i < inputs.size(); ++i) {
-            const Value& v = graph_.value(graph_.inputs[i]);
-            for (size_t d = 0; d < v.shape.rank() && d < inputs[i].shape().rank(); ++d)
-                if (v.shape[d] < 0) return inputs[i].shape()[d];
-        }
-        return 1;
-    }
+    int64_t batch_of(const std::vector<Tensor>& inputs) const { return batch_of_shapes(graph_, input_shapes_of(graph_, inputs)); }
 
 private:
     struct Plan {
         int64_t batch = 0;
         std::vector<TypeInfo> types;
+        // Integer values that depend on the input shapes alone (shape arithmetic), by value id:
+        // constants for this plan's kernels.
+        std::vector<Tensor> shape_values;
         std::vector<Kernel> kernels;
         std::vector<int> slot;                   // value -> pooled buffer, -1 for none
         std::vector<std::shared_ptr<Storage>> pool;
@@ -210,13 +206,17 @@ private:
         return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
     }
 
-    Plan& plan_for(int64_t batch) {
+    // The plan for one set of input shapes (inference re-run for each new set).
+    Plan& plan_for(const InputShapes& shapes) {
         std::lock_guard<std::mutex> lock(mu_);
-        auto it = plans_.find(batch);
+        const std::vector<int64_t> key = input_shapes_key(shapes);
+        auto it = plans_.find(key);
         if (it != plans_.end()) return *it->second;
         auto p = std::make_unique<Plan>();
-        p->batch = batch;
-        p->types = infer_types(graph_, batch);
+        p->batch = batch_of_shapes(graph_, shapes);
+        p->types = infer_types_given(graph_, input_types(graph_, shapes), std::vector<const Tensor*>(shapes.size(), nullptr), nullptr,
+                                     &p->shape_values);
+        p->shape_values.resize(graph_.values.size());
         const Registry& reg = Registry::instance();
         const size_t nv = graph_.values.size();
         // Last reader of each value; graph outputs live to the end and get their own storage.
@@ -277,7 +277,7 @@ private:
         }
         for (size_t b : slot_size) p->pool.push_back(std::make_shared<Storage>(b));
         Plan& ref = *p;
-        plans_[batch] = std::move(p);
+        plans_[key] = std::move(p);
         return ref;
     }
 
@@ -287,7 +287,10 @@ private:
         pc.node = &node;
         for (int in : node.inputs) {
             pc.in.push_back(in >= 0 ? p.types[static_cast<size_t>(in)] : TypeInfo{});
-            pc.consts.push_back(in >= 0 && graph_.value(in).is_constant() ? &graph_.value(in).constant : nullptr);
+            const Tensor* c = nullptr;
+            if (in >= 0 && graph_.value(in).is_constant()) c = &graph_.value(in).constant;
+            else if (in >= 0 && !p.shape_values[static_cast<size_t>(in)].empty()) c = &p.shape_values[static_cast<size_t>(in)];
+            pc.consts.push_back(c);
         }
         for (int o : node.outputs) pc.out.push_back(p.types[static_cast<size_t>(o)]);
         return pc;
@@ -356,7 +359,7 @@ private:
             if (inputs[i].shape() != want.shape)
                 throw Error("wrong input shape", "input '" + v.name + "'",
                             "got " + inputs[i].shape().str() + ", the model expects " + v.shape.str() +
-                                (v.shape.is_concrete() ? "" : " (N = batch)"));
+                                (v.shape.is_concrete() ? "" : " (N: any size)"));
         }
     }
 
@@ -532,7 +535,7 @@ private:
     CpuOptions opt_;
     tbb::task_arena arena_;
     std::mutex mu_;
-    std::map<int64_t, std::unique_ptr<Plan>> plans_;
+    std::map<std::vector<int64_t>, std::unique_ptr<Plan>> plans_;  // by input_shapes_key()
 };
 
 }  // namespace mutiny

@@ -35,6 +35,7 @@
 #include "../cpu/executor.hpp"
 #include "buffers.hpp"
 #include "device.hpp"
+#include "../input_shapes.hpp"
 #include "planner.hpp"
 
 namespace mutiny {
@@ -70,13 +71,15 @@ public:
     // first use otherwise.
     void prepare(int64_t batch = 1) {
         std::lock_guard<std::mutex> lock(mu_);
-        plan_for(batch);
+        plan_for(input_shapes_for_batch(graph_, batch));
     }
 
-    // Names of the nodes that run their CPU kernel (no OpenCL kernel for their op or dtype).
-    std::vector<std::string> fallback_nodes(int64_t batch = 1) {
+    // Names of the nodes that run their CPU kernel (no OpenCL kernel for their op or dtype), in
+    // the plan with every symbolic dimension at `batch` (0: the size validation chose, see
+    // symbolic_size; a model with a symbolic image size cannot take 1).
+    std::vector<std::string> fallback_nodes(int64_t batch = 0) {
         std::lock_guard<std::mutex> lock(mu_);
-        Plan& p = plan_for(batch);
+        Plan& p = plan_for(input_shapes_for_batch(graph_, batch > 0 ? batch : symbolic_size(graph_)));
         std::vector<std::string> v;
         for (size_t n = 0; n < p.steps.size(); ++n)
             if (p.steps[n].fallback) v.push_back(graph_.nodes[n].name + " (" + graph_.nodes[n].op + ")");
@@ -86,7 +89,7 @@ public:
     // Runs one batch. Inputs in the order of graph().inputs; outputs in the order of outputs.
     std::vector<Tensor> run(const std::vector<Tensor>& inputs) {
         std::lock_guard<std::mutex> lock(mu_);
-        Plan& p = plan_for(batch_of(inputs));
+        Plan& p = plan_for(input_shapes_of(graph_, inputs));
         check_inputs(inputs, p);
         upload_inputs(p, inputs);
         execute(p, 0);
@@ -99,7 +102,7 @@ public:
     // included), for run_from.
     Trace run_trace(const std::vector<Tensor>& inputs) {
         std::lock_guard<std::mutex> lock(mu_);
-        Plan& p = plan_for(batch_of(inputs));
+        Plan& p = plan_for(input_shapes_of(graph_, inputs));
         check_inputs(inputs, p);
         upload_inputs(p, inputs);
         execute(p, 0);
@@ -120,7 +123,7 @@ public:
                         "node " + std::to_string(first_node) + " of " + std::to_string(graph_.nodes.size()));
         std::vector<Tensor> inputs;
         for (int id : graph_.inputs) inputs.push_back(trace[static_cast<size_t>(id)]);
-        Plan& p = plan_for(batch_of(inputs));
+        Plan& p = plan_for(input_shapes_of(graph_, inputs));
         const std::vector<int> prod = graph_.producers();
         // Values the remaining nodes (or the outputs) read that were computed earlier.
         std::set<int> need;
@@ -157,17 +160,7 @@ public:
     }
 
     // The batch size implied by the inputs (1 when no input has a symbolic dimension).
-    int64_t batch_of(const std::vector<Tensor>& inputs) const {
-        if (inputs.size() != graph_.inputs.size())
-            throw Error("wrong number of inputs", "graph " + graph_.name,
-                        std::to_string(inputs.size()) + " given, " + std::to_string(graph_.inputs.size()) + " expected");
-        for (size_t i = 0; i < inputs.size(); ++i) {
-            const Value& v = graph_.value(graph_.inputs[i]);
-            for (size_t d = 0; d < v.shape.rank() && d < inputs[i].shape().rank(); ++d)
-                if (v.shape[d] < 0) return inputs[i].shape()[d];
-        }
-        return 1;
-    }
+    int64_t batch_of(const std::vector<Tensor>& inputs) const { return batch_of_shapes(graph_, input_shapes_of(graph_, inputs)); }
 
 private:
     using Plan = opencl::Plan;
@@ -197,7 +190,7 @@ private:
             if (inputs[i].shape() != want.shape)
                 throw Error("wrong input shape", "input '" + v.name + "'",
                             "got " + inputs[i].shape().str() + ", the model expects " + v.shape.str() +
-                                (v.shape.is_concrete() ? "" : " (N = batch)"));
+                                (v.shape.is_concrete() ? "" : " (N: any size)"));
         }
     }
     void upload_inputs(Plan& p, const std::vector<Tensor>& inputs) {
@@ -216,13 +209,18 @@ private:
         opencl::check(clFinish(queue_), "clFinish", where_dev());
     }
 
-    Plan& plan_for(int64_t batch) {
-        auto it = plans_.find(batch);
+    // The plan for one set of input shapes (inference re-run for each new set).
+    Plan& plan_for(const InputShapes& shapes) {
+        const std::vector<int64_t> key = input_shapes_key(shapes);
+        auto it = plans_.find(key);
         if (it != plans_.end()) return *it->second;
         auto p = std::make_unique<Plan>();
-        p->batch = batch;
-        p->types = infer_types(graph_, batch);
+        p->batch = batch_of_shapes(graph_, shapes);
+        const int64_t batch = p->batch;
+        p->types = infer_types_given(graph_, input_types(graph_, shapes), std::vector<const Tensor*>(shapes.size(), nullptr), nullptr,
+                                     &p->shape_values);
         const size_t nv = graph_.values.size();
+        p->shape_values.resize(nv);
         p->mem.assign(nv, nullptr);
         // Sizes first, so an oversized plan fails before anything is allocated.
         const auto& info = ctx_->info();
@@ -253,6 +251,7 @@ private:
         opencl::PlanEnv env{&graph_, ctx_.get(), queue_, &opt_, &consts_, &sources_};
         for (size_t n = 0; n < graph_.nodes.size(); ++n) {
             try {
+                if (write_shape_values(*p, graph_.nodes[n])) continue;
                 plan_node(env, *p, graph_.nodes[n]);
             } catch (const Error& e) {
                 // Name the node whose kernel failed to build (the build log stays in the reason).
@@ -261,8 +260,24 @@ private:
             }
         }
         Plan& ref = *p;
-        plans_[batch] = std::move(p);
+        plans_[key] = std::move(p);
         return ref;
+    }
+
+    // A node whose outputs are all shape arithmetic of this plan (Shape, Gather of a shape, Concat
+    // of sizes): its outputs are written to their buffers now and the node does nothing at run time.
+    bool write_shape_values(Plan& p, const Node& node) {
+        if (node.outputs.empty()) return false;
+        for (int o : node.outputs)
+            if (p.shape_values[static_cast<size_t>(o)].empty()) return false;
+        for (int o : node.outputs) {
+            const Tensor& t = p.shape_values[static_cast<size_t>(o)];
+            if (t.nbytes() > 0)
+                opencl::check(clEnqueueWriteBuffer(queue_, p.mem[static_cast<size_t>(o)], CL_TRUE, 0, t.nbytes(), t.raw(), 0, nullptr, nullptr),
+                              "clEnqueueWriteBuffer", "value '" + graph_.value(o).name + "' on " + where_dev());
+        }
+        p.steps[static_cast<size_t>(&node - graph_.nodes.data())].run = [] {};
+        return true;
     }
 
     // The step of one node: the op's OpenCL planning when it has one for this node's dtypes, else
@@ -289,7 +304,7 @@ private:
     std::mutex mu_;
     std::map<std::string, std::string> sources_;
     opencl::ConstantBuffers consts_;
-    std::map<int64_t, std::unique_ptr<Plan>> plans_;
+    std::map<std::vector<int64_t>, std::unique_ptr<Plan>> plans_;  // by input_shapes_key()
 };
 
 }  // namespace mutiny

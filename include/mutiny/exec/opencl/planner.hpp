@@ -71,6 +71,10 @@ struct Plan {
     };
     int64_t batch = 0;
     std::vector<TypeInfo> types;
+    // Integer values that depend on the input shapes alone (shape arithmetic), by value id: their
+    // buffers are written once when the plan is made, and kernels planned after them see them as
+    // constants.
+    std::vector<Tensor> shape_values;
     std::vector<cl_mem> mem;             // per value (not owned; constants point into the ConstantBuffers)
     std::vector<Mem> owned;              // value buffers and kernel metadata
     std::vector<Kern> kernels;
@@ -105,7 +109,10 @@ public:
     // The constant value of input i, or nullptr when it is computed at run time.
     const Tensor* constant(size_t i) const {
         const int v = node_.input(i);
-        return v >= 0 && graph().value(v).is_constant() ? &graph().value(v).constant : nullptr;
+        if (v < 0) return nullptr;
+        if (graph().value(v).is_constant()) return &graph().value(v).constant;
+        const Tensor& sv = p_.shape_values[static_cast<size_t>(v)];
+        return sv.empty() ? nullptr : &sv;
     }
     cl_mem in(size_t i) {
         const int v = node_.input(i);

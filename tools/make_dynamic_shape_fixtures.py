@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Writes tests/fixtures/dynamic_shapes/: models whose inputs have symbolic dimensions other than
+the batch (a sequence length), as ONNX backend-test folders whose data sets use different sizes,
+with ONNX Runtime's outputs. The shape arithmetic inside (Shape -> Gather -> Mul -> Concat ->
+Reshape) depends on those sizes, so the executors must re-plan per input shapes.
+
+Usage: python3 tools/make_dynamic_shape_fixtures.py [--out tests/fixtures/dynamic_shapes]
+Needs: onnx, onnxruntime, numpy (pip). Deterministic (seeded).
+"""
+import argparse
+import os
+import shutil
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+F, I64 = TensorProto.FLOAT, TensorProto.INT64
+
+
+def const(name, arr):
+    return numpy_helper.from_array(np.asarray(arr), name)
+
+
+def seq_reshape():
+    # x [batch, seq, 4] -> rows [batch*seq, 4] @ W [4, 3] -> [batch, seq, 3] -> softmax -> mean over seq.
+    rng = np.random.default_rng(7)
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shp"]),
+        helper.make_node("Gather", ["shp", "i0"], ["b"], axis=0),
+        helper.make_node("Gather", ["shp", "i1"], ["s"], axis=0),
+        helper.make_node("Mul", ["b", "s"], ["bs"]),
+        helper.make_node("Unsqueeze", ["bs", "ax0"], ["bs1"]),
+        helper.make_node("Concat", ["bs1", "four"], ["rows_shape"], axis=0),
+        helper.make_node("Reshape", ["x", "rows_shape"], ["rows"]),
+        helper.make_node("MatMul", ["rows", "W"], ["proj"]),
+        helper.make_node("Unsqueeze", ["b", "ax0"], ["b1"]),
+        helper.make_node("Unsqueeze", ["s", "ax0"], ["s1"]),
+        helper.make_node("Concat", ["b1", "s1", "three"], ["back_shape"], axis=0),
+        helper.make_node("Reshape", ["proj", "back_shape"], ["y3"]),
+        helper.make_node("Softmax", ["y3"], ["p"], axis=-1),
+        helper.make_node("ReduceMean", ["p", "ax1"], ["y"], keepdims=0),
+    ]
+    g = helper.make_graph(
+        nodes, "seq_reshape",
+        [helper.make_tensor_value_info("x", F, ["batch", "seq", 4])],
+        [helper.make_tensor_value_info("y", F, ["batch", 3])],
+        [const("i0", np.array(0, np.int64)), const("i1", np.array(1, np.int64)), const("ax0", np.array([0], np.int64)),
+         const("ax1", np.array([1], np.int64)), const("four", np.array([4], np.int64)), const("three", np.array([3], np.int64)),
+         const("W", rng.standard_normal((4, 3)).astype(np.float32))])
+    feeds = [{"x": rng.standard_normal(s).astype(np.float32)} for s in [(2, 3, 4), (1, 5, 4), (3, 1, 4), (2, 3, 4)]]
+    return g, feeds
+
+
+def image_size():
+    # x [batch, 3, height, width] -> Conv 3x3 pad 1 -> Relu -> MaxPool 2x2 -> GlobalAveragePool ->
+    # Flatten -> Gemm: a CNN that takes any image size (convolution geometry re-planned per size).
+    rng = np.random.default_rng(11)
+    nodes = [
+        helper.make_node("Conv", ["x", "Wc", "Bc"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("MaxPool", ["r"], ["m"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("GlobalAveragePool", ["m"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "Wg", "Bg"], ["y"], transB=1),
+    ]
+    g = helper.make_graph(
+        nodes, "image_size",
+        [helper.make_tensor_value_info("x", F, ["batch", 3, "height", "width"])],
+        [helper.make_tensor_value_info("y", F, ["batch", 5])],
+        [const("Wc", rng.standard_normal((8, 3, 3, 3)).astype(np.float32)), const("Bc", rng.standard_normal(8).astype(np.float32)),
+         const("Wg", rng.standard_normal((5, 8)).astype(np.float32)), const("Bg", rng.standard_normal(5).astype(np.float32))])
+    feeds = [{"x": rng.standard_normal(s).astype(np.float32)} for s in [(2, 3, 16, 16), (1, 3, 9, 23), (2, 3, 32, 8), (2, 3, 16, 16)]]
+    return g, feeds
+
+
+def write(out, name, g, feeds):
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)], producer_name="make_dynamic_shape_fixtures")
+    m.ir_version = 8
+    onnx.checker.check_model(m, full_check=True)
+    d = os.path.join(out, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    for k, f in enumerate(feeds):
+        s = os.path.join(d, f"test_data_set_{k}")
+        os.makedirs(s)
+        for i, inp in enumerate(m.graph.input):
+            open(os.path.join(s, f"input_{i}.pb"), "wb").write(numpy_helper.from_array(f[inp.name], inp.name).SerializeToString())
+        for i, (o, r) in enumerate(zip(m.graph.output, sess.run(None, f))):
+            open(os.path.join(s, f"output_{i}.pb"), "wb").write(numpy_helper.from_array(r, o.name).SerializeToString())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "dynamic_shapes"))
+    out = ap.parse_args().out
+    g, feeds = seq_reshape()
+    write(out, "seq_reshape", g, feeds)
+    g, feeds = image_size()
+    write(out, "image_size", g, feeds)
+    print("wrote", out, "(onnx", onnx.__version__ + ", onnxruntime", ort.__version__ + ")")
+
+
+if __name__ == "__main__":
+    main()
