@@ -45,15 +45,6 @@ __kernel void resize(__global const T* x, __global T* y, __global const int* m, 
             return;
         }
     }
-    // One tap per axis (nearest, or a copied axis): the element is copied, as on the CPU.
-    int taps = 1;
-    for (int a = 0; a < r; ++a) taps *= m[1 + 2 * r + a];
-    if (taps == 1) {
-        int off = 0;
-        for (int a = 0; a < r; ++a) off += idx[base[a]] * m[1 + r + a];
-        STORE(y, i, LOAD(x, off));
-        return;
-    }
     ACC acc = (ACC)0;
     while (1) {
         ACC wt = (ACC)1;

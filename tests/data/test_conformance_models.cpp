@@ -26,12 +26,16 @@ namespace fs = std::filesystem;
 // (hannwindow element 1: stored 0.0954860, ReferenceEvaluator and Mutiny 0.0954913); the
 // GridSample bicubic and RoiAlign tests (onnx 1.12) store outputs printed to four decimals
 // (gridsample_bicubic element 0: stored -0.1406, ReferenceEvaluator and Mutiny -0.140625;
-// roialign_aligned_false element 33: stored 0.3172, both 0.317132).
+// roialign_aligned_false element 33: stored 0.3172, both 0.317132); ONNX 1.12's Cast to bfloat16
+// tests store truncated values where ONNX's ReferenceEvaluator (onnx 1.23) and Mutiny round to
+// nearest even, as the Cast spec says (cast_FLOAT_to_BFLOAT16 element 6, 0.21087195 = 0x3e57eed1:
+// stored 0x3e57, rounded 0x3e58).
 static bool known_rounded_reference(const std::string& name) {
     static const std::set<std::string> names = {
         "test_averagepool_2d_ceil_last_window_starts_on_pad", "test_blackmanwindow_expanded", "test_blackmanwindow_symmetric_expanded",
         "test_hammingwindow_expanded", "test_hammingwindow_symmetric_expanded", "test_hannwindow_expanded", "test_hannwindow_symmetric_expanded",
-        "test_gridsample_bicubic", "test_roialign_aligned_false", "test_roialign_aligned_true"};
+        "test_gridsample_bicubic", "test_roialign_aligned_false", "test_roialign_aligned_true",
+        "test_cast_FLOAT_to_BFLOAT16", "test_castlike_FLOAT_to_BFLOAT16", "test_castlike_FLOAT_to_BFLOAT16_expanded"};
     return names.count(name) > 0;
 }
 
@@ -61,7 +65,7 @@ TEST_CASE("ONNX backend PyTorch-converted tests (shared/data)") {
     run_suite(mutiny_test::shared_data() / "onnx/pytorch-converted", 50);
 }
 TEST_CASE("ONNX backend node tests (Debian libonnx-testdata)") {
-    run_suite("/usr/share/libonnx-testdata/data/node", 811, "Debian's libonnx-testdata");
+    run_suite("/usr/share/libonnx-testdata/data/node", 863, "Debian's libonnx-testdata");
 }
 
 static Tensor arange_input(const Graph& g) {

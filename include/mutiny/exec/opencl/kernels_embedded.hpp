@@ -274,6 +274,9 @@ MUTINY_UNARY(Celu, fmax((C)0, x) + fmin((C)0, a * (exp(x / a) - (C)1)))
 MUTINY_UNARY(ThresholdedRelu, x > a ? x : (C)0)
 // Shrink: a = lambd, b = bias.
 MUTINY_UNARY(Shrink, x < -a ? x + b : x > a ? x - b : (C)0)
+// Gelu: a = 1 for approximate="tanh", 0 for "none".
+MUTINY_UNARY(Gelu, a != (C)0 ? (C)0.5f * x * ((C)1 + tanh((C)0.7978845608f * (x + (C)0.044715f * x * x * x)))
+                             : (C)0.5f * x * ((C)1 + erf(x * (C)0.7071067812f)))
 
 // Binary ops: y = f(a, b) with broadcasting (meta: see broadcast_offsets). Binary results are not
 // store sites on the CPU either.
@@ -733,15 +736,6 @@ __kernel void resize(__global const T* x, __global T* y, __global const int* m, 
             STORE(y, i, extrapolation);
             return;
         }
-    }
-    // One tap per axis (nearest, or a copied axis): the element is copied, as on the CPU.
-    int taps = 1;
-    for (int a = 0; a < r; ++a) taps *= m[1 + 2 * r + a];
-    if (taps == 1) {
-        int off = 0;
-        for (int a = 0; a < r; ++a) off += idx[base[a]] * m[1 + r + a];
-        STORE(y, i, LOAD(x, off));
-        return;
     }
     ACC acc = (ACC)0;
     while (1) {

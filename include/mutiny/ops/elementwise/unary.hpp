@@ -1,5 +1,5 @@
 // Unary element-wise ops on float types: activations (Relu, LeakyRelu, Sigmoid, Tanh, Elu, Selu,
-// Celu, HardSigmoid, HardSwish, Softplus, Softsign, ThresholdedRelu, Shrink) and math (Exp, Log,
+// Celu, HardSigmoid, HardSwish, Softplus, Softsign, ThresholdedRelu, Shrink, Gelu) and math (Exp, Log,
 // Sqrt, Neg, Abs, Reciprocal, Floor, Ceil, Round, Erf, Sign, the trigonometric and hyperbolic
 // functions and their inverses). Each output element is computed from its input element alone, so any
 // chunking (and incremental execution on some channels only) gives the same bits.
@@ -97,6 +97,8 @@ inline UnaryParams unary_params(const std::string& op) {
     return it == t.end() ? UnaryParams{} : it->second;
 }
 inline std::array<double, 3> unary_values(const Attributes& at, const std::string& op) {
+    // Gelu's `approximate` string reaches the kernels as a = 1 for "tanh", 0 for "none".
+    if (op == "Gelu") return {at.get_string("approximate", "none") == "tanh" ? 1.0 : 0.0, 0, 0};
     const UnaryParams p = unary_params(op);
     return {at.get_float(p.name[0], p.value[0]), at.get_float(p.name[1], p.value[1]), at.get_float(p.name[2], p.value[2])};
 }
@@ -158,6 +160,10 @@ MUTINY_UNARY_KERNEL(Sign, (x > C(0) ? C(1) : x < C(0) ? C(-1) : x))
 MUTINY_UNARY_KERNEL(Celu, (std::max(C(0), x) + std::min(C(0), a * (std::exp(x / a) - C(1)))))
 MUTINY_UNARY_KERNEL(ThresholdedRelu, (x > a ? x : C(0)))
 MUTINY_UNARY_KERNEL(Shrink, (x < -a ? x + b : x > a ? x - b : C(0)))
+// Gelu (opset 20): 0.5 x (1 + erf(x / sqrt(2))), or with approximate="tanh"
+// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), as the ONNX spec writes them.
+MUTINY_UNARY_KERNEL(Gelu, (a != C(0) ? C(0.5) * x * (C(1) + std::tanh(C(0.79788456080286535588) * (x + C(0.044715) * x * x * x)))
+                                     : C(0.5) * x * (C(1) + std::erf(x * C(0.70710678118654752440)))))
 
 #undef MUTINY_UNARY_KERNEL
 
@@ -230,7 +236,7 @@ inline void register_unary_ops(Registry& r) {
         {"Acos", prepare_Acos},         {"Atan", prepare_Atan},           {"Sinh", prepare_Sinh},
         {"Cosh", prepare_Cosh},         {"Asinh", prepare_Asinh},         {"Acosh", prepare_Acosh},
         {"Atanh", prepare_Atanh},       {"Sign", prepare_Sign},           {"Celu", prepare_Celu},
-        {"ThresholdedRelu", prepare_ThresholdedRelu}, {"Shrink", prepare_Shrink},
+        {"ThresholdedRelu", prepare_ThresholdedRelu}, {"Shrink", prepare_Shrink}, {"Gelu", prepare_Gelu},
     };
     for (const auto& op : ops) {
         OpDef& d = r.add(OpDef{op.first, nullptr, infer_same, op.second});
@@ -241,6 +247,13 @@ inline void register_unary_ops(Registry& r) {
         d.plan_opencl = plan_unary_opencl;
 #endif
     }
+    OpDef* gelu = r.find("Gelu");
+    gelu->min_opset = 20;
+    gelu->infer = [](InferContext& c) {
+        const std::string a = c.attrs().get_string("approximate", "none");
+        if (a != "none" && a != "tanh") c.fail("unknown Gelu approximate '" + a + "'", "expected none or tanh");
+        infer_same(c);
+    };
     OpDef* neg = r.find("Neg");
     neg->infer = infer_int_unary<IntUnary::neg>;
     neg->prepare = prepare_int_unary<IntUnary::neg, prepare_Neg>;

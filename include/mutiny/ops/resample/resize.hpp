@@ -33,6 +33,7 @@ struct ResizePlan {
     ResizeGeometry geo;
     std::vector<AxisTaps> axes;
     std::vector<int64_t> in_stride;
+    bool copy_only = true;  // every axis has one tap of weight 1 (nearest, or all identity)
 };
 
 // Resize's inputs 1..3 as seen by infer or prepare (present, shape, dtype, constant value).
@@ -57,7 +58,10 @@ inline ResizePlan resize_plan(const PrepareContext& pc) {
     const size_t r = p.geo.in.size();
     p.in_stride.assign(r, 1);
     for (size_t a = r - 1; a > 0; --a) p.in_stride[a - 1] = p.in_stride[a] * p.geo.in[a];
-    for (size_t a = 0; a < r; ++a) p.axes.push_back(axis_taps(p.attrs, p.geo, a));
+    for (size_t a = 0; a < r; ++a) {
+        p.axes.push_back(axis_taps(p.attrs, p.geo, a));
+        p.copy_only = p.copy_only && p.axes.back().taps == 1;
+    }
     return p;
 }
 
@@ -86,57 +90,48 @@ void run_resize(const ResizePlan& p, const T* x, T* y) {
     const int64_t last = p.geo.out[r - 1];
     int64_t rows = 1;
     for (size_t a = 0; a + 1 < r; ++a) rows *= p.geo.out[a];
-    // Axes with one tap (copied or nearest) only move the offset: weight 1 changes no product.
-    std::vector<size_t> act;
     int64_t cost = 1;
-    for (size_t a = 0; a < r; ++a)
-        if (p.axes[a].taps > 1) {
-            act.push_back(a);
-            cost *= p.axes[a].taps;
-        }
-    const size_t na = act.size();
+    for (const auto& t : p.axes) cost *= t.taps;
     const T ext = resize_store<T>(p.attrs.extrapolation);
     parallel_chunks(rows, grain_for(rows, last * (cost + 1)), [&](int64_t rb, int64_t re) {
         int64_t o[kMaxResizeRank], k[kMaxResizeRank];
         for (int64_t row = rb; row < re; ++row) {
-            int64_t rem = row, base_row = 0;
+            int64_t rem = row;
             bool ext_row = false;
             for (size_t a = r - 1; a-- > 0;) {
                 o[a] = rem % p.geo.out[a];
                 rem /= p.geo.out[a];
                 ext_row = ext_row || p.axes[a].extrap[static_cast<size_t>(o[a])];
-                if (p.axes[a].taps == 1) base_row += p.axes[a].idx[static_cast<size_t>(o[a])] * p.in_stride[a];
             }
             T* yp = y + row * last;
-            const AxisTaps& tl = p.axes[r - 1];
             for (int64_t ol = 0; ol < last; ++ol) {
                 o[r - 1] = ol;
-                if (ext_row || tl.extrap[static_cast<size_t>(ol)]) {
+                if (ext_row || p.axes[r - 1].extrap[static_cast<size_t>(ol)]) {
                     yp[ol] = ext;
                     continue;
                 }
-                const int64_t base = base_row + (tl.taps == 1 ? tl.idx[static_cast<size_t>(ol)] * p.in_stride[r - 1] : 0);
-                if (na == 0) {
-                    yp[ol] = x[base];
+                if (p.copy_only) {
+                    int64_t off = 0;
+                    for (size_t a = 0; a < r; ++a) off += p.axes[a].idx[static_cast<size_t>(o[a])] * p.in_stride[a];
+                    yp[ol] = x[off];
                     continue;
                 }
-                // The product of the filtered axes' taps, the last axis fastest.
+                // The product of the axes' taps, the last axis fastest.
                 double acc = 0;
-                for (size_t j = 0; j < na; ++j) k[j] = 0;
+                for (size_t a = 0; a < r; ++a) k[a] = 0;
                 while (true) {
                     double w = 1;
-                    int64_t off = base;
-                    for (size_t j = 0; j < na; ++j) {
-                        const size_t a = act[j];
+                    int64_t off = 0;
+                    for (size_t a = 0; a < r; ++a) {
                         const AxisTaps& t = p.axes[a];
-                        const size_t u = static_cast<size_t>(o[a] * t.taps + k[j]);
-                        off += t.idx[u] * p.in_stride[a];
-                        w *= t.w[u];
+                        const size_t j = static_cast<size_t>(o[a] * t.taps + k[a]);
+                        off += t.idx[j] * p.in_stride[a];
+                        w *= t.w[j];
                     }
                     acc += w * static_cast<double>(load(x[off]));
-                    size_t j = na;
-                    while (j > 0 && ++k[j - 1] == p.axes[act[j - 1]].taps) k[--j] = 0;
-                    if (j == 0) break;
+                    size_t a = r;
+                    while (a > 0 && ++k[a - 1] == p.axes[a - 1].taps) k[--a] = 0;
+                    if (a == 0) break;
                 }
                 yp[ol] = resize_store<T>(acc);
             }
