@@ -231,9 +231,12 @@ TEST_CASE("ONNX light ImageNet models: OpenCL matches the CPU executor and the r
 
 TEST_CASE("every op with an OpenCL kernel runs on the device, CPU fallback off, over the ONNX node tests") {
     OCTEST_SKIP_WITHOUT_OPENCL();
+    // The repository's own ONNX node tests (tools/make_onnx_node_tests.py: ops newer than ONNX 1.12)
+    // always exist; the data-set roots are checked below.
     std::vector<fs::path> roots{fs::path(MUTINY_SHARED_DATA) / "onnx" / "node", fs::path("/usr/share/libonnx-testdata/data/node")};
     roots.erase(std::remove_if(roots.begin(), roots.end(), [](const fs::path& r) { return !fs::exists(r); }), roots.end());
-    if (roots.empty()) {
+    roots.push_back(fs::path(MUTINY_SOURCE_DIR) / "tests" / "fixtures" / "onnx_node");
+    if (roots.size() == 1) {
         MESSAGE("skipped: no ONNX node tests (../shared/data/onnx/node, libonnx-testdata)");
         return;
     }

@@ -2,8 +2,9 @@
 // (a - a_zero_point) and (b - b_zero_point) are summed exactly in 64 bits and wrapped to int32, as
 // the reference's int32 matmul wraps; a zero point is a scalar, or per row of A ([M]) / per column
 // of B ([N]). QLinearMatMul requantizes as the ONNX reference does: y = clip(rint(acc * m) +
-// y_zero_point) with the multiplier m = a_scale * b_scale / y_scale in float32 and the product in
-// double (numpy promotes int32 times float32 to float64).
+// y_zero_point) with the multiplier m = a_scale * b_scale / y_scale in the scales' type (float32, or
+// float16 from opset 21, each operation rounded to it as numpy does) and the product in double
+// (numpy promotes int32 times float32 or float16 to float64).
 #ifndef MUTINY_OPS_QUANT_QMATMUL_HPP_
 #define MUTINY_OPS_QUANT_QMATMUL_HPP_
 
@@ -101,7 +102,11 @@ inline void infer_qlinear_matmul(InferContext& c) {
     if (c.dtype(2) != c.dtype(0) || c.dtype(5) != c.dtype(3)) c.fail("zero point type differs from its matrix's", "a_zero_point / b_zero_point");
     if (!is_int8(c.dtype(7))) c.fail("unsupported output type", std::string("y_zero_point is ") + dtype_name(c.dtype(7)));
     for (size_t i : {1, 4, 6})
-        if (c.dtype(i) != DType::f32) c.fail("scale is not float32", "input " + std::to_string(i) + " is " + dtype_name(c.dtype(i)));
+        if (c.dtype(i) != DType::f32 && c.dtype(i) != DType::f16)
+            c.fail("scale is not float32 or float16", "input " + std::to_string(i) + " is " + dtype_name(c.dtype(i)));
+    if (c.dtype(4) != c.dtype(1) || c.dtype(6) != c.dtype(1))
+        c.fail("scales of different types", std::string("a_scale ") + dtype_name(c.dtype(1)) + ", b_scale " + dtype_name(c.dtype(4)) + ", y_scale " +
+                                                dtype_name(c.dtype(6)));
     const auto sh = gemm::matmul_shapes(c.shape(0), c.shape(3), [&](const std::string& w, const std::string& y) { c.fail(w, y); });
     if (c.shape(6).numel() != 1 || c.shape(7).numel() != 1) c.fail("y_scale and y_zero_point must be scalars", c.shape(6).str() + ", " + c.shape(7).str());
     for (size_t i : {1, 4, 6})
@@ -122,12 +127,18 @@ inline Kernel prepare_qlinear_matmul(const PrepareContext&) {
         int64_t lo, hi;
         range_of(c.out[0]->dtype(), lo, hi);
         Tensor& y = *c.out[0];
+        const bool f16 = c.input(1).dtype() == DType::f16;
+        // a_scale * b_scale / y_scale, each operation rounded to the scales' type.
+        auto multiplier = [f16, ys](double sa, double sb) -> float {
+            if (!f16) return static_cast<float>(static_cast<float>(sa) * static_cast<float>(sb)) / static_cast<float>(ys);
+            const half p(static_cast<float>(sa) * static_cast<float>(sb));
+            return static_cast<float>(half(static_cast<float>(p) / static_cast<float>(ys)));
+        };
         dispatch_dtype(y.dtype(), [&](auto tag) {
             using Y = decltype(tag);
             Y* yp = static_cast<Y*>(y.raw());
             int_matmul(sh, c.input(0), c.input(3), za, zb, [&](int64_t i, int64_t m, int64_t n, int32_t acc) {
-                const float mult = static_cast<float>(static_cast<float>(as[static_cast<size_t>(m)]) * static_cast<float>(bs[static_cast<size_t>(n)])) /
-                                   static_cast<float>(ys);
+                const float mult = multiplier(as[static_cast<size_t>(m)], bs[static_cast<size_t>(n)]);
                 const double d = std::nearbyint(static_cast<double>(acc) * static_cast<double>(mult) + yz);
                 yp[i] = static_cast<Y>(std::min(static_cast<double>(hi), std::max(static_cast<double>(lo), d)));
             });
