@@ -22,18 +22,23 @@
 namespace mutiny {
 namespace cluster {
 
-// Row j: unit j's incoming weights, then its bias when the layer has one; each column min-max
-// scaled to [0, 1] across the units. dim receives the row length.
+// Row j: unit j's incoming weights, then its bias values when the layer has a bias; each column
+// min-max scaled to [0, 1] across the units. dim receives the row length.
 inline std::vector<double> neuron_features(const Graph& g, const LayerWeights& L, int64_t& dim) {
     if (!L.na.empty()) throw Error("layer has no mutable units", "neuron clustering", L.na);
-    const float* W = g.value(L.weight).constant.data<float>();
+    std::vector<const float*> W;
+    for (int w : L.weights) W.push_back(g.value(w).constant.data<float>());
     const float* B = L.bias >= 0 ? g.value(L.bias).constant.data<float>() : nullptr;
-    dim = L.fan_in + (B ? 1 : 0);
+    const int64_t nb = B ? L.bias_per_unit : 0;
+    dim = L.fan_in + nb;
     const int64_t n = L.units;
     std::vector<double> x(static_cast<size_t>(n * dim));
     for (int64_t j = 0; j < n; ++j) {
-        for (int64_t k = 0; k < L.fan_in; ++k) x[static_cast<size_t>(j * dim + k)] = static_cast<double>(W[L.index(j, k)]);
-        if (B) x[static_cast<size_t>(j * dim + L.fan_in)] = static_cast<double>(B[j]);
+        for (int64_t k = 0; k < L.fan_in; ++k) {
+            const auto l = L.at(j, k);
+            x[static_cast<size_t>(j * dim + k)] = static_cast<double>(W[l.part][l.index]);
+        }
+        for (int64_t m = 0; m < nb; ++m) x[static_cast<size_t>(j * dim + L.fan_in + m)] = static_cast<double>(B[L.bias_index(j, m)]);
     }
     for (int64_t k = 0; k < dim; ++k) {
         double lo = x[static_cast<size_t>(k)], hi = lo;

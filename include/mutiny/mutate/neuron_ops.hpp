@@ -1,10 +1,14 @@
 // Weight- and neuron-level mutation operators (docs/mutation.md: DeepMutation++'s GF, WS, NEB,
-// NAI, NS and DeepMAACC's CW) on Conv and Gemm/MatMul layers with constant float32 weights.
+// NAI, NS and DeepMAACC's CW) on Conv, Gemm/MatMul and RNN/GRU/LSTM layers with constant float32
+// weights.
 //
 // A neuron (unit) is an output channel of a Conv (W[j, ...], bias B[j]) or an output column of a
 // Gemm/MatMul (column j of B, or row j when Gemm has transB = 1; bias C[j] when C holds one value
 // per unit; a MatMul's bias is the constant of the Add that alone reads its output, as tf2onnx and
-// Keras export Dense). Its incoming weights are those slices.
+// Keras export Dense). Its incoming weights are those slices. In an RNN, GRU or LSTM a unit is a
+// hidden unit of one direction (unit j = direction j / hidden_size): its incoming weights are its
+// row in every gate of W (input) and of R (recurrent), its bias its entry in every gate of B (Wb
+// and Rb), as DeepMutation++ mutates recurrent layers' weights per hidden unit.
 //
 // A mutant is a list of WeightEdits: only the weights it changes, with their old and new values,
 // so apply_weights / revert_weights patch a model in place and restore it bitwise. A mutant whose
@@ -26,39 +30,92 @@ namespace mutiny {
 // Where a layer's units live in its constants.
 struct LayerWeights {
     int node = -1;
-    int weight = -1;        // value id of W / B
+    std::vector<int> weights;         // value ids of the weight tensors: W (RNN ops: W, then R)
+    std::vector<int64_t> part_fan_in; // incoming weights per unit in each of them
     int bias = -1;          // value id of the per-unit bias, -1 when there is none
     int bias_node = -1;     // MatMul: the Add holding the bias
     std::string bias_na;    // non-empty: there is a bias, but not one value per unit (why)
     int64_t units = 0;
-    int64_t fan_in = 0;     // incoming weights per unit
-    bool columns = false;   // unit j = column j of a [fan_in, units] matrix; else row j of [units, fan_in]
+    int64_t fan_in = 0;     // incoming weights per unit, over every weight tensor
+    bool columns = false;   // unit j = column j of a [fan_in, units] matrix; else rows (below)
+    // Rows: unit j = hidden unit j % hidden of direction j / hidden; weight tensor p is
+    // [directions, gates * hidden, part_fan_in[p] / gates] (Conv, Gemm: one direction, one gate,
+    // hidden = units); the bias is [directions, bias_per_unit * hidden].
+    int64_t gates = 1, hidden = 0, bias_per_unit = 1;
     std::string na;         // non-empty: not a mutable layer (why)
 
-    int64_t index(int64_t unit, int64_t k) const { return columns ? k * units + unit : unit * fan_in + k; }
+    struct Loc {
+        size_t part;
+        int64_t index;
+    };
+    // Incoming weight k (0 <= k < fan_in) of a unit: which weight tensor, and where in it.
+    Loc at(int64_t unit, int64_t k) const {
+        size_t p = 0;
+        while (k >= part_fan_in[p]) k -= part_fan_in[p++];
+        if (columns) return {p, k * units + unit};
+        const int64_t in = part_fan_in[p] / gates, d = unit / hidden, u = unit % hidden;
+        return {p, ((d * gates + k / in) * hidden + u) * in + k % in};
+    }
+    // Bias value m (0 <= m < bias_per_unit) of a unit.
+    int64_t bias_index(int64_t unit, int64_t m) const { return (unit / hidden * bias_per_unit + m) * hidden + unit % hidden; }
 };
 
 namespace mutate_neuron {
 
 using mutate_detail::where_node;
 
-inline bool is_layer_kind(const std::string& op) { return op == "Conv" || op == "Gemm" || op == "MatMul"; }
+inline int64_t rnn_gates(const std::string& op) { return op == "LSTM" ? 4 : op == "GRU" ? 3 : op == "RNN" ? 1 : 0; }
+inline bool is_layer_kind(const std::string& op) { return op == "Conv" || op == "Gemm" || op == "MatMul" || rnn_gates(op) > 0; }
 
-inline LayerWeights layer_weights(const Graph& g, int n) {
+// A weight input of node n that weight mutations can edit: a float32 constant ("" when it is).
+inline std::string weight_na(const Graph& g, int n, int w, const char* what) {
+    if (w < 0 || !g.value(w).is_constant()) return where_node(g, n) + ": its " + what + " are computed at run time, not a constant";
+    const Tensor& W = g.value(w).constant;
+    if (W.dtype() != DType::f32) return where_node(g, n) + ": " + what + " are " + dtype_name(W.dtype()) + "; weight mutations edit float32 weights only";
+    return "";
+}
+
+// RNN, GRU, LSTM: W [D, G*H, I] and R [D, G*H, H] per hidden unit and gate; B [D, 2*G*H].
+inline LayerWeights rnn_layer_weights(const Graph& g, int n) {
     LayerWeights L;
     L.node = n;
     const Node& node = g.nodes[static_cast<size_t>(n)];
+    L.gates = rnn_gates(node.op);
+    for (size_t i : {1, 2}) {
+        L.na = weight_na(g, n, node.input(i), i == 1 ? "input weights W (input 1)" : "recurrent weights R (input 2)");
+        if (!L.na.empty()) return L;
+    }
+    const Shape& ws = g.value(node.input(1)).constant.shape();
+    const Shape& rs = g.value(node.input(2)).constant.shape();
+    if (ws.rank() != 3 || rs.rank() != 3 || ws[1] % L.gates != 0 || rs[1] != ws[1] || rs[0] != ws[0] || rs[2] * L.gates != rs[1]) {
+        L.na = where_node(g, n) + ": weights of shapes " + ws.str() + " and " + rs.str() + " are not [D, gates*H, I] and [D, gates*H, H]";
+        return L;
+    }
+    L.weights = {node.input(1), node.input(2)};
+    L.hidden = rs[2];
+    L.units = ws[0] * L.hidden;
+    L.part_fan_in = {L.gates * ws[2], L.gates * rs[2]};
+    L.fan_in = L.part_fan_in[0] + L.part_fan_in[1];
+    L.bias_per_unit = 2 * L.gates;
+    const int b = node.input(3);
+    if (b >= 0) {
+        const Value& bv = g.value(b);
+        if (bv.is_constant() && bv.constant.dtype() == DType::f32 && bv.constant.numel() == L.units * L.bias_per_unit) L.bias = b;
+        else L.bias_na = where_node(g, n) + ": bias B of shape " + bv.shape.str() + " is not a float32 constant [D, " + std::to_string(L.bias_per_unit) + "*H]";
+    }
+    return L;
+}
+
+inline LayerWeights layer_weights(const Graph& g, int n) {
+    const Node& node = g.nodes[static_cast<size_t>(n)];
+    if (rnn_gates(node.op) > 0) return rnn_layer_weights(g, n);
+    LayerWeights L;
+    L.node = n;
     const int w = node.input(1);
-    if (w < 0 || !g.value(w).is_constant()) {
-        L.na = where_node(g, n) + ": its weights (input 1) are computed at run time, not a constant";
-        return L;
-    }
+    L.na = weight_na(g, n, w, "weights (input 1)");
+    if (!L.na.empty()) return L;
     const Tensor& W = g.value(w).constant;
-    if (W.dtype() != DType::f32) {
-        L.na = where_node(g, n) + ": weights are " + dtype_name(W.dtype()) + "; weight mutations edit float32 weights only";
-        return L;
-    }
-    L.weight = w;
+    L.weights = {w};
     const Shape& s = W.shape();
     if (node.op == "Conv") {
         if (s.rank() < 3 || s[0] <= 0) {
@@ -77,6 +134,8 @@ inline LayerWeights layer_weights(const Graph& g, int n) {
         L.units = tb ? s[0] : s[1];
         L.fan_in = tb ? s[1] : s[0];
     }
+    L.hidden = L.units;
+    L.part_fan_in = {L.fan_in};
     auto per_unit = [&](int b, const std::string& what) {
         if (b < 0) return;
         const Value& bv = g.value(b);
@@ -129,6 +188,31 @@ public:
 private:
     const Tensor* t_;
     WeightEdit e_;
+};
+
+// The edits of one mutant to a layer's weight tensors and bias, addressed by unit.
+class LayerEdits {
+public:
+    LayerEdits(const Graph& g, const LayerWeights& L) : L_(&L) {
+        for (int w : L.weights) eb_.emplace_back(g, w);
+        if (L.bias >= 0) eb_.emplace_back(g, L.bias);
+    }
+    float get(int64_t unit, int64_t k) const {
+        const auto l = L_->at(unit, k);
+        return eb_[l.part].get(l.index);
+    }
+    void set(int64_t unit, int64_t k, float v) {
+        const auto l = L_->at(unit, k);
+        eb_[l.part].set(l.index, v);
+    }
+    bool has_bias() const { return L_->bias >= 0; }
+    float bias_get(int64_t unit, int64_t m) const { return eb_.back().get(L_->bias_index(unit, m)); }
+    void bias_set(int64_t unit, int64_t m, float v) { eb_.back().set(L_->bias_index(unit, m), v); }
+    std::vector<EditBuilder>& builders() { return eb_; }
+
+private:
+    const LayerWeights* L_;
+    std::vector<EditBuilder> eb_;  // one per weight tensor, then the bias
 };
 
 // Unit list of the target (all units when none is given), each checked against the layer.
@@ -184,10 +268,9 @@ Outcome per_unit_apply(const Graph& g, int n, const Target& t, bool touches_bias
         return o;
     }
     const std::vector<int64_t> units = target_units(L, t, g);
-    std::vector<EditBuilder> eb{EditBuilder(g, L.weight)};
-    if (L.bias >= 0) eb.emplace_back(g, L.bias);
-    for (int64_t j : units) f(L, j, eb[0], L.bias >= 0 ? &eb[1] : nullptr);
-    return finish(g, L, eb, units, !t.has_units);
+    LayerEdits e(g, L);
+    for (int64_t j : units) f(L, j, e);
+    return finish(g, L, e.builders(), units, !t.has_units);
 }
 
 inline OperatorDef unit_operator(std::string name, std::string category, std::string summary) {
@@ -198,7 +281,7 @@ inline OperatorDef unit_operator(std::string name, std::string category, std::st
     d.summary = std::move(summary);
     d.expansion = Expansion::per_unit;
     d.candidates = [](const Graph& g, const Params&) { return layer_candidates(g); };
-    d.none_reason = [](const Params&) { return std::string("the model has no Conv, Gemm or MatMul layer"); };
+    d.none_reason = [](const Params&) { return std::string("the model has no Conv, Gemm, MatMul, RNN, GRU or LSTM layer"); };
     return d;
 }
 
@@ -209,9 +292,10 @@ inline void register_neb(MutationRegistry& r) { r.add([] {
     d.params = {ParamDef::choice("bias", "keep", {"keep", "zero"}, "keep (DeepMAACC) or zero the bias")};
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target& t, const Params& p, uint64_t) {
         const bool zero_bias = p.str("bias") == "zero";
-        return per_unit_apply(g, nodes.at(0), t, zero_bias, [&](const LayerWeights& L, int64_t j, EditBuilder& w, EditBuilder* b) {
-            for (int64_t k = 0; k < L.fan_in; ++k) w.set(L.index(j, k), 0.0f);
-            if (zero_bias && b) b->set(j, 0.0f);
+        return per_unit_apply(g, nodes.at(0), t, zero_bias, [&](const LayerWeights& L, int64_t j, LayerEdits& e) {
+            for (int64_t k = 0; k < L.fan_in; ++k) e.set(j, k, 0.0f);
+            if (zero_bias && e.has_bias())
+                for (int64_t m = 0; m < L.bias_per_unit; ++m) e.bias_set(j, m, 0.0f);
         });
     };
     return d;
@@ -222,9 +306,10 @@ inline void register_nai(MutationRegistry& r) { r.add([] {
     d.params = {ParamDef::choice("bias", "keep", {"keep", "negate"}, "keep (DeepMAACC) or negate the bias")};
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target& t, const Params& p, uint64_t) {
         const bool neg_bias = p.str("bias") == "negate";
-        return per_unit_apply(g, nodes.at(0), t, neg_bias, [&](const LayerWeights& L, int64_t j, EditBuilder& w, EditBuilder* b) {
-            for (int64_t k = 0; k < L.fan_in; ++k) w.set(L.index(j, k), -w.get(L.index(j, k)));
-            if (neg_bias && b) b->set(j, -b->get(j));
+        return per_unit_apply(g, nodes.at(0), t, neg_bias, [&](const LayerWeights& L, int64_t j, LayerEdits& e) {
+            for (int64_t k = 0; k < L.fan_in; ++k) e.set(j, k, -e.get(j, k));
+            if (neg_bias && e.has_bias())
+                for (int64_t m = 0; m < L.bias_per_unit; ++m) e.bias_set(j, m, -e.bias_get(j, m));
         });
     };
     return d;
@@ -235,9 +320,10 @@ inline void register_cw(MutationRegistry& r) { r.add([] {
     d.params = {ParamDef::real("p", "0.1", -10, 10, false, false, "relative change (DeepMAACC: 0.1)")};
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target& t, const Params& p, uint64_t) {
         const double f = 1.0 + p.num("p");
-        return per_unit_apply(g, nodes.at(0), t, true, [&](const LayerWeights& L, int64_t j, EditBuilder& w, EditBuilder* b) {
-            for (int64_t k = 0; k < L.fan_in; ++k) w.set(L.index(j, k), scaled(w.get(L.index(j, k)), f));
-            if (b) b->set(j, scaled(b->get(j), f));
+        return per_unit_apply(g, nodes.at(0), t, true, [&](const LayerWeights& L, int64_t j, LayerEdits& e) {
+            for (int64_t k = 0; k < L.fan_in; ++k) e.set(j, k, scaled(e.get(j, k), f));
+            if (e.has_bias())
+                for (int64_t m = 0; m < L.bias_per_unit; ++m) e.bias_set(j, m, scaled(e.bias_get(j, m), f));
         });
     };
     return d;
@@ -254,7 +340,7 @@ inline void register_ws(MutationRegistry& r) { r.add([] {
             o.reason = where_node(g, L0.node) + ": a unit has one incoming weight, nothing to shuffle";
             return o;
         }
-        return per_unit_apply(g, nodes.at(0), t, false, [&](const LayerWeights& L, int64_t j, EditBuilder& w, EditBuilder*) {
+        return per_unit_apply(g, nodes.at(0), t, false, [&](const LayerWeights& L, int64_t j, LayerEdits& e) {
             // One stream per unit, so a cluster's shuffle of unit j equals the single-unit mutant's.
             MutationRng rng(mix_seed(seed, "WS/" + g.nodes[static_cast<size_t>(L.node)].name + "/" + std::to_string(j)));
             const size_t n = static_cast<size_t>(L.fan_in);
@@ -266,8 +352,8 @@ inline void register_ws(MutationRegistry& r) { r.add([] {
                 for (size_t i = 0; i < n && identity; ++i) identity = perm[i] == i;
             }
             std::vector<float> old(n);
-            for (size_t k = 0; k < n; ++k) old[k] = w.get(L.index(j, static_cast<int64_t>(k)));
-            for (size_t k = 0; k < n; ++k) w.set(L.index(j, static_cast<int64_t>(k)), old[perm[k]]);
+            for (size_t k = 0; k < n; ++k) old[k] = e.get(j, static_cast<int64_t>(k));
+            for (size_t k = 0; k < n; ++k) e.set(j, static_cast<int64_t>(k), old[perm[k]]);
         });
     };
     return d;
@@ -288,19 +374,19 @@ inline void register_ns(MutationRegistry& r) { r.add([] {
         if (!t.has_units || t.units.size() != 2)
             throw Error("NS needs two units", "target of " + where_node(g, n), "write node:NAME/units:A,B");
         const std::vector<int64_t> u = target_units(L, t, g);
-        std::vector<EditBuilder> eb{EditBuilder(g, L.weight)};
-        if (L.bias >= 0) eb.emplace_back(g, L.bias);
+        LayerEdits e(g, L);
         for (int64_t k = 0; k < L.fan_in; ++k) {
-            const float a = eb[0].get(L.index(u[0], k)), b = eb[0].get(L.index(u[1], k));
-            eb[0].set(L.index(u[0], k), b);
-            eb[0].set(L.index(u[1], k), a);
+            const float a = e.get(u[0], k), b = e.get(u[1], k);
+            e.set(u[0], k, b);
+            e.set(u[1], k, a);
         }
-        if (L.bias >= 0) {
-            const float a = eb[1].get(u[0]), b = eb[1].get(u[1]);
-            eb[1].set(u[0], b);
-            eb[1].set(u[1], a);
-        }
-        return finish(g, L, eb, u, false);
+        if (e.has_bias())
+            for (int64_t m = 0; m < L.bias_per_unit; ++m) {
+                const float a = e.bias_get(u[0], m), b = e.bias_get(u[1], m);
+                e.bias_set(u[0], m, b);
+                e.bias_set(u[1], m, a);
+            }
+        return finish(g, L, e.builders(), u, false);
     };
     return d;
 }()); }
@@ -340,24 +426,30 @@ inline void register_gf(MutationRegistry& r) { r.add([] {
         }
         std::vector<uint64_t> pos(chosen.begin(), chosen.end());
         std::sort(pos.begin(), pos.end());
-        std::vector<int64_t> idx;
+        // Positions in storage order (weight tensor, then index), so the noise draws do not depend
+        // on how units map to storage.
+        std::vector<std::pair<size_t, int64_t>> idx;
         idx.reserve(pos.size());
         std::set<int64_t> touched_units;
         for (uint64_t q : pos) {
             const int64_t u = units[static_cast<size_t>(q / static_cast<uint64_t>(L.fan_in))];
-            idx.push_back(L.index(u, static_cast<int64_t>(q % static_cast<uint64_t>(L.fan_in))));
+            const auto l = L.at(u, static_cast<int64_t>(q % static_cast<uint64_t>(L.fan_in)));
+            idx.emplace_back(l.part, l.index);
             touched_units.insert(u);
         }
         std::sort(idx.begin(), idx.end());
-        std::vector<EditBuilder> eb{EditBuilder(g, L.weight)};
-        for (int64_t i : idx) {
-            const float w = eb[0].get(i);
+        LayerEdits edits(g, L);
+        std::vector<EditBuilder>& eb = edits.builders();
+        for (const auto& pi : idx) {
+            EditBuilder& b = eb[pi.first];
+            const int64_t i = pi.second;
+            const float w = b.get(i);
             float v = w;
             // Noise below half an ulp of w would leave it unchanged: draw again, so exactly
             // round(ratio x n) weights change.
             for (int tries = 0; tries < 64 && std::memcmp(&v, &w, sizeof(float)) == 0; ++tries)
                 v = static_cast<float>(static_cast<double>(w) + sigma * rng.normal());
-            eb[0].set(i, v);
+            b.set(i, v);
         }
         o = finish(g, L, eb, std::vector<int64_t>(touched_units.begin(), touched_units.end()), false);
         return o;
