@@ -80,6 +80,22 @@ void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
                           mutiny::classes_score_text(r.criteria[c], s, r.classes).c_str());
             os << line;
         }
+    // Cross-device agreement of the verdicts: the first device against each other one.
+    for (size_t d = 1; d < r.devices.size(); ++d)
+        for (size_t c = 0; c < r.criteria.size(); ++c) {
+            size_t differ = 0;
+            std::string first;
+            for (size_t i = 0; i < r.mutants.size(); ++i) {
+                const mutiny::Verdict a = r.verdict_of(i, 0, c), b = r.verdict_of(i, d, c);
+                if (a == b) continue;
+                if (differ++ < 3)
+                    first += std::string(first.empty() ? "" : ", ") + r.mutants[i].mutant.spec.id + " (" + mutiny::verdict_name(a) + " on " +
+                             r.devices[0] + ", " + mutiny::verdict_name(b) + " on " + r.devices[d] + ")";
+            }
+            os << r.devices[0] << " vs " << r.devices[d] << " (" << r.criteria[c].name() << "): ";
+            if (differ == 0) os << "the same verdict for all " << r.mutants.size() << " mutants\n";
+            else os << "verdicts differ for " << differ << " of " << r.mutants.size() << " mutants: " << first << (differ > 3 ? ", ..." : "") << "\n";
+        }
     // Per operator, first device and criterion.
     os << "per operator (" << r.devices[0] << ", " << r.criteria[0].name() << "):\n";
     for (const auto& kv : mutiny::campaign_scores(r, 0, 0, "operator")) {

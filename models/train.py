@@ -42,8 +42,6 @@ itself, so `--only NAME` gives the same model as a full run.
 """
 
 import argparse
-import gzip
-import hashlib
 import json
 import os
 import random
@@ -63,38 +61,12 @@ import torch.nn.functional as F  # noqa: E402
 SEED = 20240601
 OPSET = 13
 DEFAULT_THREADS = 1
-DEFAULT_DATA_DIR = "/usr/share/datasets/fashion-mnist"
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from fashion_data import DEFAULT_DATA_DIR, add_recipe, load_split, read_idx_gz, run_onnxruntime, sha256_file  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------- data
-
-def read_idx_gz(path):
-    """Read a gzip'ed IDX file (ubyte data only) into a numpy array."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise ValueError(f"{path}: not an IDX file")
-    dtype_code, ndim = data[2], data[3]
-    if dtype_code != 0x08:
-        raise ValueError(f"{path}: unsupported IDX element type 0x{dtype_code:02x}")
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    offset = 4 + 4 * ndim
-    count = int(np.prod(dims))
-    if len(data) - offset != count:
-        raise ValueError(f"{path}: expected {count} bytes of data, got {len(data) - offset}")
-    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims)
-
-
-def load_split(data_dir, split):
-    prefix = "train" if split == "train" else "t10k"
-    images = read_idx_gz(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz"))
-    labels = read_idx_gz(os.path.join(data_dir, f"{prefix}-labels-idx1-ubyte.gz"))
-    assert images.shape[0] == labels.shape[0] and images.shape[1:] == (28, 28)
-    # preprocessing "unit": float32 pixels / 255, NCHW
-    x = (images.astype(np.float32) / np.float32(255.0)).reshape(-1, 1, 28, 28)
-    y = labels.astype(np.int64)
-    return x, y
 
 
 # --------------------------------------------------------------------------- models
@@ -240,14 +212,6 @@ def setup_torch(threads):
     torch.backends.cudnn.benchmark = False
 
 
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 @torch.no_grad()
 def torch_logits(model, x, batch=1000):
     model.eval()
@@ -314,19 +278,6 @@ def export_onnx(model, path, keep_bn):
         torch.onnx.export(model, (dummy,), path, dynamo=False, **kwargs)
     except TypeError:  # older torch without the dynamo argument
         torch.onnx.export(model, (dummy,), path, **kwargs)
-
-
-def add_recipe(path, recipe="unit"):
-    import onnx
-    """Store the preprocessing recipe with the model (ONNX metadata_props), so `mutiny eval`
-    feeds it the way it was trained without being told: key "mutiny.preprocess"."""
-    m = onnx.load(path)
-    for p in list(m.metadata_props):
-        if p.key == "mutiny.preprocess":
-            m.metadata_props.remove(p)
-    entry = m.metadata_props.add()
-    entry.key, entry.value = "mutiny.preprocess", recipe
-    onnx.save(m, path)
 
 
 def fold_constants(path):
@@ -411,18 +362,6 @@ def check_onnx(path, keep_bn):
                         raise RuntimeError(f"{path}: BatchNormalization in training mode")
                 assert len(node.output) == 1, "BatchNormalization must have one output"
     return ops, shape(inp), shape(out)
-
-
-def run_onnxruntime(path, x, batch=1000):
-    import onnxruntime as ort
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    sess = ort.InferenceSession(path, sess_options=so, providers=["CPUExecutionProvider"])
-    out = []
-    for i in range(0, x.shape[0], batch):
-        out.append(sess.run(["logits"], {"input": x[i:i + batch]})[0])
-    return np.concatenate(out).astype(np.float32)
 
 
 def build(name, args, xtr, ytr, xte, yte):

@@ -16,7 +16,7 @@ TEST_CASE("shipped models: OpenCL top-1 agrees with the CPU on the Fashion-MNIST
     auto ds = open_dataset("fashion-mnist:test");
     const size_t count = ds->size();
     std::string table = "model | images | top-1 agreement | max rel err | disagreements\n";
-    for (const char* name : {"fashion_fcnn", "fashion_lenet5", "fashion_resnet"}) {
+    for (const char* name : {"fashion_fcnn", "fashion_lenet5", "fashion_resnet", "fashion_lenet5_int8"}) {
         const fs::path onnx = mutiny_test::source_dir() / "models" / (std::string(name) + ".onnx");
         CAPTURE(name);
         REQUIRE(fs::exists(onnx));  // shipped in models/: absent is a broken checkout, not a skip

@@ -8,6 +8,7 @@
 #include "graph_ops.hpp"
 #include "kernel_ops.hpp"
 #include "neuron_ops.hpp"
+#include "quant_ops.hpp"
 #include "presets.hpp"
 #include "mutant.hpp"
 

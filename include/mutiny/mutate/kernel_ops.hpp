@@ -31,7 +31,7 @@ namespace mutiny {
 
 namespace mutate_kernel {
 
-enum class Site { lt, gt, store, reduction };
+enum class Site { lt, gt, store, reduction, rounding };
 
 // Whether op kind `op` has site s: the op's definition says (OpDef::sites).
 inline bool has_site(const std::string& op, Site s) {
@@ -42,6 +42,7 @@ inline bool has_site(const std::string& op, Site s) {
         case Site::gt: return def->sites.gt;
         case Site::store: return def->sites.store;
         case Site::reduction: return def->sites.reduction;
+        case Site::rounding: return def->sites.rounding;
     }
     return false;
 }
@@ -52,6 +53,7 @@ inline const char* site_text(Site s) {
         case Site::gt: return "a GT comparison site";
         case Site::store: return "a store site";
         case Site::reduction: return "a reduction loop site";
+        case Site::rounding: return "a quantizer rounding site";
     }
     return "?";
 }

@@ -21,10 +21,12 @@
 #ifndef MUTINY_MUTATE_MUTANT_HPP_
 #define MUTINY_MUTATE_MUTANT_HPP_
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "presets.hpp"
@@ -129,10 +131,18 @@ inline void check_edits(const Graph& g, const Mutation& m) {
         if (e.value < 0 || static_cast<size_t>(e.value) >= g.values.size() || !g.value(e.value).is_constant())
             throw Error("weight edit of a value that is not a constant", "value " + std::to_string(e.value), "the mutation belongs to another graph");
         const Tensor& t = g.value(e.value).constant;
-        if (t.dtype() != DType::f32)
-            throw Error("weight edit of a non-float32 constant", "value '" + g.value(e.value).name + "'", std::string("it is ") + dtype_name(t.dtype()));
+        const bool narrow_int = t.dtype() == DType::u8 || t.dtype() == DType::i8 || t.dtype() == DType::u16 || t.dtype() == DType::i16;
+        if (t.dtype() != DType::f32 && !narrow_int)
+            throw Error("weight edit of a constant that is neither float32 nor an 8- or 16-bit integer", "value '" + g.value(e.value).name + "'",
+                        std::string("it is ") + dtype_name(t.dtype()));
         if (e.before.size() != e.index.size() || e.after.size() != e.index.size())
             throw Error("malformed weight edit", "value '" + g.value(e.value).name + "'", "index, before and after differ in length");
+        // Integer constants (zero points) carry their values in the float vectors, exactly.
+        if (narrow_int)
+            for (const auto* v : {&e.before, &e.after})
+                for (float x : *v)
+                    if (!(x == std::trunc(x)) || x < -32768.0f || x > 65535.0f)
+                        throw Error("malformed weight edit", "value '" + g.value(e.value).name + "'", "a non-integer value for an integer constant");
         for (int64_t i : e.index)
             if (i < 0 || i >= t.numel())
                 throw Error("weight edit out of range", "value '" + g.value(e.value).name + "'",
@@ -143,9 +153,21 @@ inline void check_edits(const Graph& g, const Mutation& m) {
 inline void write_edits(Graph& g, const Mutation& m, bool after) {
     check_edits(g, m);  // everything is checked before anything is written: no half-applied mutant
     for (const WeightEdit& e : m.weights) {
-        float* p = g.value(e.value).constant.data<float>();
+        Tensor& t = g.value(e.value).constant;
         const std::vector<float>& v = after ? e.after : e.before;
-        for (size_t k = 0; k < e.index.size(); ++k) std::memcpy(p + e.index[k], &v[k], sizeof(float));
+        if (t.dtype() == DType::f32) {
+            float* p = t.data<float>();
+            for (size_t k = 0; k < e.index.size(); ++k) std::memcpy(p + e.index[k], &v[k], sizeof(float));
+        } else {
+            auto put = [&](auto* p) {
+                using I = std::remove_pointer_t<decltype(p)>;
+                for (size_t k = 0; k < e.index.size(); ++k) p[e.index[k]] = static_cast<I>(v[k]);
+            };
+            if (t.dtype() == DType::u8) put(t.data<uint8_t>());
+            else if (t.dtype() == DType::i8) put(t.data<int8_t>());
+            else if (t.dtype() == DType::u16) put(t.data<uint16_t>());
+            else put(t.data<int16_t>());
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 #include "graph_ops.hpp"
 #include "kernel_ops.hpp"
 #include "neuron_ops.hpp"
+#include "quant_ops.hpp"
 #include "registry.hpp"
 
 namespace mutiny {
@@ -61,15 +62,16 @@ inline void register_presets(MutationRegistry& r) {
     r.add_group("vanilla", {"CW", "NAI", "NEB"});  // DeepMAACC's exhaustive set
     r.add_group("mutatenn", r.preset_names());
     r.add_group("deepmutation", {"GF", "WS", "NEB", "NAI", "NS", "LD", "LAm", "AFRm"});
-    std::vector<std::string> graph, kernel, neuron, all;
+    std::vector<std::string> graph, kernel, neuron, quant, all;
     for (const auto& n : r.operator_names()) {
         const std::string& f = r.find_operator(n)->family;
-        (f == "graph" ? graph : f == "kernel" ? kernel : neuron).push_back(n);
+        (f == "graph" ? graph : f == "kernel" ? kernel : f == "quant" ? quant : neuron).push_back(n);
         all.push_back(n);
     }
     r.add_group("graph", graph);
     r.add_group("kernel", kernel);
     r.add_group("neuron", neuron);
+    r.add_group("quant", quant);
     r.add_group("all", all);
 }
 
@@ -80,6 +82,7 @@ inline void register_mutation_operators(MutationRegistry& r) {
     register_graph_operators(r);
     register_kernel_operators(r);
     register_neuron_operators(r);
+    register_quant_operators(r);
     mutate_presets::register_presets(r);
 }
 }  // namespace mutiny

@@ -71,8 +71,21 @@ inline void infer_quantize(InferContext& c) {
     c.set_output(0, yt, c.shape(0));
 }
 
-inline Kernel prepare_quantize(const PrepareContext&) {
-    return [](ExecContext& c) {
+// x / scale rounded to an integer: half to even (ONNX), or a rounding-site mutant's mode.
+inline double quantize_round(double q, SiteConfig::Round r) {
+    switch (r) {
+        case SiteConfig::Round::half_away: return std::round(q);
+        case SiteConfig::Round::toward_zero: return std::trunc(q);
+        case SiteConfig::Round::floor: return std::floor(q);
+        case SiteConfig::Round::ceil: return std::ceil(q);
+        case SiteConfig::Round::none: break;
+    }
+    return std::nearbyint(q);
+}
+
+inline Kernel prepare_quantize(const PrepareContext& pc) {
+    const SiteConfig::Round round = pc.sites.round;
+    return [round](ExecContext& c) {
         const Tensor& x = c.input(0);
         const Layout l = run_layout(c, 1, "scale");
         const std::vector<double> scale = scales_of(c.input(1), Graph::where(*c.node));
@@ -100,7 +113,7 @@ inline Kernel prepare_quantize(const PrepareContext&) {
                         // Clamped far outside every quantized range before the integer conversion, so
                         // an overflowing quotient saturates instead of being undefined.
                         const double qd = static_cast<double>(q);
-                        int64_t v = qd != qd ? 0 : static_cast<int64_t>(std::max(-1e15, std::min(1e15, std::nearbyint(qd))));
+                        int64_t v = qd != qd ? 0 : static_cast<int64_t>(std::max(-1e15, std::min(1e15, quantize_round(qd, round))));
                         v += zp[static_cast<size_t>(k)];
                         yp[i] = static_cast<Y>(std::min(hi, std::max(lo, v)));
                     }
@@ -185,7 +198,7 @@ inline Kernel prepare_dynamic_quantize(const PrepareContext&) {
 }
 
 inline void register_quantize_ops(Registry& r) {
-    r.add(OpDef{"QuantizeLinear", nullptr, infer_quantize, prepare_quantize});
+    r.add(OpDef{"QuantizeLinear", nullptr, infer_quantize, prepare_quantize}).sites.rounding = true;
     r.add(OpDef{"DequantizeLinear", nullptr, infer_dequantize, prepare_dequantize});
     r.add(OpDef{"DynamicQuantizeLinear", nullptr, infer_dynamic_quantize, prepare_dynamic_quantize});
 }
