@@ -232,7 +232,7 @@ TEST_CASE("MatMul layers: the following Add holds the bias") {
     CHECK(values(g, "bias") == std::vector<float>{7, 8, 0});
 }
 
-TEST_CASE("weight edits need float32 constants") {
+TEST_CASE("weight edits need float32 constants (or 8- and 16-bit integer ones, zero points)") {
     GraphBuilder b("f64");
     auto x = b.input("x", DType::f64, {-1, 2});
     b.output(b.node("MatMul", {x, b.constant("W", Tensor::from_vector<double>({2, 2}, {1, 2, 3, 4}))}, {}, "mm"));
@@ -243,7 +243,7 @@ TEST_CASE("weight edits need float32 constants") {
     CHECK(contains(error_of([&] { apply_mutant(g, spec("NAI", "node:mm/units:0")); }), "float32"));
     Mutation bad;
     bad.weights.push_back(WeightEdit{g.value_id("W"), {0}, {1.0f}, {2.0f}});
-    CHECK(contains(error_of([&] { apply_weights(g, bad); }), "non-float32"));
+    CHECK(contains(error_of([&] { apply_weights(g, bad); }), "weight edit of a constant that is neither float32 nor an 8- or 16-bit integer"));
 }
 
 TEST_CASE("comparator LT -> LE at ReLU's site changes exactly the outputs at 0") {
