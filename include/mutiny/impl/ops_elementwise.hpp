@@ -3,6 +3,7 @@
 #define MUTINY_IMPL_OPS_ELEMENTWISE_HPP_
 
 #include "../ops/elementwise/binary.hpp"
+#include "../ops/elementwise/bitwise.hpp"
 #include "../ops/elementwise/clip.hpp"
 #include "../ops/elementwise/mod_bitshift.hpp"
 #include "../ops/elementwise/unary.hpp"
@@ -19,6 +20,7 @@ void builtin_elementwise_ops(Registry& r) {
     ew::register_clip(r);
     ew::register_mod(r);
     ew::register_bitshift(r);
+    ew::register_bitwise_ops(r);
 }
 
 }  // namespace impl

@@ -1,7 +1,8 @@
-// The resample op family (Resize, Upsample, GridSample, RoiAlign), defined once (see ops_families.hpp).
+// The resample op family (Resize, Upsample, GridSample, AffineGrid, RoiAlign), defined once (see ops_families.hpp).
 #ifndef MUTINY_IMPL_OPS_RESAMPLE_HPP_
 #define MUTINY_IMPL_OPS_RESAMPLE_HPP_
 
+#include "../ops/resample/affine_grid.hpp"
 #include "../ops/resample/grid_sample.hpp"
 #include "../ops/resample/resize.hpp"
 #include "../ops/resample/roi_align.hpp"
@@ -14,6 +15,7 @@ void builtin_resample_ops(Registry& r) {
     resample::register_resize(r);
     resample::register_grid_sample(r);
     resample::register_roi_align(r);
+    resample::register_affine_grid(r);
 }
 
 }  // namespace impl

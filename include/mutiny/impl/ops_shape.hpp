@@ -4,6 +4,7 @@
 
 #include "../ops/shape/cast.hpp"
 #include "../ops/shape/castlike.hpp"
+#include "../ops/shape/center_crop_pad.hpp"
 #include "../ops/shape/concat.hpp"
 #include "../ops/shape/constant.hpp"
 #include "../ops/shape/depth_space.hpp"
@@ -32,6 +33,7 @@ void builtin_shape_ops(Registry& r) {
     shape_ops::register_constant_ops(r);
     shape_ops::register_castlike(r);
     shape_ops::register_depth_space_ops(r);
+    shape_ops::register_center_crop_pad(r);
 }
 
 }  // namespace impl

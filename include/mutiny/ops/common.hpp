@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -22,6 +23,18 @@ template <class T> inline compute_t<T> load(T v) { return static_cast<compute_t<
 template <class T, class C> inline T store_as(C v) {
     if constexpr (std::is_same_v<T, half>) return half(static_cast<float>(v));
     else return static_cast<T>(v);
+}
+
+// Calls f(T{}) for the float storage types (f32, f16, f64); any other dtype is refused, naming
+// `where` (the node).
+template <class F>
+void dispatch_float(DType t, const std::string& where, F&& f) {
+    switch (t) {
+        case DType::f32: f(float{}); return;
+        case DType::f16: f(half{}); return;
+        case DType::f64: f(double{}); return;
+        default: throw Error("unsupported dtype", where, std::string(dtype_name(t)) + "; a float type is required");
+    }
 }
 
 // --- kernel-level mutation sites (docs/mutation.md) ------------------------------------------

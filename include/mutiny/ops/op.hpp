@@ -161,6 +161,9 @@ struct OpDef {
     // bfloat16 tensors; validate() refuses bfloat16 inputs and outputs to every other op, whose
     // kernels are not instantiated for it (dispatch_dtype).
     bool bf16 = false;
+    // The outputs are random draws (seeded, deterministic: ops/tensor/random.hpp). A reference
+    // drawn by another generator cannot be matched: `mutiny conformance` skips such models.
+    bool random = false;
     // The node's OpenCL step (exec/opencl/planner.hpp); false when its kernels do not handle this
     // node (a dtype, an attribute), which then runs its CPU kernel. Null: no OpenCL kernel.
     bool (*plan_opencl)(opencl::NodePlanner& p) = nullptr;

@@ -278,6 +278,9 @@ MUTINY_UNARY(Shrink, x < -a ? x + b : x > a ? x - b : (C)0)
 MUTINY_UNARY(Gelu, a != (C)0 ? (C)0.5f * x * ((C)1 + tanh((C)0.7978845608f * (x + (C)0.044715f * x * x * x)))
                              : (C)0.5f * x * ((C)1 + erf(x * (C)0.7071067812f)))
 
+// Mish: x tanh(softplus(x)).
+MUTINY_UNARY(Mish, x * tanh(log1p(exp(x))))
+
 // Binary ops: y = f(a, b) with broadcasting (meta: see broadcast_offsets). Binary results are not
 // store sites on the CPU either.
 #define MUTINY_BINARY(NAME, EXPR)                                                                \

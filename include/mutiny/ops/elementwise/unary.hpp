@@ -1,5 +1,5 @@
 // Unary element-wise ops on float types: activations (Relu, LeakyRelu, Sigmoid, Tanh, Elu, Selu,
-// Celu, HardSigmoid, HardSwish, Softplus, Softsign, ThresholdedRelu, Shrink, Gelu) and math (Exp, Log,
+// Celu, HardSigmoid, HardSwish, Softplus, Softsign, ThresholdedRelu, Shrink, Gelu, Mish) and math (Exp, Log,
 // Sqrt, Neg, Abs, Reciprocal, Floor, Ceil, Round, Erf, Sign, the trigonometric and hyperbolic
 // functions and their inverses). Each output element is computed from its input element alone, so any
 // chunking (and incremental execution on some channels only) gives the same bits.
@@ -164,6 +164,9 @@ MUTINY_UNARY_KERNEL(Shrink, (x < -a ? x + b : x > a ? x - b : C(0)))
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), as the ONNX spec writes them.
 MUTINY_UNARY_KERNEL(Gelu, (a != C(0) ? C(0.5) * x * (C(1) + std::tanh(C(0.79788456080286535588) * (x + C(0.044715) * x * x * x)))
                                      : C(0.5) * x * (C(1) + std::erf(x * C(0.70710678118654752440)))))
+// Mish (opset 18): x tanh(softplus(x)) = x tanh(log(1 + exp(x))), as ONNX's reference writes it
+// (exp overflowing to inf gives tanh(inf) = 1, so y = x there).
+MUTINY_UNARY_KERNEL(Mish, (x * std::tanh(std::log1p(std::exp(x)))))
 
 #undef MUTINY_UNARY_KERNEL
 
@@ -237,6 +240,7 @@ inline void register_unary_ops(Registry& r) {
         {"Cosh", prepare_Cosh},         {"Asinh", prepare_Asinh},         {"Acosh", prepare_Acosh},
         {"Atanh", prepare_Atanh},       {"Sign", prepare_Sign},           {"Celu", prepare_Celu},
         {"ThresholdedRelu", prepare_ThresholdedRelu}, {"Shrink", prepare_Shrink}, {"Gelu", prepare_Gelu},
+        {"Mish", prepare_Mish},
     };
     for (const auto& op : ops) {
         OpDef& d = r.add(OpDef{op.first, nullptr, infer_same, op.second});
@@ -247,6 +251,7 @@ inline void register_unary_ops(Registry& r) {
         d.plan_opencl = plan_unary_opencl;
 #endif
     }
+    r.find("Mish")->min_opset = 18;
     OpDef* gelu = r.find("Gelu");
     gelu->min_opset = 20;
     gelu->infer = [](InferContext& c) {

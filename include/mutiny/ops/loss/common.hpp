@@ -114,17 +114,6 @@ void nll_loss(const LossSpec& s, int64_t n, int64_t classes, int64_t d, const T*
     out[0] = store_as<T>(static_cast<compute_t<T>>(s.reduction == LossReduction::sum ? sum : sum / wsum));
 }
 
-// Calls f(T{}) for the float dtypes.
-template <class F>
-void dispatch_float(DType t, const std::string& where, F&& f) {
-    switch (t) {
-        case DType::f32: f(float{}); return;
-        case DType::f16: f(half{}); return;
-        case DType::f64: f(double{}); return;
-        default: throw Error("unsupported dtype", where, std::string(dtype_name(t)) + "; a float type is required");
-    }
-}
-
 }  // namespace loss
 }  // namespace mutiny
 

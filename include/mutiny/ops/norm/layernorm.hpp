@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../../core/parallel.hpp"
@@ -26,6 +27,21 @@ template <class T>
 inline void store_double(T* p, int64_t i, double v) {
     if constexpr (std::is_same_v<T, half>) p[i] = shape_ops::half_from_double(v);
     else p[i] = static_cast<T>(v);
+}
+
+// Mean and 1 / sqrt(variance + eps) of x[0, n), in double by one task: two passes, the mean and
+// then the squared deviations (LayerNormalization, GroupNormalization).
+template <class T>
+inline std::pair<double, double> mean_inv_std(const T* x, int64_t n, double eps) {
+    double sum = 0;
+    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(load(x[i]));
+    const double mean = sum / static_cast<double>(n);
+    double sq = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(load(x[i])) - mean;
+        sq += d * d;
+    }
+    return {mean, 1.0 / std::sqrt(sq / static_cast<double>(n) + eps)};
 }
 
 inline DType layernorm_stash(const Attributes& a, const std::string& where) {
@@ -105,15 +121,7 @@ inline Kernel layernorm_prepare(const PrepareContext& pc) {
                     for (int64_t o = b; o < e; ++o) {
                         const T* xr = xp + o * n;
                         T* yr = yp + o * n;
-                        double sum = 0;
-                        for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(load(xr[i]));
-                        const double mean = sum / static_cast<double>(n);
-                        double sq = 0;
-                        for (int64_t i = 0; i < n; ++i) {
-                            const double d = static_cast<double>(load(xr[i])) - mean;
-                            sq += d * d;
-                        }
-                        const double inv = 1.0 / std::sqrt(sq / static_cast<double>(n) + eps);
+                        const auto [mean, inv] = mean_inv_std(xr, n, eps);
                         for (int64_t i = 0; i < n; ++i) {
                             const size_t k = static_cast<size_t>(i);
                             store_double(yr, i, (static_cast<double>(load(xr[i])) - mean) * inv * scale[k] + bias[k]);

@@ -99,6 +99,67 @@ inline std::vector<int64_t> pad_map(int64_t in, int64_t pb, int64_t pe, int64_t 
     return m;
 }
 
+// Fills y from x with the begin/end pads `full` (negative: crop), the constant being the bytes
+// `cv` of one element of x's dtype. Rows of y are chunked; each element written once.
+inline void pad_copy(const Tensor& x, Tensor& y, const std::vector<int64_t>& full, PadMode mode, uint64_t cv) {
+    const Shape& xs = x.shape();
+    const Shape& ys = y.shape();
+    const size_t r = xs.rank();
+    const size_t es = dtype_size(x.dtype());
+    if (y.numel() == 0) return;
+    if (r == 0) {
+        copy_tensor(x, y);
+        return;
+    }
+    std::vector<std::vector<int64_t>> maps(r);
+    for (size_t i = 0; i < r; ++i) maps[i] = pad_map(xs[i], full[i], full[r + i], ys[i], mode);
+    const auto st = xs.strides();
+    const int64_t inner = ys[r - 1];
+    const int64_t rows = y.numel() / inner;
+    // The last axis as runs: copies of consecutive source elements, or fills.
+    struct Run {
+        int64_t out, len, src;  // src < 0: the constant
+    };
+    std::vector<Run> runs;
+    for (int64_t i = 0; i < inner; ++i) {
+        const int64_t k = maps[r - 1][static_cast<size_t>(i)];
+        if (!runs.empty() && ((k < 0 && runs.back().src < 0) || (k >= 0 && runs.back().src >= 0 && runs.back().src + runs.back().len == k)))
+            ++runs.back().len;
+        else
+            runs.push_back(Run{i, 1, k});
+    }
+    dispatch_size(es, [&](auto tag) {
+        using U = decltype(tag);
+        U fill;
+        std::memcpy(&fill, &cv, sizeof(U));
+        const U* xp = static_cast<const U*>(x.raw());
+        U* yp = static_cast<U*>(y.raw());
+        parallel_chunks(rows, grain_for(rows, inner + 8), [&](int64_t b, int64_t e) {
+            for (int64_t row = b; row < e; ++row) {
+                U* o = yp + row * inner;
+                int64_t rem = row, off = 0;
+                bool constant = false;
+                for (size_t d = r - 1; d-- > 0;) {
+                    const int64_t k = maps[d][static_cast<size_t>(rem % ys[d])];
+                    rem /= ys[d];
+                    if (k < 0) constant = true;
+                    off += k * st[d];
+                }
+                if (constant) {
+                    std::fill(o, o + inner, fill);
+                    continue;
+                }
+                const U* s = xp + off;
+                for (const Run& run : runs) {
+                    if (run.src < 0) std::fill(o + run.out, o + run.out + run.len, fill);
+                    else if (run.len == 1) o[run.out] = s[run.src];
+                    else std::memcpy(o + run.out, s + run.src, static_cast<size_t>(run.len) * sizeof(U));
+                }
+            }
+        });
+    });
+}
+
 inline void register_pad(Registry& r) { r.add(OpDef{
     "Pad",
     [](ImportContext& ic) {
@@ -133,8 +194,6 @@ inline void register_pad(Registry& r) { r.add(OpDef{
             const Tensor& x = c.input(0);
             Tensor& y = *c.out[0];
             const Shape& xs = x.shape();
-            const Shape& ys = y.shape();
-            const size_t r = xs.rank();
             const size_t es = dtype_size(x.dtype());
             std::vector<int64_t> axes;
             if (c.has(3)) axes = tensor_ints(c.input(3));
@@ -156,58 +215,7 @@ inline void register_pad(Registry& r) { r.add(OpDef{
                     });
                 }
             }
-            if (y.numel() == 0) return;
-            if (r == 0) {
-                copy_tensor(x, y);
-                return;
-            }
-            std::vector<std::vector<int64_t>> maps(r);
-            for (size_t i = 0; i < r; ++i) maps[i] = pad_map(xs[i], full[i], full[r + i], ys[i], mode);
-            const auto st = xs.strides();
-            const int64_t inner = ys[r - 1];
-            const int64_t rows = y.numel() / inner;
-            // The last axis as runs: copies of consecutive source elements, or fills.
-            struct Run {
-                int64_t out, len, src;  // src < 0: the constant
-            };
-            std::vector<Run> runs;
-            for (int64_t i = 0; i < inner; ++i) {
-                const int64_t k = maps[r - 1][static_cast<size_t>(i)];
-                if (!runs.empty() && ((k < 0 && runs.back().src < 0) || (k >= 0 && runs.back().src >= 0 && runs.back().src + runs.back().len == k)))
-                    ++runs.back().len;
-                else
-                    runs.push_back(Run{i, 1, k});
-            }
-            dispatch_size(es, [&](auto tag) {
-                using U = decltype(tag);
-                U fill;
-                std::memcpy(&fill, &cv, sizeof(U));
-                const U* xp = static_cast<const U*>(x.raw());
-                U* yp = static_cast<U*>(y.raw());
-                parallel_chunks(rows, grain_for(rows, inner + 8), [&](int64_t b, int64_t e) {
-                    for (int64_t row = b; row < e; ++row) {
-                        U* o = yp + row * inner;
-                        int64_t rem = row, off = 0;
-                        bool constant = false;
-                        for (size_t d = r - 1; d-- > 0;) {
-                            const int64_t k = maps[d][static_cast<size_t>(rem % ys[d])];
-                            rem /= ys[d];
-                            if (k < 0) constant = true;
-                            off += k * st[d];
-                        }
-                        if (constant) {
-                            std::fill(o, o + inner, fill);
-                            continue;
-                        }
-                        const U* s = xp + off;
-                        for (const Run& run : runs) {
-                            if (run.src < 0) std::fill(o + run.out, o + run.out + run.len, fill);
-                            else if (run.len == 1) o[run.out] = s[run.src];
-                            else std::memcpy(o + run.out, s + run.src, static_cast<size_t>(run.len) * sizeof(U));
-                        }
-                    }
-                });
-            });
+            pad_copy(x, y, full, mode, cv);
         };
     },
     1}); }
