@@ -141,8 +141,7 @@ int cmd_campaign(int argc, char** argv) {
     if (!a.has("data")) throw UsageError("campaign needs --data SPEC");
     if (!a.has("out")) throw UsageError("campaign needs --out DIR");
     if (!a.has("ops") && !a.has("preset")) throw UsageError("campaign needs --ops LIST or --preset NAME");
-    const long batch = a.get_int("batch", 1000);
-    if (batch < 1) throw UsageError("--batch must be at least 1");
+    const int64_t batch = batch_option(a, 1000);
     const std::string path = a.positionals()[0];
     Feeding f = prepare_feeding(path, a);
     const std::string hash = model_file_hash(path);
@@ -151,7 +150,7 @@ int cmd_campaign(int argc, char** argv) {
     eo.ops = split_list(a.get("ops"));
     for (const auto& p : split_list(a.get("preset"))) eo.ops.push_back(p);
     eo.position = a.get("position", "all");
-    eo.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+    eo.seed = seed_option(a);
     std::vector<mutiny::Mutant> mutants = mutiny::enumerate_mutants(f.model.graph, eo);
     const mutiny::cluster::ClusterPlan plan =
         a.has("cluster") ? mutiny::cluster::ClusterPlan::parse(a.get("cluster")) : mutiny::cluster::ClusterPlan{};
@@ -159,10 +158,9 @@ int cmd_campaign(int argc, char** argv) {
     mutiny::CampaignOptions opt;
     opt.devices = split_list(a.get("device", "cpu"));
     opt.criteria = mutiny::parse_criteria(a.get("kill", "prediction"));
-    opt.threads = static_cast<int>(a.get_int("threads", 0));
+    opt.threads = threads_option(a);
     opt.batch = batch;
-    opt.instances = static_cast<int>(a.get_int("instances", 1));
-    if (opt.instances < 1) throw UsageError("--instances must be at least 1");
+    opt.instances = static_cast<int>(a.get_int("instances", 1, 1, INT32_MAX));
     opt.incremental = !a.has("no-incremental");
     opt.keep_outputs = !a.has("no-outputs");
     opt.out_dir = a.get("out");

@@ -199,8 +199,10 @@ public:
             const std::vector<Tensor> x = make_inputs(data_, static_cast<size_t>(first), static_cast<size_t>(n), recipe_, slots_);
             const std::vector<int> lab = batch_labels(data_, static_cast<size_t>(first), static_cast<size_t>(n));
             std::vector<int64_t> labels(lab.begin(), lab.end());
+            // As eval: every label a class of the model (a negative one, e.g. from an IDX file of
+            // 32-bit labels, would otherwise count as "unlabelled" and change the scores silently).
             for (int64_t k = 0; k < n; ++k)
-                if (labels[static_cast<size_t>(k)] >= C)
+                if (labels[static_cast<size_t>(k)] < 0 || labels[static_cast<size_t>(k)] >= C)
                     throw Error("label " + std::to_string(labels[static_cast<size_t>(k)]) + " outside the model's classes", r_.data + " sample " + std::to_string(first + k),
                                 "the model has " + std::to_string(C) + " outputs (classes 0.." + std::to_string(C - 1) + ")");
             std::vector<Tensor> base(D);

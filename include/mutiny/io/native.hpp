@@ -27,6 +27,7 @@
 #include "../core/hash.hpp"
 #include "../core/tensor.hpp"
 #include "../graph/graph.hpp"
+#include "file_bytes.hpp"
 
 namespace mutiny {
 
@@ -336,18 +337,6 @@ inline void write_file_atomic(const std::string& path, const std::vector<uint8_t
         std::remove(tmp.c_str());
         throw Error("cannot write", path, std::string("rename failed: ") + std::strerror(errno));
     }
-}
-
-inline std::vector<uint8_t> read_file_bytes(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw Error("cannot open", path, "no such file or not readable");
-    f.seekg(0, std::ios::end);
-    const auto size = f.tellg();
-    if (size < 0) throw Error("cannot read", path, "not a regular file");
-    f.seekg(0);
-    std::vector<uint8_t> b(static_cast<size_t>(size));
-    if (size > 0 && !f.read(reinterpret_cast<char*>(b.data()), size)) throw Error("cannot read", path, "read error");
-    return b;
 }
 
 inline void save_native(const NativeModel& m, const std::string& path) { write_file_atomic(path, save_native_bytes(m)); }
