@@ -140,7 +140,9 @@ int cmd_campaign(int argc, char** argv) {
                      "  :mutant-label], statistical[:alpha=A], distance[:max=T|:kl=T]. Score table: equiv, invalid,\n"
                      "  n/a (criterion not applicable) and lost (device failed before the mutant was judged) do not count.\n"
                      "--batch: inputs per batch (default 1000); a checkpoint is written after each batch and --resume\n"
-                     "  continues from it. --no-incremental re-executes every node for every mutant (for comparison).\n"
+                     "  continues from it, given the same options (--batch included); it verifies the checkpoint and\n"
+                     "  outputs-DEVICE.f32 first and refuses, changing nothing, when either does not match.\n"
+                     "--no-incremental re-executes every node for every mutant (for comparison).\n"
                      "--instances N: run each stochastic mutant (GF, WS: operators with a seed) as N seeded instances;\n"
                      "  `statistical` then applies DeepCrime's rule (Wilcoxon p < alpha, Cohen's d >= 0.5) to their\n"
                      "  accuracies against the original's (N >= 6 to be able to kill; default 1: Fisher's test).\n"
@@ -155,8 +157,7 @@ int cmd_campaign(int argc, char** argv) {
     if (!a.has("data")) throw UsageError("campaign needs --data SPEC");
     if (!a.has("out")) throw UsageError("campaign needs --out DIR");
     if (!a.has("ops") && !a.has("preset")) throw UsageError("campaign needs --ops LIST or --preset NAME");
-    const long batch = a.get_int("batch", 1000);
-    if (batch < 1) throw UsageError("--batch must be at least 1");
+    const int64_t batch = batch_option(a, 1000);
     const std::string path = a.positionals()[0];
     Feeding f = prepare_feeding(path, a);
     const std::string hash = model_file_hash(path);
@@ -165,7 +166,7 @@ int cmd_campaign(int argc, char** argv) {
     eo.ops = split_list(a.get("ops"));
     for (const auto& p : split_list(a.get("preset"))) eo.ops.push_back(p);
     eo.position = a.get("position", "all");
-    eo.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+    eo.seed = seed_option(a);
     std::vector<mutiny::Mutant> mutants = mutiny::enumerate_mutants(f.model.graph, eo);
     const mutiny::cluster::ClusterPlan plan =
         a.has("cluster") ? mutiny::cluster::ClusterPlan::parse(a.get("cluster")) : mutiny::cluster::ClusterPlan{};
@@ -173,10 +174,9 @@ int cmd_campaign(int argc, char** argv) {
     mutiny::CampaignOptions opt;
     opt.devices = split_list(a.get("device", "cpu"));
     opt.criteria = mutiny::parse_criteria(a.get("kill", "prediction"));
-    opt.threads = static_cast<int>(a.get_int("threads", 0));
+    opt.threads = threads_option(a);
     opt.batch = batch;
-    opt.instances = static_cast<int>(a.get_int("instances", 1));
-    if (opt.instances < 1) throw UsageError("--instances must be at least 1");
+    opt.instances = static_cast<int>(a.get_int("instances", 1, 1, INT32_MAX));
     opt.incremental = !a.has("no-incremental");
     opt.keep_outputs = !a.has("no-outputs");
     opt.out_dir = a.get("out");

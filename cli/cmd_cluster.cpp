@@ -2,12 +2,14 @@
 // linkage matrix (and, with a cut, flat cluster labels).
 #include <algorithm>
 #include <cerrno>
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "replacing_file.hpp"
 
 namespace cli {
 
@@ -38,8 +41,10 @@ bool parse_cell(const std::string& cell, double& v) {
     return *end == '\0';
 }
 
-// Numbers only, one vector per row, all rows the same length. A first row with a non-numeric cell
-// is a header and is skipped; a non-numeric cell anywhere else is an error (file, line, column).
+// Numbers only, one vector per row, all rows the same length. The first row is a header (skipped)
+// only when none of its cells is a number; a non-numeric cell in any other row, or in a first row
+// that has a number in it (a data row with a typo, which must not be dropped silently), is an error
+// naming the file, line and column.
 CsvVectors read_csv_vectors(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw mutiny::Error("cannot open vectors file", path, "no such file or not readable");
@@ -60,13 +65,16 @@ CsvVectors read_csv_vectors(const std::string& path) {
         size_t bad = cells.size();
         for (size_t c = 0; c < cells.size() && bad == cells.size(); ++c)
             if (!parse_cell(cells[c], row[c])) bad = c;
-        const bool header = first && bad != cells.size();
+        bool any_number = false;
+        double ignored = 0;
+        for (const auto& c : cells) any_number = any_number || parse_cell(c, ignored);
+        const bool header = first && !any_number;
         first = false;
         if (header) continue;
         const std::string where = path + " line " + std::to_string(lineno);
         if (bad != cells.size())
             throw mutiny::Error("not a number: '" + cells[bad] + "'", where + " column " + std::to_string(bad + 1),
-                                "vectors must be numbers only (a non-numeric first row is taken as a header)");
+                                "vectors must be numbers only (a first row is a header only when none of its cells is a number)");
         for (size_t c = 0; c < row.size(); ++c)
             if (!std::isfinite(row[c]))
                 throw mutiny::Error("non-finite value '" + cells[c] + "'", where + " column " + std::to_string(c + 1),
@@ -99,7 +107,8 @@ int cmd_cluster(int argc, char** argv) {
         std::cout << "usage: mutiny cluster VECTORS.csv [--method M] [--metric D] [--maxclust K | --threshold T]\n"
                      "                      [--out FILE] [--labels FILE]\n"
                      "Hierarchical agglomerative clustering of the CSV's rows (numbers only, one vector per row;\n"
-                     "a non-numeric first row is skipped as a header), identical to scipy.cluster.hierarchy.linkage.\n"
+                     "the first row is skipped as a header when none of its cells is a number; a non-numeric cell\n"
+                     "anywhere else is an error), identical to scipy.cluster.hierarchy.linkage.\n"
                      "  --method M      single, complete, average, weighted, ward (default), centroid, median\n"
                      "  --metric D      euclidean (default), sqeuclidean, cosine; ward/centroid/median need euclidean\n"
                      "  --maxclust K    also cut into at most K flat clusters (fcluster criterion 'maxclust')\n"
@@ -115,12 +124,8 @@ int cmd_cluster(int argc, char** argv) {
     if (a.has("maxclust") && a.has("threshold")) throw UsageError("give --maxclust or --threshold, not both");
     const auto method = mutiny::cluster::parse_method(a.get("method", "ward"));
     const auto metric = mutiny::cluster::parse_metric(a.get("metric", "euclidean"));
-    double threshold = 0;
-    if (a.has("threshold")) {
-        const std::string t = a.get("threshold");
-        if (!parse_cell(t, threshold)) throw UsageError("option --threshold needs a number, got '" + t + "'");
-    }
-    const long maxclust = a.get_int("maxclust", 0);
+    const double threshold = a.get_number("threshold", 0, 0, DBL_MAX);
+    const int maxclust = static_cast<int>(a.get_int("maxclust", 1, 1, INT32_MAX));
 
     const CsvVectors v = read_csv_vectors(a.positionals()[0]);
     const auto Z = mutiny::cluster::linkage(v.values, v.n, v.d, method, metric);
@@ -131,24 +136,18 @@ int cmd_cluster(int argc, char** argv) {
 
     const std::string out = a.get("out");
     std::string labels_path = a.get("labels", out.empty() ? "" : out + ".labels.csv");
-    if (out.empty()) {
-        write_linkage_csv(std::cout, Z);
-    } else {
-        std::ofstream f(out);
-        if (!f) throw mutiny::Error("cannot write linkage matrix", out, "the file cannot be created");
-        write_linkage_csv(f, Z);
-        if (!f) throw mutiny::Error("cannot write linkage matrix", out, "write failed");
-    }
+    // Files replace their targets only once both are complete (an existing --out is never
+    // truncated first, and a failure leaves no temporary behind).
+    std::unique_ptr<ReplacingFile> matrix_file, labels_file;
+    if (!out.empty()) matrix_file = std::make_unique<ReplacingFile>(out);
+    if (cut && !labels_path.empty()) labels_file = std::make_unique<ReplacingFile>(labels_path);
+    write_linkage_csv(matrix_file ? matrix_file->stream() : std::cout, Z);
     if (cut) {
-        std::ostringstream ls;
+        std::ostream& ls = labels_file ? labels_file->stream() : (std::cout << "# labels\n");
         for (int l : labels) ls << l << '\n';
-        if (labels_path.empty()) {
-            std::cout << "# labels\n" << ls.str();
-        } else {
-            std::ofstream f(labels_path);
-            if (!f || !(f << ls.str())) throw mutiny::Error("cannot write labels", labels_path, "the file cannot be written");
-        }
     }
+    if (matrix_file) matrix_file->commit();
+    if (labels_file) labels_file->commit();
     if (!out.empty()) {
         int k = 0;
         for (int l : labels) k = std::max(k, l);

@@ -1,4 +1,5 @@
 // mutiny conformance DIR...: runs ONNX backend test folders, one line per test, then a summary.
+#include <cfloat>
 #include <iostream>
 #include <map>
 #include <string>
@@ -28,9 +29,9 @@ int cmd_conformance(int argc, char** argv) {
     }
     if (a.positionals().empty()) throw UsageError("conformance needs at least one DIR");
     mutiny::Tolerance tol;
-    if (a.has("rtol")) tol.rel = std::stod(a.get("rtol"));
-    if (a.has("atol")) tol.abs = std::stod(a.get("atol"));
-    const int threads = static_cast<int>(a.get_int("threads", 0));
+    tol.rel = a.get_number("rtol", tol.rel, 0, DBL_MAX);
+    tol.abs = a.get_number("atol", tol.abs, 0, DBL_MAX);
+    const int threads = threads_option(a);
     const bool onnx_fallback = !a.has("strict") && !a.has("rtol") && !a.has("atol");
     const bool folder_tolerance = !a.has("rtol") && !a.has("atol");
     const auto tests = mutiny::find_conformance_tests(a.positionals());

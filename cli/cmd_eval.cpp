@@ -2,6 +2,7 @@
 // on the CPU executor or, with --device opencl[:N|:NAME], on an OpenCL device.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -46,8 +47,7 @@ int cmd_eval(int argc, char** argv) {
     }
     if (a.positionals().size() != 1) throw UsageError("eval needs exactly one MODEL");
     if (!a.has("data")) throw UsageError("eval needs --data SPEC");
-    const long batch_opt = a.get_int("batch", 64);
-    if (batch_opt < 1) throw UsageError("--batch must be at least 1");
+    const int64_t batch_opt = batch_option(a, 64);
     const auto t_start = std::chrono::steady_clock::now();
     Feeding f = prepare_feeding(a.positionals()[0], a);
     auto ds = mutiny::open_dataset(a.get("data"));
@@ -56,7 +56,7 @@ int cmd_eval(int argc, char** argv) {
     const std::string recipe_origin = ds->holds_tensors() ? "arrays are fed as stored" : f.recipe_origin;
     if (!ds->labelled()) throw mutiny::Error("data set has no labels", a.get("data"), "eval needs labels; use `mutiny run` for unlabelled images");
     size_t count = ds->size();
-    if (a.has("limit")) count = std::min(count, static_cast<size_t>(std::max(0L, a.get_int("limit", 0))));
+    if (a.has("limit")) count = std::min(count, static_cast<size_t>(a.get_int("limit", 0, 0, INT64_MAX)));
     DeviceBackend ex(f.model.graph, a);
     const size_t batch = f.batched ? static_cast<size_t>(batch_opt) : 1;
     size_t top1 = 0, top5 = 0, classes = 0;
@@ -94,11 +94,14 @@ int cmd_eval(int argc, char** argv) {
     const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     const double acc1 = count ? static_cast<double>(top1) / static_cast<double>(count) : 0;
     const double acc5 = count ? static_cast<double>(top5) / static_cast<double>(count) : 0;
+    // Inputs per second; 0 when nothing ran or no time was measured (never NaN or inf: JSON has neither).
+    auto rate = [](size_t n, double s) { return n > 0 && s > 0 ? static_cast<double>(n) / s : 0.0; };
+    const double throughput = rate(count, total_s), inference = rate(count, infer_s);
     if (a.has("json")) {
         std::printf("{\"model\":\"%s\",\"data\":\"%s\",\"count\":%zu,\"top1\":%.6f,\"top5\":%.6f,\"throughput_per_s\":%.1f,"
                     "\"inference_per_s\":%.1f,\"threads\":%d,\"device\":\"%s\",\"batch\":%zu,\"preprocess\":\"%s\",\"confusion\":[",
-                    a.positionals()[0].c_str(), ds->name().c_str(), count, acc1, acc5, static_cast<double>(count) / total_s,
-                    static_cast<double>(count) / infer_s, ex.threads(), eval_json_escape(ex.label()).c_str(), batch, recipe.c_str());
+                    eval_json_escape(a.positionals()[0]).c_str(), eval_json_escape(ds->name()).c_str(), count, acc1, acc5, throughput, inference,
+                    ex.threads(), eval_json_escape(ex.label()).c_str(), batch, eval_json_escape(recipe).c_str());
         for (size_t r = 0; r < confusion.size(); ++r) {
             std::printf("%s[", r ? "," : "");
             for (size_t k = 0; k < confusion[r].size(); ++k) std::printf("%s%zu", k ? "," : "", confusion[r][k]);
@@ -111,7 +114,7 @@ int cmd_eval(int argc, char** argv) {
                 recipe.c_str(), recipe_origin.c_str());
     std::printf("top-1: %.2f%% (%zu/%zu)\ntop-5: %.2f%%\n", 100 * acc1, top1, count, 100 * acc5);
     std::printf("throughput: %.0f inputs/s end to end, %.0f inputs/s inference only (%s, batch %zu, %.2f s)\n",
-                static_cast<double>(count) / total_s, static_cast<double>(count) / infer_s, ex.label().c_str(), batch, total_s);
+                throughput, inference, ex.label().c_str(), batch, total_s);
     if (classes <= 20) {
         std::printf("confusion matrix (rows: true class, columns: predicted):\n");
         for (size_t r = 0; r < confusion.size(); ++r) {

@@ -54,12 +54,7 @@ int cmd_mutants(int argc, char** argv) {
     opt.ops = split_list(a.get("ops"));
     if (opt.ops.empty()) throw UsageError("--ops is empty");
     opt.position = a.get("position", "all");
-    if (a.has("seed")) {
-        const std::string s = a.get("seed");
-        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 20)
-            throw UsageError("option --seed needs an unsigned integer, got '" + s + "'");
-        opt.seed = std::stoull(s);
-    }
+    opt.seed = seed_option(a);
     const std::string path = a.positionals()[0];
     const mutiny::Graph g = load_model_file(path);
     const std::vector<mutiny::Mutant> ms = mutiny::enumerate_mutants(g, opt);

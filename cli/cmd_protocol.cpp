@@ -4,6 +4,7 @@
 // leaves, and reports per configuration: mutants executed, total time (clustering included),
 // speed-up against vanilla and the signed and absolute score error. Writes DIR/protocol.csv,
 // protocol.json, protocol.md and report.html (table, speed-up vs error chart, dendrograms).
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -56,17 +57,13 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
     for (const auto& item : split_list(text)) {
         // a..b (integers, step 1) or a number
         const size_t dots = item.find("..");
-        char* end = nullptr;
         if (dots != std::string::npos) {
-            const long lo = std::strtol(item.substr(0, dots).c_str(), &end, 10);
-            const long hi = std::strtol(item.substr(dots + 2).c_str(), &end, 10);
-            if (lo < 1 || hi < lo) throw UsageError("--" + option + ": bad range '" + item + "'");
-            for (long x = lo; x <= hi; ++x) v.push_back(static_cast<double>(x));
+            const int64_t lo = parse_int(item.substr(0, dots), "--" + option + " (range start)", 1, 1000);
+            const int64_t hi = parse_int(item.substr(dots + 2), "--" + option + " (range end)", lo, 1000);
+            for (int64_t x = lo; x <= hi; ++x) v.push_back(static_cast<double>(x));
             continue;
         }
-        const double x = std::strtod(item.c_str(), &end);
-        if (item.empty() || *end != '\0' || !std::isfinite(x)) throw UsageError("--" + option + ": '" + item + "' is not a number");
-        v.push_back(x);
+        v.push_back(parse_number(item, "--" + option, -DBL_MAX, DBL_MAX));
     }
     return v;
 }
@@ -95,7 +92,7 @@ int cmd_protocol(int argc, char** argv) {
     Feeding f = prepare_feeding(path, a);
     mutiny::EnumerateOptions eo;
     eo.ops = split_list(a.get("ops", "vanilla"));
-    eo.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+    eo.seed = seed_option(a);
     const std::vector<mutiny::Mutant> vanilla = mutiny::enumerate_mutants(f.model.graph, eo);
     std::vector<std::string> plans;
     for (double s : parse_number_list(a.get("s", "1..10"), "s")) {
@@ -106,8 +103,8 @@ int cmd_protocol(int argc, char** argv) {
     for (const auto& feat : split_list(a.get("features", "weights,behaviour")))
         for (double t : thresholds) {
             char b[256];
-            std::snprintf(b, sizeof b, "mutants:threshold=%g,features=%s,rep=%s,probe=%ld,seed=%ld", t, feat.c_str(), a.get("rep", "medoid").c_str(),
-                          a.get_int("probe", 100), a.get_int("seed", 0));
+            std::snprintf(b, sizeof b, "mutants:threshold=%g,features=%s,rep=%s,probe=%lld,seed=%llu", t, feat.c_str(), a.get("rep", "medoid").c_str(),
+                          static_cast<long long>(a.get_int("probe", 100, 1, INT32_MAX)), static_cast<unsigned long long>(seed_option(a)));
             plans.push_back(b);
         }
     std::vector<mutiny::cluster::ClusterPlan> parsed;
@@ -116,9 +113,8 @@ int cmd_protocol(int argc, char** argv) {
     mutiny::CampaignOptions opt;
     opt.criteria = mutiny::parse_criteria(a.get("kill", "killed-classes:mutant-label"));
     if (opt.criteria.size() != 1) throw UsageError("--kill: the protocol scores one criterion");
-    opt.threads = static_cast<int>(a.get_int("threads", 0));
-    opt.batch = a.get_int("batch", 1000);
-    if (opt.batch < 1) throw UsageError("--batch must be at least 1");
+    opt.threads = threads_option(a);
+    opt.batch = batch_option(a, 1000);
     opt.keep_outputs = false;  // out_dir stays empty: the runs write nothing, so times compare
     auto ds = mutiny::open_dataset(a.get("data"));
     check_recipe_applies(a, *ds);

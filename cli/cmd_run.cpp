@@ -1,6 +1,7 @@
 // mutiny run: one CSV row per input with every output value, on the CPU executor or, with
 // --device opencl[:N|:NAME], on an OpenCL device.
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "commands.hpp"
 #include "device_backend.hpp"
 #include "model_file.hpp"
+#include "replacing_file.hpp"
 
 namespace cli {
 
@@ -32,10 +34,9 @@ int cmd_run(int argc, char** argv) {
     check_recipe_applies(a, *ds);
     DeviceBackend ex(f.model.graph, a);
     const std::string out = a.get("out");
-    const std::string tmp = out + ".tmp";
-    std::ofstream csv(tmp);
-    if (!csv) throw mutiny::Error("cannot write", out, "cannot create " + tmp);
-    const size_t batch = f.batched ? static_cast<size_t>(std::max(1L, a.get_int("batch", 64))) : 1;
+    ReplacingFile file(out);  // a failed run leaves neither a half CSV nor its temporary
+    std::ostream& csv = file.stream();
+    const size_t batch = f.batched ? static_cast<size_t>(batch_option(a, 64)) : 1;
     bool header = false;
     for (size_t b = 0; b < ds->size(); b += batch) {
         const size_t n = std::min(batch, ds->size() - b);
@@ -67,9 +68,7 @@ int cmd_run(int argc, char** argv) {
             csv << "\n";
         }
     }
-    csv.close();
-    if (!csv) throw mutiny::Error("cannot write", out, "write failed (disk full?)");
-    if (std::rename(tmp.c_str(), out.c_str()) != 0) throw mutiny::Error("cannot write", out, "rename failed");
+    file.commit();
     std::printf("wrote %zu rows to %s\n", ds->size(), out.c_str());
     return 0;
 }

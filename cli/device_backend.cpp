@@ -10,7 +10,7 @@ DeviceBackend::DeviceBackend(const mutiny::Graph& g, const Args& a) {
     const std::string spec = a.get("device", "cpu");
     if (spec == "cpu") {
         mutiny::CpuOptions opt;
-        opt.threads = static_cast<int>(a.get_int("threads", 0));
+        opt.threads = threads_option(a);
         cpu_ = std::make_unique<mutiny::CpuExecutor>(g, opt);
         label_ = "cpu, " + std::to_string(cpu_->threads()) + " threads";
         return;

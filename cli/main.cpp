@@ -1,11 +1,15 @@
 // The mutiny command-line tool: a thin shell over the library. Each command lives in its own
 // cmd_<name>.cpp and is found through the table in commands.cpp.
 // Exit codes: 0 success, 1 a failed run (one-line error: what, where, why), 2 a bad call.
+#include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <new>
+#include <stdexcept>
 #include <string>
 
+#include <mutiny/core/error.hpp>
 #include <mutiny/ops/control/limits.hpp>
 #include <mutiny/version.hpp>
 
@@ -38,10 +42,7 @@ int take_global_options(int argc, char** argv) {
             argv[out++] = argv[i];
             continue;
         }
-        char* end = nullptr;
-        const long long n = std::strtoll(value.c_str(), &end, 10);
-        if (value.empty() || *end || n < 1) throw cli::UsageError(key + " takes a positive integer, not '" + value + "'");
-        mutiny::control::max_loop_iterations() = n;
+        mutiny::control::max_loop_iterations() = cli::parse_int(value, key, 1, INT64_MAX);
     }
     argv[out] = nullptr;
     return out;
@@ -83,9 +84,20 @@ int main(int argc, char** argv) {
     } catch (const cli::UsageError& e) {
         std::cerr << "mutiny " << cmd << ": " << e.what() << "\n";
         return 2;
-    } catch (const std::exception& e) {
-        // mutiny::Error's what() is already "what at where: why".
+    } catch (const mutiny::Error& e) {
+        // what() is already "what at where: why".
         std::cerr << "mutiny " << cmd << ": error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::bad_alloc&) {
+        // The last line of defence: a standard-library exception's own text ("std::bad_alloc",
+        // "vector::_M_default_append") tells a user nothing, so each kind gets a sentence instead.
+        std::cerr << "mutiny " << cmd << ": error: out of memory: an allocation failed (an input may declare sizes larger than it holds)\n";
+        return 1;
+    } catch (const std::length_error&) {
+        std::cerr << "mutiny " << cmd << ": error: a size is too large to allocate (an input may declare sizes larger than it holds)\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "mutiny " << cmd << ": error: internal error (" << e.what() << "); please report it with the command that caused it\n";
         return 1;
     }
 }

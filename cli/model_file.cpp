@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <mutiny/core/error.hpp>
+#include <mutiny/core/hash.hpp>
 #include <mutiny/io/batch.hpp>
 #include <mutiny/model.hpp>
 
@@ -47,7 +48,7 @@ std::vector<mutiny::Tensor> feed_batch(const Feeding& f, const mutiny::Dataset& 
 std::string model_file_hash(const std::string& path) {
     const auto bytes = mutiny::read_file_bytes(path);
     char b[20];
-    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(mutiny::native::fnv1a(bytes.data(), bytes.size())));
+    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(mutiny::fnv1a(bytes.data(), bytes.size())));
     return std::string("fnv1a64:") + b;
 }
 

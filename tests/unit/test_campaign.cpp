@@ -176,6 +176,33 @@ TEST_CASE("campaign: bad setups are refused with the reason") {
     CHECK(s.run(small).mutants.size() == 3);
 }
 
+TEST_CASE("campaign: a negative label is refused, as eval refuses it") {
+    // IDX labels may be 32-bit integers; a negative one once counted as "unlabelled" and changed
+    // the accuracy and the statistical verdicts, with exit code 0.
+    const std::string dir = tmpdir("neglabel");
+    std::filesystem::create_directories(dir);
+    auto be32 = [](std::vector<uint8_t>& v, uint32_t x) {
+        for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<uint8_t>(x >> s));
+    };
+    std::vector<uint8_t> images{0, 0, 0x08, 3}, labels{0, 0, 0x0C, 1};
+    for (uint32_t d : {3u, 28u, 28u}) be32(images, d);
+    images.resize(images.size() + 3 * 28 * 28, 7);
+    be32(labels, 3);
+    for (int32_t y : {1, -3, 2}) be32(labels, static_cast<uint32_t>(y));
+    std::ofstream(dir + "/img.idx", std::ios::binary).write(reinterpret_cast<const char*>(images.data()), static_cast<std::streamsize>(images.size()));
+    std::ofstream(dir + "/lab.idx", std::ios::binary).write(reinterpret_cast<const char*>(labels.data()), static_cast<std::streamsize>(labels.size()));
+    const std::string spec = "idx:" + dir + "/img.idx," + dir + "/lab.idx";
+    const std::unique_ptr<Dataset> ds = open_dataset(spec);
+    Graph g = load_model(model_path());
+    EnumerateOptions eo;
+    eo.ops = {"vanilla"};
+    std::vector<Mutant> mutants = enumerate_mutants(g, eo);
+    mutants.resize(2);
+    Campaign c(g, mutants, *ds, Recipe("unit"), spec, CampaignOptions{}, "fashion_fcnn", "test");
+    CHECK_THROWS_WITH_AS(c.run(), doctest::Contains("label -3 outside the model's classes"), Error);
+    std::filesystem::remove_all(dir);
+}
+
 namespace {
 
 Mutant spec_mutant(const std::string& line) {

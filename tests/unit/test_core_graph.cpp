@@ -150,6 +150,36 @@ TEST_CASE("native model file: bitwise round trip, checksum, truncation, self-tes
     CHECK_THROWS_WITH_AS(load_native_bytes(bytes.data(), bytes.size() - 10, "m.mutiny"), doctest::Contains("truncated"), Error);
     CHECK_THROWS_WITH_AS(load_native_bytes(bytes.data(), 20, "m.mutiny"), doctest::Contains("truncated"), Error);
 
+    // Every byte of the header is checked: each one-byte change is refused with a mutiny::Error.
+    for (size_t i = 0; i < native::kHeader; ++i) {
+        auto h = bytes;
+        h[i] ^= 0x01;
+        CAPTURE(i);
+        CHECK_THROWS_AS(load_native_bytes(h.data(), h.size(), "m.mutiny"), Error);
+    }
+    // Crafted headers whose checksum was recomputed: flags, reserved bytes and a text size that
+    // runs into the binary section each get their own message (the last once said "header
+    // promises N bytes, the file has N").
+    auto crafted = [&](size_t at, uint8_t v) {
+        auto h = bytes;
+        h[at] = v;
+        const uint64_t sum = native::header_checksum(h.data(), h.size(), native::kVersion);
+        for (int k = 0; k < 8; ++k) h[40 + static_cast<size_t>(k)] = static_cast<uint8_t>(sum >> (8 * k));
+        return h;
+    };
+    auto flags = crafted(12, 1);
+    CHECK_THROWS_WITH_AS(load_native_bytes(flags.data(), flags.size(), "m.mutiny"), doctest::Contains("unsupported native model flags 1"), Error);
+    auto reserved = crafted(60, 7);
+    CHECK_THROWS_WITH_AS(load_native_bytes(reserved.data(), reserved.size(), "m.mutiny"), doctest::Contains("reserved byte 60 is not 0"), Error);
+    auto text = crafted(17, 0x7f);  // text size + 0x7f00
+    CHECK_THROWS_WITH_AS(load_native_bytes(text.data(), text.size(), "m.mutiny"), doctest::Contains("does not fit before the binary section"), Error);
+    // Version 1 files (checksum over the bytes after the header only) still load.
+    auto v1 = bytes;
+    v1[8] = 1;
+    const uint64_t sum1 = native::header_checksum(v1.data(), v1.size(), 1);
+    for (int k = 0; k < 8; ++k) v1[40 + static_cast<size_t>(k)] = static_cast<uint8_t>(sum1 >> (8 * k));
+    CHECK(save_native_bytes(load_native_bytes(v1.data(), v1.size(), "v1.mutiny")) == bytes);
+
     NativeModel wrong = back;
     wrong.selftest.outputs[0].data<float>()[0] = 1.6f;
     CHECK_THROWS_WITH_AS(verify_selftest(wrong, "m.mutiny"), doctest::Contains("self-test failed"), Error);

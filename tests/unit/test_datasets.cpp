@@ -86,6 +86,13 @@ TEST_CASE("dataset: bad IDX files and mismatched labels are clear errors") {
     e = error_of([&] { open_dataset("idx:" + tmp / "cut.idx"); });
     CHECK(contains(e, "short read in IDX file"));
     CHECK(contains(e, "3 items of 6 bytes (18 bytes of data), the file holds 17"));
+    // Dimensions whose product wraps past 2^64 (it once passed this check as a small number and
+    // ended in std::bad_alloc).
+    write_bytes(tmp / "huge.idx", idx_bytes(0x08, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}));
+    e = error_of([&] { open_dataset("idx:" + tmp / "huge.idx"); });
+    CHECK(contains(e, "the header's dimensions 4294967295x4294967295x4294967295 need more than 2^64 bytes of data, the file holds 0"));
+    write_bytes(tmp / "wrap.idx", idx_bytes(0x0C, {1u << 16, 1u << 16, 1u << 16, 1u << 16}, {}));
+    CHECK(contains(error_of([&] { open_dataset("idx:" + tmp / "img.idx," + tmp / "wrap.idx"); }), "need more than 2^64 bytes"));
     write_gz(tmp / "cut.idx.gz", cut);
     CHECK(contains(error_of([&] { open_dataset("idx:" + tmp / "cut.idx.gz"); }), "the file holds 17 (decompressed)"));
 

@@ -132,6 +132,30 @@ TEST_CASE("image: missing, empty, corrupt and truncated files throw an Error nam
         CHECK(contains(e, "corrupt or truncated JPEG"));
     }
 
+    // A baseline JPEG cut short: stb decodes it, filling the missing part with zeros, so the cut is
+    // found by the missing end-of-image marker (it was once classified as if whole).
+    std::vector<uint8_t> photo(64 * 48 * 3);
+    for (size_t i = 0; i < photo.size(); ++i) photo[i] = static_cast<uint8_t>((i * 2654435761u) >> 11);
+    REQUIRE(stbi_write_jpg((tmp / "whole.jpg").c_str(), 64, 48, 3, photo.data(), 90) != 0);
+    auto whole = read_all(tmp / "whole.jpg");
+    CHECK(load_image(tmp / "whole.jpg").width == 64);
+    for (size_t keep : {whole.size() - 2, whole.size() * 3 / 4, size_t{200}}) {
+        std::vector<uint8_t> part(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(keep));
+        write_bytes(tmp / "part.jpg", part);
+        e = error_of([&] { load_image(tmp / "part.jpg"); });
+        CAPTURE(keep);
+        CHECK(contains(e, "part.jpg"));
+        CHECK(contains(e, "corrupt or truncated JPEG"));
+    }
+    // Dimensions stb will not decode are named as such (once "(unknown image type)").
+    auto huge = read_all(tmp / "full.png");
+    for (size_t at : {size_t{16}, size_t{20}}) {  // IHDR width and height: 100000 (stb skips the CRC)
+        huge[at] = 0; huge[at + 1] = 0x01; huge[at + 2] = 0x86; huge[at + 3] = 0xA0;
+    }
+    write_bytes(tmp / "huge.png", huge);
+    e = error_of([&] { load_image(tmp / "huge.png"); });
+    CHECK(contains(e, "PNG of 100000x100000 pixels: the dimensions are too large to decode"));
+
     fs::create_directories(tmp / "dir.png");
     e = error_of([&] { load_image(tmp / "dir.png"); });
     CHECK(contains(e, "directory"));

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -82,11 +83,14 @@ public:
         r_.identity = identity();
     }
 
-    // A stable text naming everything that determines the results; a checkpoint is only resumed
-    // by a campaign with the same identity.
+    // A stable text naming everything that determines the results and the files; a checkpoint is
+    // only resumed by a campaign with the same identity. The batch size is part of it because a
+    // checkpoint counts batches; whether outputs are kept, because a resumed run that keeps them
+    // needs the earlier batches' outputs on disk.
     std::string identity() const {
-        std::string s = "mutiny-campaign v1\nversion " + r_.version + "\nmodel " + r_.model_hash + "\ndata " + r_.data + " " +
-                        std::to_string(r_.inputs) + "\nrecipe " + r_.recipe + "\n";
+        std::string s = "mutiny-campaign v2\nversion " + r_.version + "\nmodel " + r_.model_hash + "\ndata " + r_.data + " " +
+                        std::to_string(r_.inputs) + "\nrecipe " + r_.recipe + "\nbatch " + std::to_string(opt_.batch) + "\noutputs " +
+                        (opt_.keep_outputs && !opt_.out_dir.empty() ? "kept" : "none") + "\n";
         for (const auto& d : opt_.devices) s += "device " + d + "\n";
         for (const auto& c : opt_.criteria) s += "criterion " + c.name() + "\n";
         if (opt_.instances > 1) s += "instances " + std::to_string(opt_.instances) + "\n";
@@ -168,8 +172,10 @@ public:
         int64_t start = 0;
         const std::string ckpt = opt_.out_dir.empty() ? "" : opt_.out_dir + "/checkpoint.bin";
         if (!opt_.out_dir.empty()) prepare_out_dir();
+        const bool keep_outputs = !opt_.out_dir.empty() && opt_.keep_outputs;
+        std::vector<uint64_t> output_sums(keep_outputs ? D : 0, kFnv1aBasis);  // per device, over the batches done
         if (opt_.resume && !ckpt.empty() && std::filesystem::exists(ckpt)) {
-            start = load_checkpoint(ckpt, acc, orig);
+            start = load_checkpoint(ckpt, nbatches, acc, orig, output_sums);
             r_.resumed_at_batch = start;
         }
         // Devices.
@@ -179,11 +185,11 @@ public:
             else if (opt_.make_device) devs.push_back(opt_.make_device(name, graph_, opt_));
             else throw Error("unknown device '" + name + "'", "campaign", "this build knows: cpu");
         }
+        // A resumed run verifies each outputs file against the checkpoint before anything is written.
         std::vector<std::unique_ptr<campaign_detail::OutputFile>> files;
-        if (!opt_.out_dir.empty() && opt_.keep_outputs)
-            for (const auto& name : opt_.devices)
-                files.push_back(std::make_unique<campaign_detail::OutputFile>(
-                    opt_.out_dir + "/outputs-" + campaign_detail::device_file_name(name) + ".f32", static_cast<int64_t>(M) + 1, N, C));
+        for (size_t d = 0; d < output_sums.size(); ++d)
+            files.push_back(std::make_unique<campaign_detail::OutputFile>(opt_.out_dir + "/outputs-" + campaign_detail::device_file_name(opt_.devices[d]) + ".f32",
+                                                                          static_cast<int64_t>(M) + 1, N, C, B, start, output_sums[d]));
 
         // Kill bookkeeping runs in parallel row chunks, with the campaign's thread count.
         tbb::task_arena kill_arena(opt_.threads > 0 ? opt_.threads : tbb::task_arena::automatic);
@@ -193,8 +199,10 @@ public:
             const std::vector<Tensor> x = make_inputs(data_, static_cast<size_t>(first), static_cast<size_t>(n), recipe_, slots_);
             const std::vector<int> lab = batch_labels(data_, static_cast<size_t>(first), static_cast<size_t>(n));
             std::vector<int64_t> labels(lab.begin(), lab.end());
+            // As eval: every label a class of the model (a negative one, e.g. from an IDX file of
+            // 32-bit labels, would otherwise count as "unlabelled" and change the scores silently).
             for (int64_t k = 0; k < n; ++k)
-                if (labels[static_cast<size_t>(k)] >= C)
+                if (labels[static_cast<size_t>(k)] < 0 || labels[static_cast<size_t>(k)] >= C)
                     throw Error("label " + std::to_string(labels[static_cast<size_t>(k)]) + " outside the model's classes", r_.data + " sample " + std::to_string(first + k),
                                 "the model has " + std::to_string(C) + " outputs (classes 0.." + std::to_string(C - 1) + ")");
             std::vector<Tensor> base(D);
@@ -257,8 +265,11 @@ public:
             }
             for (auto& dev : devs) dev->end_batch();
             if (!ckpt.empty()) {
-                for (auto& f : files) f->sync();
-                save_checkpoint(ckpt, b + 1, acc, orig);
+                for (size_t d = 0; d < files.size(); ++d) {
+                    files[d]->finish_batch(b);
+                    output_sums[d] = files[d]->checksum();
+                }
+                save_checkpoint(ckpt, b + 1, acc, orig, output_sums);
             }
         }
         for (size_t d = 0; d < D; ++d) {
@@ -332,10 +343,11 @@ private:
         std::filesystem::remove(opt_.out_dir + "/.write-test", ec);
     }
 
+    // checkpoint.bin (docs/formats.md): sealed with a checksum, so a changed byte is refused on resume.
     void save_checkpoint(const std::string& path, int64_t batches_done, const std::vector<std::vector<KillAccumulator>>& acc,
-                         const std::vector<KillAccumulator>& orig) const {
+                         const std::vector<KillAccumulator>& orig, const std::vector<uint64_t>& output_sums) const {
         ByteWriter w;
-        w.str("MUTINY-CHECKPOINT-1");
+        w.str(kCheckpointMagic);
         w.str(r_.identity);
         w.i64(batches_done);
         const size_t D = acc.size();
@@ -351,32 +363,72 @@ private:
         for (const auto& x : r_.original_vs_first) campaign_detail::save_disc(w, x);
         for (const auto& m : r_.mutants)
             for (const auto& x : m.vs_first) campaign_detail::save_disc(w, x);
-        write_durable(path, w.bytes());
+        w.vec(output_sums);
+        write_durable(path, sealed(w.bytes()));
     }
 
-    int64_t load_checkpoint(const std::string& path, std::vector<std::vector<KillAccumulator>>& acc, std::vector<KillAccumulator>& orig) {
-        const std::vector<uint8_t> bytes = read_file_bytes(path);
+    // Reads checkpoint.bin into the state and returns the batches done. Nothing in the file is
+    // trusted: the checksum first, then the identity, then every count and length against this
+    // campaign; any mismatch throws before the state or a file is touched on disk.
+    int64_t load_checkpoint(const std::string& path, int64_t nbatches, std::vector<std::vector<KillAccumulator>>& acc,
+                            std::vector<KillAccumulator>& orig, std::vector<uint64_t>& output_sums) {
+        const std::vector<uint8_t> bytes = unsealed(read_file_bytes(path), path);
         ByteReader r(bytes, path);
-        if (r.str() != "MUTINY-CHECKPOINT-1") throw Error("not a Mutiny checkpoint", path, "bad magic");
-        if (r.str() != r_.identity)
+        if (r.str() != kCheckpointMagic) throw Error("not a Mutiny checkpoint", path, std::string("bad magic (expected ") + kCheckpointMagic + ")");
+        const std::string id = r.str();
+        if (id != r_.identity)
             throw Error("checkpoint belongs to another campaign", path,
-                        "model, data, devices, criteria or mutants differ; use another --out folder or drop --resume");
+                        identity_difference(id, r_.identity) + "; use another --out folder, or drop --resume to start over (which overwrites it)");
         const int64_t done = r.i64();
+        if (done < 1 || done > nbatches)
+            throw Error("corrupt checkpoint", path, std::to_string(done) + " batches done, the campaign has " + std::to_string(nbatches));
+        const int64_t processed = std::min(done * opt_.batch, r_.inputs);
         for (size_t d = 0; d < acc.size(); ++d) {
+            const std::string where = path + " (device " + opt_.devices[d] + ")";
             r_.device_errors[d] = r.str();
-            r_.original_seconds[d] = r.f64();
-            orig[d].restore(campaign_detail::load_summary(r));
+            r_.original_seconds[d] = seconds(r.f64(), path);
+            KillSummary o = campaign_detail::load_summary(r);
+            // A device that has not failed ran the original on every input so far.
+            if (r_.device_errors[d].empty() && o.inputs != processed)
+                throw Error("checkpoint does not fit this campaign", where,
+                            "the original ran on " + std::to_string(o.inputs) + " inputs, " + std::to_string(done) + " batches hold " + std::to_string(processed));
+            orig[d].restore(std::move(o), processed, where);
             for (size_t i = 0; i < acc[d].size(); ++i) {
-                acc[d][i].restore(campaign_detail::load_summary(r));
-                r_.mutants[i].runs[d].seconds = r.f64();
+                acc[d][i].restore(campaign_detail::load_summary(r), processed, where + " mutant " + mutants_[i].spec.id);
+                r_.mutants[i].runs[d].seconds = seconds(r.f64(), path);
             }
         }
-        for (auto& x : r_.original_vs_first) x = campaign_detail::load_disc(r);
+        for (auto& x : r_.original_vs_first) x = campaign_detail::load_disc(r, processed, r_.classes, path);
         for (auto& m : r_.mutants)
-            for (auto& x : m.vs_first) x = campaign_detail::load_disc(r);
+            for (auto& x : m.vs_first) x = campaign_detail::load_disc(r, processed, r_.classes, path);
+        const std::vector<uint64_t> sums = r.vec<uint64_t>();
+        if (sums.size() != output_sums.size()) throw Error("corrupt checkpoint", path, "its outputs checksums do not match its devices");
+        output_sums = sums;
         if (!r.done()) throw Error("corrupt checkpoint", path, "trailing bytes");
         return done;
     }
+    static double seconds(double s, const std::string& path) {
+        if (!(s >= 0) || !std::isfinite(s)) throw Error("corrupt checkpoint", path, "a time that is negative or not finite");
+        return s;
+    }
+    // "it has 'batch 240' where this campaign has 'batch 1000'": the first line that differs.
+    static std::string identity_difference(const std::string& theirs, const std::string& ours) {
+        size_t a = 0, b = 0;
+        while (a < theirs.size() || b < ours.size()) {
+            const size_t ea = std::min(theirs.find('\n', std::min(a, theirs.size())), theirs.size());
+            const size_t eb = std::min(ours.find('\n', std::min(b, ours.size())), ours.size());
+            const std::string la = a < ea ? theirs.substr(a, ea - a) : "", lb = b < eb ? ours.substr(b, eb - b) : "";
+            if (la != lb) {
+                auto show = [](const std::string& l) { return l.empty() ? std::string("nothing") : "'" + (l.size() > 120 ? l.substr(0, 120) + "..." : l) + "'"; };
+                return "it has " + show(la) + " where this campaign has " + show(lb);
+            }
+            a = ea + 1;
+            b = eb + 1;
+        }
+        return "the identities differ";
+    }
+
+    static constexpr const char* kCheckpointMagic = "MUTINY-CHECKPOINT-2";
 
     Graph graph_;
     std::vector<Mutant> mutants_;

@@ -4,16 +4,20 @@
 #ifndef MUTINY_ANALYSIS_CAMPAIGN_FILES_HPP_
 #define MUTINY_ANALYSIS_CAMPAIGN_FILES_HPP_
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/error.hpp"
+#include "../core/hash.hpp"
 #include "../core/tensor.hpp"
 #include "checkpoint.hpp"
 #include "discrepancy.hpp"
@@ -67,7 +71,9 @@ inline void save_disc(ByteWriter& w, const Discrepancy& d) {
     w.vec(d.class_count_a);
     w.vec(d.class_count_b);
 }
-inline Discrepancy load_disc(ByteReader& r) {
+// Reads a discrepancy over at most `processed` inputs of `classes` classes; anything else (which
+// Discrepancy::add would index past, or which no run can give) is refused.
+inline Discrepancy load_disc(ByteReader& r, int64_t processed, int64_t classes, const std::string& where) {
     Discrepancy d;
     d.inputs = r.i64();
     d.top1_disagree = r.i64();
@@ -77,19 +83,52 @@ inline Discrepancy load_disc(ByteReader& r) {
     d.max_rel = r.f64();
     d.class_count_a = r.vec<int64_t>();
     d.class_count_b = r.vec<int64_t>();
+    auto bad = [&](const std::string& why) { return Error("checkpoint does not fit this campaign", where, "device discrepancy: " + why); };
+    if (d.inputs < 0 || d.inputs > processed) throw bad(std::to_string(d.inputs) + " inputs of " + std::to_string(processed) + " run");
+    if (d.top1_disagree < 0 || d.top1_disagree > d.inputs) throw bad(std::to_string(d.top1_disagree) + " disagreements");
+    const size_t want = d.inputs == 0 ? 0 : static_cast<size_t>(classes);
+    if (d.class_count_a.size() != want || d.class_count_b.size() != want) throw bad("per-class counts of the wrong length");
+    for (const auto* v : {&d.class_count_a, &d.class_count_b}) {
+        int64_t sum = 0;
+        for (int64_t c : *v) {
+            if (c < 0 || c > d.inputs) throw bad("a class count of " + std::to_string(c));
+            sum += c;
+        }
+        if (sum != d.inputs) throw bad("class counts do not add up to the inputs");
+    }
     return d;
 }
 
 // A file of float32 outputs [rows x inputs x classes] written at offsets (pwrite), so batches land
-// where they belong whatever order a resumed run writes them in.
+// where they belong whatever order a resumed run writes them in. Its checksum (FNV-1a, chained
+// batch by batch: for each batch, every row's slice of it, rows in order) is read back from the
+// file after each batch, so the checkpoint records what is on disk; a resumed run checks the
+// file's size and that checksum over the batches done before it writes anything.
 class OutputFile {
 public:
-    OutputFile(const std::string& path, int64_t rows, int64_t inputs, int64_t classes)
-        : path_(path), inputs_(inputs), classes_(classes) {
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) throw Error("cannot write", path, std::strerror(errno));
+    // batches_done == 0: a new file (an existing one is replaced). Otherwise the file must exist,
+    // have exactly the size of the campaign and the checksum `expected` over its first
+    // batches_done batches of `batch` inputs; a mismatch throws and leaves the file as it is.
+    OutputFile(const std::string& path, int64_t rows, int64_t inputs, int64_t classes, int64_t batch, int64_t batches_done, uint64_t expected)
+        : path_(path), rows_(rows), inputs_(inputs), classes_(classes), batch_(batch) {
         const off_t size = static_cast<off_t>(rows * inputs * classes * 4);
-        if (::ftruncate(fd_, size) != 0) fail("cannot size the file");
+        if (batches_done == 0) {
+            fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd_ < 0) throw Error("cannot write", path, std::strerror(errno));
+            if (::ftruncate(fd_, size) != 0) fail("cannot size the file");
+            return;
+        }
+        const std::string keep = "; nothing was changed: restore the file, or run without --resume to start over";
+        fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd_ < 0)
+            throw Error("cannot resume", path, std::string("the outputs of the checkpointed batches are missing (") + std::strerror(errno) + ")" + keep);
+        struct stat st{};
+        if (::fstat(fd_, &st) != 0 || st.st_size != size)
+            throw Error("cannot resume", path,
+                        "the outputs file has " + std::to_string(static_cast<long long>(st.st_size)) + " bytes, the campaign writes " +
+                            std::to_string(static_cast<long long>(size)) + keep);
+        for (int64_t b = 0; b < batches_done; ++b) add_batch(b);
+        if (hash_ != expected) throw Error("cannot resume", path, "the outputs file does not match the checkpoint (checksum mismatch)" + keep);
     }
     ~OutputFile() {
         if (fd_ >= 0) ::close(fd_);
@@ -110,17 +149,37 @@ public:
             n -= static_cast<size_t>(w);
         }
     }
-    void sync() {
+    // Makes batch b durable and adds it, as now on disk, to the checksum.
+    void finish_batch(int64_t b) {
         if (::fdatasync(fd_) != 0) fail("sync failed");
+        add_batch(b);
     }
+    uint64_t checksum() const { return hash_; }
 
 private:
+    void add_batch(int64_t b) {
+        const int64_t first = b * batch_, n = std::min(batch_, inputs_ - first);
+        buf_.resize(static_cast<size_t>(n * classes_ * 4));
+        for (int64_t row = 0; row < rows_; ++row) {
+            const off_t off = static_cast<off_t>(((row * inputs_) + first) * classes_ * 4);
+            size_t done = 0;
+            while (done < buf_.size()) {
+                const ssize_t r = ::pread(fd_, buf_.data() + done, buf_.size() - done, off + static_cast<off_t>(done));
+                if (r < 0 && errno == EINTR) continue;
+                if (r <= 0) throw Error("cannot read outputs", path_, r < 0 ? std::strerror(errno) : "the file is shorter than the campaign");
+                done += static_cast<size_t>(r);
+            }
+            hash_ = fnv1a(buf_.data(), buf_.size(), hash_);
+        }
+    }
     [[noreturn]] void fail(const std::string& what) {
         throw Error("cannot write outputs", path_, what + ": " + std::strerror(errno ? errno : ENOSPC) + " (results up to the last checkpoint are kept)");
     }
     std::string path_;
     int fd_ = -1;
-    int64_t inputs_, classes_;
+    int64_t rows_, inputs_, classes_, batch_;
+    uint64_t hash_ = kFnv1aBasis;
+    std::vector<uint8_t> buf_;
 };
 
 inline std::string device_file_name(const std::string& d) {

@@ -1,6 +1,7 @@
-// Crash-safe files for long runs: a little-endian binary encoder/decoder for checkpoints, and a
-// durable atomic write (temporary file, fsync, rename, fsync of the folder) so a SIGKILL or a power
-// cut leaves either the old file or the new one, never half of either. A write that fails (full
+// Crash-safe files for long runs: a little-endian binary encoder/decoder for checkpoints, a
+// checksum seal around a record, and a durable atomic write (temporary file, fsync, rename, fsync
+// of the folder) so a SIGKILL or a power cut leaves either the old file or the new one, never half
+// of either. A write that fails (full
 // disk, unwritable folder) removes its temporary file and throws, leaving the previous file intact.
 #ifndef MUTINY_ANALYSIS_CHECKPOINT_HPP_
 #define MUTINY_ANALYSIS_CHECKPOINT_HPP_
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "../core/error.hpp"
+#include "../core/hash.hpp"
 
 namespace mutiny {
 
@@ -74,7 +76,7 @@ public:
     }
     template <class T> std::vector<T> vec() {
         const uint64_t n = u64();
-        need(n * 8);
+        if (n > (b_.size() - p_) / 8) need(UINT64_MAX);  // n * 8 could wrap: compare by division
         std::vector<T> v(n);
         for (auto& x : v) {
             if constexpr (std::is_floating_point_v<T>) x = static_cast<T>(f64());
@@ -92,6 +94,26 @@ private:
     std::string where_;
     size_t p_ = 0;
 };
+
+// A sealed record: its bytes followed by their 64-bit FNV-1a (u64, little-endian), so any change
+// of one byte (or truncation) is detected before a single field is trusted.
+inline std::vector<uint8_t> sealed(std::vector<uint8_t> b) {
+    const uint64_t h = fnv1a(b.data(), b.size());
+    for (int i = 0; i < 8; ++i) b.push_back(static_cast<uint8_t>(h >> (8 * i)));
+    return b;
+}
+// The record inside sealed bytes; throws when the checksum does not match.
+inline std::vector<uint8_t> unsealed(std::vector<uint8_t> b, const std::string& where) {
+    if (b.size() < 8) throw Error("corrupt checkpoint", where, "the file has " + std::to_string(b.size()) + " bytes, too few to hold its checksum");
+    uint64_t h = 0;
+    for (size_t i = 0; i < 8; ++i) h |= static_cast<uint64_t>(b[b.size() - 8 + i]) << (8 * i);
+    b.resize(b.size() - 8);
+    if (fnv1a(b.data(), b.size()) != h)
+        throw Error("corrupt checkpoint", where,
+                    "checksum mismatch (the file changed after it was written, or another Mutiny version wrote it); nothing was changed: "
+                    "resume from an intact copy, or run without --resume to start over");
+    return b;
+}
 
 // Writes all of `data` to fd; false (errno set) on a short write that cannot continue.
 inline bool write_all(int fd, const uint8_t* data, size_t n) {

@@ -287,10 +287,32 @@ public:
     }
 
     const KillSummary& summary() const { return s_; }
-    // Continues from a checkpointed summary (same inputs and classes).
-    void restore(KillSummary s) {
-        if (s.kill_bits.size() != s_.kill_bits.size() || s.classes_true.size() != s_.classes_true.size())
-            throw Error("checkpoint does not fit this campaign", "kill state", "input or class count differs");
+    // Continues from a checkpointed summary of the first `processed` inputs. A checkpoint is read
+    // from disk, so nothing in it is trusted: every length must be this accumulator's (add() and
+    // add_instance() index by them) and every count must be one that `processed` inputs can give.
+    void restore(KillSummary s, int64_t processed, const std::string& where) {
+        auto bad = [&](const std::string& why) { return Error("checkpoint does not fit this campaign", where, why); };
+        if (s.kill_bits.size() != s_.kill_bits.size() || s.classes_true.size() != s_.classes_true.size() ||
+            s.classes_mutant.size() != s_.classes_mutant.size() || s.instance_correct.size() != s_.instance_correct.size())
+            throw bad("its vectors' lengths (kill bits, classes, instances) differ from the campaign's");
+        if (processed < 0 || processed > static_cast<int64_t>(s_.kill_bits.size()) * 64) throw bad("it claims " + std::to_string(processed) + " inputs done");
+        if (s.inputs < 0 || s.inputs > processed) throw bad(std::to_string(s.inputs) + " inputs counted of " + std::to_string(processed) + " run");
+        for (int64_t n : {s.correct, s.original_correct, s.prediction_kills})
+            if (n < 0 || n > s.inputs) throw bad("a count of " + std::to_string(n) + " for " + std::to_string(s.inputs) + " inputs");
+        for (int64_t n : s.instance_correct)
+            if (n < 0 || n > processed) throw bad("an instance count of " + std::to_string(n) + " for " + std::to_string(processed) + " inputs");
+        for (size_t w = 0; w < s.kill_bits.size(); ++w) {
+            const int64_t lo = static_cast<int64_t>(w) * 64;  // bits at or past `processed` were never run
+            const uint64_t allowed = processed >= lo + 64 ? ~uint64_t{0} : processed <= lo ? 0 : (uint64_t{1} << (processed - lo)) - 1;
+            if (s.kill_bits[w] & ~allowed) throw bad("kill bits set for inputs not yet run");
+        }
+        int64_t bits = 0;
+        for (uint64_t w : s.kill_bits) bits += static_cast<int64_t>(__builtin_popcountll(w));
+        if (bits != s.prediction_kills) throw bad(std::to_string(bits) + " kill bits for " + std::to_string(s.prediction_kills) + " prediction kills");
+        for (const auto* v : {&s.classes_true, &s.classes_mutant})
+            for (uint8_t b : *v)
+                if (b > 1) throw bad("a killed-class flag other than 0 or 1");
+        if (!(s.max_abs_diff >= 0) || !(s.max_kl >= 0)) throw bad("a negative or NaN output difference");
         s_ = std::move(s);
     }
     KillSummary take() { return std::move(s_); }

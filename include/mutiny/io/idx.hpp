@@ -70,14 +70,22 @@ public:
             const uint8_t* p = head + 4 + 4 * d;
             dims_.push_back(uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]);
         }
-        item_ = esize;
-        for (size_t d = 1; d < dims_.size(); ++d) item_ *= dims_[d];
-        const uint64_t need = static_cast<uint64_t>(dims_[0]) * item_;
+        // Sizes multiplied with an overflow check: dimensions of up to 2^32-1 each would wrap a
+        // product into a small number that passes the check below (and then be allocated).
+        std::string dims_text;
+        for (uint32_t x : dims_) dims_text += (dims_text.empty() ? "" : "x") + std::to_string(x);
+        uint64_t item = esize, need = 0;
+        bool overflow = false;
+        for (size_t d = 1; d < dims_.size(); ++d) overflow = overflow || __builtin_mul_overflow(item, static_cast<uint64_t>(dims_[d]), &item);
+        overflow = overflow || __builtin_mul_overflow(item, static_cast<uint64_t>(dims_[0]), &need);
+        const std::string holds = ", the file holds " + std::to_string(avail - header_) + (gz_ ? " (decompressed)" : "");
+        if (overflow)
+            throw Error("short read in IDX file", path, "the header's dimensions " + dims_text + " need more than 2^64 bytes of data" + holds);
         if (avail - header_ < need)
             throw Error("short read in IDX file", path,
-                        "the header says " + std::to_string(dims_[0]) + " items of " + std::to_string(item_) +
-                            " bytes (" + std::to_string(need) + " bytes of data), the file holds " +
-                            std::to_string(avail - header_) + (gz_ ? " (decompressed)" : ""));
+                        "the header says " + std::to_string(dims_[0]) + " items of " + std::to_string(item) + " bytes (" + std::to_string(need) +
+                            " bytes of data)" + holds);
+        item_ = static_cast<size_t>(item);
     }
 
     const std::string& path() const { return path_; }

@@ -34,6 +34,7 @@
 #endif
 
 #include "../core/error.hpp"
+#include "file_bytes.hpp"
 
 namespace mutiny {
 
@@ -113,29 +114,76 @@ inline void check_bmp_extent(const uint8_t* p, size_t n, const std::string& sour
                     "BMP pixel data needs " + std::to_string(need) + " bytes, the file has " + std::to_string(n));
 }
 
+// A JPEG's marker structure, walked without decoding: its frame size (from the SOFn segment) and
+// whether the data reaches the end-of-image marker. stb's decoder fills a truncated baseline JPEG
+// with zeros and succeeds, so a cut file would be classified as if whole; this catches it.
+struct JpegLayout {
+    enum class End { complete, truncated, malformed } end = End::malformed;
+    size_t cut_at = 0;       // truncated: the file's size
+    int64_t width = -1, height = -1;
+};
+inline JpegLayout jpeg_layout(const uint8_t* p, size_t n) {
+    JpegLayout j;
+    auto truncated = [&] {
+        j.end = JpegLayout::End::truncated;
+        j.cut_at = n;
+        return j;
+    };
+    size_t i = 2;  // after SOI (FF D8)
+    for (;;) {
+        if (i >= n) return truncated();
+        if (p[i] != 0xFF) return j;  // malformed: stb reports it
+        while (i < n && p[i] == 0xFF) ++i;  // fill bytes
+        if (i >= n) return truncated();
+        const uint8_t m = p[i++];
+        if (m == 0xD9) {
+            j.end = JpegLayout::End::complete;
+            return j;
+        }
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) continue;  // TEM, RSTn: no length
+        if (i + 2 > n) return truncated();
+        const size_t len = static_cast<size_t>(p[i]) << 8 | p[i + 1];
+        if (len < 2) return j;
+        if (len > n - i) return truncated();
+        // SOF0..SOF15 but DHT (C4), JPG (C8), DAC (CC): precision, height, width.
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC && len >= 7) {
+            j.height = static_cast<int64_t>(p[i + 3]) << 8 | p[i + 4];
+            j.width = static_cast<int64_t>(p[i + 5]) << 8 | p[i + 6];
+        }
+        i += len;
+        if (m == 0xDA) {  // SOS: entropy-coded data up to the next marker (not a stuffed 00 or RSTn)
+            for (;;) {
+                if (i + 1 >= n) return truncated();
+                if (p[i] == 0xFF && p[i + 1] != 0x00 && p[i + 1] != 0xFF && !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7)) break;
+                ++i;
+            }
+        }
+    }
+}
+
+// The width and height an image's header declares (-1 when unknown), read without decoding, so a
+// header that stb refuses for its size can be reported as such.
+inline void declared_size(const uint8_t* p, size_t n, const char* fmt, int64_t& w, int64_t& h) {
+    w = h = -1;
+    auto be32 = [&](size_t at) { return static_cast<int64_t>(uint32_t(p[at]) << 24 | uint32_t(p[at + 1]) << 16 | uint32_t(p[at + 2]) << 8 | p[at + 3]); };
+    if (std::strcmp(fmt, "PNG") == 0 && n >= 24 && std::memcmp(p + 12, "IHDR", 4) == 0) {
+        w = be32(16);
+        h = be32(20);
+    } else if (std::strcmp(fmt, "JPEG") == 0) {
+        const JpegLayout j = jpeg_layout(p, n);
+        w = j.width;
+        h = j.height;
+    } else if (std::strcmp(fmt, "BMP") == 0 && n >= 26) {
+        const bool core = rd_le32(p + 14) == 12;
+        w = core ? rd_le16(p + 18) : (n >= 26 ? static_cast<int32_t>(rd_le32(p + 18)) : -1);
+        h = core ? rd_le16(p + 20) : (n >= 26 ? static_cast<int32_t>(rd_le32(p + 22)) : -1);
+        if (h < 0) h = -h;
+    }
+}
+
 struct StbFree {
     void operator()(void* p) const { stbi_image_free(p); }
 };
-
-// Reads a whole file; errors name the file and the system's reason.
-inline std::vector<uint8_t> read_whole_file(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw Error("cannot open file", path, "is a directory");
-    errno = 0;
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-        const int e = errno;
-        throw Error("cannot open file", path, e ? std::strerror(e) : "open failed");
-    }
-    f.seekg(0, std::ios::end);
-    const std::streamoff end = f.tellg();
-    if (end < 0) throw Error("cannot read file", path, "not a regular file");
-    f.seekg(0, std::ios::beg);
-    std::vector<uint8_t> bytes(static_cast<size_t>(end));
-    if (!bytes.empty() && !f.read(reinterpret_cast<char*>(bytes.data()), end))
-        throw Error("cannot read file", path, "read failed after " + std::to_string(f.gcount()) + " bytes");
-    return bytes;
-}
 
 }  // namespace io_detail
 
@@ -154,13 +202,24 @@ inline Image load_image_from_memory(const void* data, size_t size, const std::st
                     std::string("not a PNG, JPEG, BMP or PNM file (starts with bytes ") + head + ")");
     }
     if (std::strcmp(fmt, "BMP") == 0) io_detail::check_bmp_extent(p, size, source);
+    if (std::strcmp(fmt, "JPEG") == 0 && io_detail::jpeg_layout(p, size).end == io_detail::JpegLayout::End::truncated)
+        throw Error("cannot decode image", source,
+                    "corrupt or truncated JPEG (the data ends at byte " + std::to_string(size) + ", before the end-of-image marker)");
 
     const int len = static_cast<int>(size);
     int w = 0, h = 0, comp = 0;
     if (!stbi_info_from_memory(p, len, &w, &h, &comp)) {
+        // stb tries every format in turn, so its reason is the last one's ("unknown image type"):
+        // say what is known instead. stb decodes at most 2^24 pixels a side and about 2^30 bytes.
+        int64_t dw = -1, dh = -1;
+        io_detail::declared_size(p, size, fmt, dw, dh);
+        if (dw > 0 && dh > 0 && (dw > (int64_t{1} << 24) || dh > (int64_t{1} << 24) || dw * dh > (int64_t{1} << 30)))
+            throw Error("cannot decode image", source,
+                        std::string(fmt) + " of " + std::to_string(dw) + "x" + std::to_string(dh) +
+                            " pixels: the dimensions are too large to decode (at most 2^24 a side and 2^30 bytes of pixels)");
         const char* why = stbi_failure_reason();
-        throw Error("cannot decode image", source,
-                    std::string("corrupt or truncated ") + fmt + " (" + (why ? why : "unknown reason") + ")");
+        const std::string reason = !why || std::strcmp(why, "unknown image type") == 0 ? "its header is not valid" : why;
+        throw Error("cannot decode image", source, std::string("corrupt or truncated ") + fmt + " (" + reason + ")");
     }
     const int want = comp <= 2 ? 1 : 3;  // gray(+alpha) -> gray, RGB(A) -> RGB
     const bool sixteen = stbi_is_16_bit_from_memory(p, len) != 0;
@@ -198,7 +257,7 @@ inline Image load_image_from_memory(const void* data, size_t size, const std::st
 
 // Loads an image file (PNG, JPEG, BMP, binary PGM/PPM).
 inline Image load_image(const std::string& path) {
-    const std::vector<uint8_t> bytes = io_detail::read_whole_file(path);
+    const std::vector<uint8_t> bytes = read_file_bytes(path);
     return load_image_from_memory(bytes.data(), bytes.size(), path);
 }
 

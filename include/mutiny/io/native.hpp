@@ -1,13 +1,13 @@
 // Mutiny's native model file. One little-endian file:
 //
-//   header (64 bytes): magic "MUTINY\0\n", u32 format version, u32 flags, u64 text size,
+//   header (64 bytes): magic "MUTINY\0\n", u32 format version (2), u32 flags (0), u64 text size,
 //                      u64 binary offset (64-aligned), u64 binary size, u64 checksum, reserved
 //   text section:      the graph, readable, one record per line with named keys
 //   binary section:    tensors (weights, tensor attributes, self-test data), each 64-aligned,
 //                      so the section can be mapped and used in place
 //
-// The checksum (64-bit FNV-1a over everything after the header) catches truncation and bit rot;
-// every byte of the file is covered. Floats in the text are written as hex floats, so a
+// The checksum (64-bit FNV-1a over every byte but its own) catches truncation and bit rot; flags
+// and reserved bytes must be 0. Floats in the text are written as hex floats, so a
 // save/load round trip is bitwise exact. Metadata (e.g. a preprocessing recipe) is free-form
 // key/value text; an optional self-test holds inputs and expected outputs, verified on load by
 // whoever can run the model (see mutiny/model.hpp).
@@ -24,8 +24,10 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/hash.hpp"
 #include "../core/tensor.hpp"
 #include "../graph/graph.hpp"
+#include "file_bytes.hpp"
 
 namespace mutiny {
 
@@ -46,15 +48,15 @@ struct NativeModel {
 namespace native {
 
 constexpr char kMagic[8] = {'M', 'U', 'T', 'I', 'N', 'Y', '\0', '\n'};
-constexpr uint32_t kVersion = 1;
+// Version 2: the checksum covers the header too (version 1's covered only what follows it).
+constexpr uint32_t kVersion = 2;
 constexpr size_t kHeader = 64;
 
-inline uint64_t fnv1a(const uint8_t* p, size_t n, uint64_t h = 1469598103934665603ull) {
-    for (size_t i = 0; i < n; ++i) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+// The checksum of a file of n >= kHeader bytes: version 2 hashes every byte but the checksum's
+// own (40..47), version 1 only the bytes after the header.
+inline uint64_t header_checksum(const uint8_t* p, size_t n, uint32_t version) {
+    if (version == 1) return fnv1a(p + kHeader, n - kHeader);
+    return fnv1a(p + kHeader, n - kHeader, fnv1a(p + 48, kHeader - 48, fnv1a(p, 40)));
 }
 
 // Names may hold spaces or newlines; they are percent-escaped in the text.
@@ -186,7 +188,7 @@ inline std::vector<uint8_t> save_native_bytes(const NativeModel& m) {
     put64(32, w.bin_.size());
     std::memcpy(out.data() + kHeader, t.data(), t.size());
     if (!w.bin_.empty()) std::memcpy(out.data() + bin_off, w.bin_.data(), w.bin_.size());
-    put64(40, fnv1a(out.data() + kHeader, out.size() - kHeader));
+    put64(40, header_checksum(out.data(), out.size(), kVersion));
     return out;
 }
 
@@ -199,15 +201,26 @@ inline NativeModel load_native_bytes(const uint8_t* p, size_t n, const std::stri
     auto get32 = [&](size_t at) { uint32_t v = 0; for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(p[at + i]) << (8 * i); return v; };
     auto get64 = [&](size_t at) { uint64_t v = 0; for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[at + i]) << (8 * i); return v; };
     const uint32_t version = get32(8);
-    if (version != kVersion)
-        throw Error("unsupported native model version " + std::to_string(version), where, "this Mutiny reads version " + std::to_string(kVersion));
+    if (version != 1 && version != kVersion)
+        throw Error("unsupported native model version " + std::to_string(version), where, "this Mutiny reads versions 1 and " + std::to_string(kVersion));
     const uint64_t tsize = get64(16), boff = get64(24), bsize = get64(32), sum = get64(40);
-    if (tsize > n || boff > n || bsize > n - std::min<uint64_t>(boff, n) || kHeader + tsize > boff)
+    // Sizes first (each its own message), so a truncated file is called truncated, not corrupt.
+    if (boff > n || bsize > n - boff)
         throw Error("truncated native model", where,
-                    "header promises " + std::to_string(boff + bsize) + " bytes, the file has " + std::to_string(n));
-    if (boff + bsize != n) throw Error("native model has trailing or missing bytes", where, "size " + std::to_string(n) + " != " + std::to_string(boff + bsize));
-    if (fnv1a(p + kHeader, n - kHeader) != sum)
+                    "the header places the binary section at bytes " + std::to_string(boff) + " + " + std::to_string(bsize) +
+                        ", the file has " + std::to_string(n) + " bytes");
+    if (boff + bsize != n) throw Error("native model has trailing bytes", where, "size " + std::to_string(n) + " != " + std::to_string(boff + bsize));
+    if (boff < kHeader || boff % kAlignment != 0 || tsize > boff - kHeader)
+        throw Error("corrupt native model header", where,
+                    "a text section of " + std::to_string(tsize) + " bytes does not fit before the binary section at byte " + std::to_string(boff) +
+                        " (which must be a multiple of " + std::to_string(kAlignment) + ")");
+    if (header_checksum(p, n, version) != sum)
         throw Error("native model checksum mismatch", where, "the file is corrupt (it changed after it was written)");
+    // Version 1 files' checksum does not cover the header: their flags and reserved bytes are checked
+    // here (and checked again for version 2, whose checksum a crafted file can recompute).
+    if (get32(12) != 0) throw Error("unsupported native model flags " + std::to_string(get32(12)), where, "this Mutiny knows no flags (the field must be 0)");
+    for (size_t i = 48; i < kHeader; ++i)
+        if (p[i] != 0) throw Error("corrupt native model header", where, "reserved byte " + std::to_string(i) + " is not 0");
     const uint8_t* bin = p + boff;
     // Weights are copied out of the buffer so the model does not depend on it staying alive.
     auto read_tensor = [&](std::istringstream& ls, const std::string& w) {
@@ -324,18 +337,6 @@ inline void write_file_atomic(const std::string& path, const std::vector<uint8_t
         std::remove(tmp.c_str());
         throw Error("cannot write", path, std::string("rename failed: ") + std::strerror(errno));
     }
-}
-
-inline std::vector<uint8_t> read_file_bytes(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw Error("cannot open", path, "no such file or not readable");
-    f.seekg(0, std::ios::end);
-    const auto size = f.tellg();
-    if (size < 0) throw Error("cannot read", path, "not a regular file");
-    f.seekg(0);
-    std::vector<uint8_t> b(static_cast<size_t>(size));
-    if (size > 0 && !f.read(reinterpret_cast<char*>(b.data()), size)) throw Error("cannot read", path, "read error");
-    return b;
 }
 
 inline void save_native(const NativeModel& m, const std::string& path) { write_file_atomic(path, save_native_bytes(m)); }

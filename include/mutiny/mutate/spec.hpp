@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/hash.hpp"
 #include "../graph/graph.hpp"
 #include "../ops/op.hpp"
 
@@ -204,14 +205,7 @@ struct Mutation {
 // out here because std::uniform_int_distribution and std::normal_distribution differ between
 // standard libraries, and a seed must give the same mutant everywhere.
 
-inline uint64_t fnv1a64(const std::string& s) {
-    uint64_t h = 1469598103934665603ull;
-    for (char c : s) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ull;
-    }
-    return h;
-}
+inline uint64_t fnv1a64(const std::string& s) { return fnv1a(s); }
 
 inline uint64_t splitmix64(uint64_t x) {
     x += 0x9e3779b97f4a7c15ull;

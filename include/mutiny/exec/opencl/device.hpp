@@ -33,6 +33,7 @@
 #include <CL/opencl.hpp>
 
 #include "../../core/error.hpp"
+#include "../../core/hash.hpp"
 #include "kernels_embedded.hpp"
 
 namespace mutiny {
@@ -208,14 +209,6 @@ inline DeviceInfo select_device(std::string spec = "") {
     throw Error("no OpenCL device matching '" + spec + "'", origin, "devices: " + available());
 }
 
-// 64-bit FNV-1a: the source hash of a program (stable across runs and machines).
-inline uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 inline std::string hex64(uint64_t v) {
     char b[17];
     std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
