@@ -74,11 +74,11 @@ int main(int argc, char** argv) {
         const double med = ms[ms.size() / 2];
         const double q1 = ms[ms.size() / 4], q3 = ms[(3 * ms.size()) / 4];
         if (json) {
-            std::printf("{\"engine\":\"mutiny\",\"model\":\"%s\",\"batch\":%ld,\"threads\":%ld,\"median_ms\":%.4f,\"q1_ms\":%.4f,\"q3_ms\":%.4f,\"min_ms\":%.4f,\"iters\":%ld}\n",
-                        path.c_str(), batch, threads, med, q1, q3, ms.front(), iters);
+            std::printf("{\"engine\":\"mutiny\",\"model\":\"%s\",\"batch\":%ld,\"threads\":%ld,\"isa\":\"%s\",\"median_ms\":%.4f,\"q1_ms\":%.4f,\"q3_ms\":%.4f,\"min_ms\":%.4f,\"iters\":%ld}\n",
+                        path.c_str(), batch, threads, mutiny::isa::name(mutiny::isa::active()), med, q1, q3, ms.front(), iters);
         } else {
-            std::printf("# mutiny %s | %s | %u hw threads | executor threads %ld\n", mutiny::version_string(), cpu_model().c_str(),
-                        std::thread::hardware_concurrency(), threads);
+            std::printf("# mutiny %s | %s | %u hw threads | executor threads %ld | isa %s\n", mutiny::version_string(), cpu_model().c_str(),
+                        std::thread::hardware_concurrency(), threads, mutiny::isa::name(mutiny::isa::active()));
             std::printf("%-40s batch %3ld  median %9.3f ms  IQR [%.3f, %.3f]  min %.3f  (%ld iters)\n", path.c_str(), batch, med, q1, q3,
                         ms.front(), iters);
         }

@@ -13,7 +13,7 @@ const Command commands[] = {
     {"campaign", "campaign MODEL --data SPEC --ops LIST --out DIR", "mutation campaign with report", cmd_campaign},
     {"cluster", "cluster VECTORS.csv", "hierarchical clustering (SciPy linkage matrix, flat cuts)", cmd_cluster},
     {"conformance", "conformance DIR...", "run ONNX backend test folders", cmd_conformance},
-    {"devices", "devices", "list OpenCL platforms and devices", cmd_devices},
+    {"devices", "devices", "the CPU's instruction-set level; OpenCL platforms and devices", cmd_devices},
     {"mutants", "mutants MODEL --ops LIST", "list mutants with counts per operator", cmd_mutants},
     {"protocol", "protocol MODEL --data SPEC --out DIR", "DeepMAACC's clustering protocol: speed-up vs error", cmd_protocol},
     {nullptr, nullptr, nullptr, nullptr},

@@ -11,6 +11,7 @@
 
 #include <mutiny/core/error.hpp>
 #include <mutiny/ops/control/limits.hpp>
+#include <mutiny/ops/isa/dispatch.hpp>
 #include <mutiny/version.hpp>
 
 #include "args.hpp"
@@ -80,6 +81,9 @@ int main(int argc, char** argv) {
         }
         const cli::Command* c = cli::find_command(cmd.c_str());
         if (!c) return unknown_command(cmd);
+        // A MUTINY_ISA the CPU cannot run (or no level's name) stops here with its error, before
+        // any work: the first kernel call would otherwise raise it in the middle of a run.
+        mutiny::isa::active();
         return c->run(argc, argv);
     } catch (const cli::UsageError& e) {
         std::cerr << "mutiny " << cmd << ": " << e.what() << "\n";

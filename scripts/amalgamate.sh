@@ -6,7 +6,8 @@
 #
 # Project headers (#include "..." resolved against the including file's directory, then include/ and
 # include/mutiny/; #include <mutiny/...>) are inlined recursively, each once; `#pragma once` lines are
-# dropped and the output carries one of its own (classic include guards are kept as they are).
+# dropped and the output carries one of its own (classic include guards are kept as they are);
+# .inl files (kernel sources read once per instruction-set level) are inlined at every inclusion.
 # System includes are left as they are. A header first reached inside an #if/#ifdef/#ifndef (other
 # than the including file's own include guard) is inlined again where it is next reached outside
 # one, and every inlined header is wrapped in a guard of its own, so conditional includes stay right.
@@ -56,12 +57,18 @@ guard_name() {  # include/mutiny/core/error.hpp -> MUTINY_AMALGAMATED_CORE_ERROR
 # emit <header> <conditional depth of the include site> <the #if lines enclosing the include site>
 emit() {
   local path="$1" outer_depth="$2" outer_sig="${3:-}"
-  if [[ -n "${inlined_unconditionally[$path]:-}" || -n "${in_progress[$path]:-}" \
-        || -n "${inlined_under[$path|$outer_sig]:-}" ]]; then
+  # A .inl file is read once per inclusion (the instruction-set levels include the same kernels
+  # into several namespaces): inlined at every site, without a guard.
+  local reread=0
+  [[ "$path" == *.inl ]] && reread=1
+  if [[ -n "${in_progress[$path]:-}" ]] || { ((reread == 0)) && [[ -n "${inlined_unconditionally[$path]:-}" \
+        || -n "${inlined_under[$path|$outer_sig]:-}" ]]; }; then
     return 0
   fi
-  if ((outer_depth == 0)); then inlined_unconditionally[$path]=1; fi
-  inlined_under[$path|$outer_sig]=1
+  if ((reread == 0)); then
+    if ((outer_depth == 0)); then inlined_unconditionally[$path]=1; fi
+    inlined_under[$path|$outer_sig]=1
+  fi
   in_progress[$path]=1
   # conds: the #if lines open at this line (the include guard's first); site_sig: those enclosing
   # an include site, outer ones first, so a header is inlined once per distinct condition.
@@ -73,7 +80,11 @@ emit() {
   # is not a condition on what it includes, so it is discounted (guard_level).
   local depth=0 guard_level=0 site_depth seen_directive=0 guard_candidate=""
   guard="$(guard_name "$path")"
-  printf '// ---- begin %s ----\n#ifndef %s\n#define %s\n' "$rel" "$guard" "$guard"
+  if ((reread)); then
+    printf '// ---- begin %s (read at each inclusion) ----\n' "$rel"
+  else
+    printf '// ---- begin %s ----\n#ifndef %s\n#define %s\n' "$rel" "$guard" "$guard"
+  fi
   while IFS= read -r line || [[ -n "$line" ]]; do
     if [[ "$line" =~ ^[[:space:]]*#[[:space:]]*pragma[[:space:]]+once([[:space:]]|$) ]]; then
       continue
@@ -118,7 +129,11 @@ emit() {
     fi
     printf '%s\n' "$line"
   done < "$path"
-  printf '#endif  // %s\n// ---- end %s ----\n' "$guard" "$rel"
+  if ((reread)); then
+    printf '// ---- end %s ----\n' "$rel"
+  else
+    printf '#endif  // %s\n// ---- end %s ----\n' "$guard" "$rel"
+  fi
   unset 'in_progress[$path]'
 }
 
@@ -131,6 +146,7 @@ generate() {
 // Define MUTINY_IMPLEMENTATION in exactly one source file before including it (that file then
 // carries the compiled part: the op kernels). Needs oneTBB, zlib and stb_image (and the OpenCL C++
 // bindings when MUTINY_WITH_OPENCL is defined to 1): link with -ltbb -lz -lstb -lpthread (-lOpenCL).
+// Compile with -ffp-contract=off (GCC, Clang) for the same bits with or without -march flags.
 #pragma once
 
 #define MUTINY_AMALGAMATED 1

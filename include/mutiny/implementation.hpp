@@ -1,5 +1,5 @@
-// Everything Mutiny defines once per program: the op kernels (one part per op family) and the
-// registries' entry points. Header-only use: define MUTINY_IMPLEMENTATION in exactly one source
+// Everything Mutiny defines once per program: the op kernels (one part per op family, and every
+// instruction-set level of the vector kernels) and the registries' entry points. Header-only use: define MUTINY_IMPLEMENTATION in exactly one source
 // file before including <mutiny/mutiny.hpp>, which then includes this file. Compiled use: link
 // mutiny::compiled (CMake), which builds each part as its own translation unit (src/).
 // Neither, or both: the linker names link_check::define_MUTINY_IMPLEMENTATION_in_one_source_file_
@@ -8,6 +8,7 @@
 #define MUTINY_IMPLEMENTATION_HPP_
 
 #include "impl/builtin.hpp"
+#include "impl/isa_kernels.hpp"
 #include "impl/ops_control.hpp"
 #include "impl/ops_conv.hpp"
 #include "impl/ops_elementwise.hpp"

@@ -78,7 +78,7 @@ static Tensor arange_input(const Graph& g) {
     return t;
 }
 
-TEST_CASE("ONNX light models match their reference outputs and are deterministic across threads") {
+TEST_CASE("ONNX light models match their reference outputs and are deterministic across threads and instruction sets") {
     const fs::path dir = mutiny_test::shared_data() / "onnx/light";
     MUTINY_DATA_OR_SKIP(dir);
     for (const char* name : {"light_bvlc_alexnet", "light_densenet121", "light_inception_v1", "light_inception_v2",
@@ -100,6 +100,16 @@ TEST_CASE("ONNX light models match their reference outputs and are deterministic
                 CHECK(got.bitwise_equal(first));
             }
         }
+        // Every instruction-set level the machine runs gives the same bits (ops/isa/dispatch.hpp).
+        const isa::Level saved = isa::active();
+        for (isa::Level level : isa::supported()) {
+            CAPTURE(isa::name(level));
+            isa::force(level);
+            CpuOptions o;
+            o.threads = 2;
+            CHECK(CpuExecutor(g, o).run({in})[0].bitwise_equal(first));
+        }
+        isa::force(saved);
     }
 }
 

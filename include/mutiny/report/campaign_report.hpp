@@ -19,6 +19,7 @@
 #include "../analysis/campaign.hpp"
 #include "../analysis/checkpoint.hpp"
 #include "../analysis/scores.hpp"
+#include "../ops/isa/dispatch.hpp"
 #include "json.hpp"
 
 namespace mutiny {
@@ -299,6 +300,9 @@ inline std::string campaign_manifest_json(const CampaignResult& r, const Campaig
     j.key("devices").begin_array();
     for (const auto& d : r.devices) j.value(d);
     j.end();
+    // The CPU kernels' instruction-set level: not part of what reproduces the results (every level
+    // gives the same bits), recorded to say how they were computed.
+    j.key("isa").value(isa::name(isa::active()));
     j.key("criteria").begin_array();
     for (const auto& c : r.criteria) j.value(c.name());
     j.end();

@@ -17,7 +17,8 @@
 // output is one fixed fma chain, bias first, whatever the thread count. The micro-kernel's
 // accumulators start from the bias, so adding it costs no extra pass over the output.
 //
-// With AVX-512, convs with few output channels (implicit_fits) skip im2col: conv_implicit runs the
+// Where the instruction-set level has an implicit tile (AVX2, AVX-512), convs with few output channels
+// (implicit_fits) skip im2col: conv_implicit runs the
 // same GEMM reading B from zero-padded copies of the input planes (same fma chains, same bits).
 //
 // f64 and f16 (computing in float) use a direct reference loop.
@@ -34,7 +35,7 @@
 #include "../gemm/blocking.hpp"
 #include "geometry.hpp"
 #include "im2col.hpp"
-#include "implicit_avx512.hpp"
+#include "implicit.hpp"
 #include "plan.hpp"
 #if MUTINY_WITH_OPENCL
 #include "../../exec/opencl/planner.hpp"
@@ -66,12 +67,10 @@ inline void conv_infer(InferContext& c) {
 inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, const float* wp, const float* b, float* y,
                      const SiteConfig* sites) {
     using gemm::MR;
-#if defined(MUTINY_GEMM_AVX512)
-    if (pl.implicit) {
+    if (pl.implicit && isa::kernels().implicit_tile) {
         conv_implicit(g, Ke, x, wp, b, y, sites);
         return;
     }
-#endif
     const int64_t P = g.P(), Pin = g.Pin(), K = g.K();
     const int64_t NG = g.N * g.G;
     const bool shared = pl.mblocks > 1 && Ke > 0;

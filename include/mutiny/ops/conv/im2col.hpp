@@ -68,8 +68,6 @@ inline void copy_to_panels(float* row, int64_t pstride, int64_t q0, const float*
     }
 }
 
-constexpr float kZero = 0.0f;
-
 // Rows [r0, r1) of the im2col matrix of output positions [p0, p1) of one (image, group) (row r =
 // (c, kd, kh, kw) in weight order), written straight into the GEMM's B panels: NR-column panels of
 // depth `depth`, the columns past p1 zero. x = the group's first input channel. Element (r, p) is
@@ -81,19 +79,15 @@ inline void im2col_packed(const float* x, const Geom& g, int64_t p0, int64_t p1,
     using gemm::NR;
     const int64_t wd = p1 - p0, np = (wd + NR - 1) / NR, Pin = g.Pin(), pstride = depth * NR;
     const int64_t full = wd / NR;  // whole panels
-    const gemm::V8 zero = gemm::v_bcast(&kZero);
-    auto zero_panel_row = [&](float* d) {
-        gemm::v_store(d, zero);
-        gemm::v_store(d + 8, zero);
-    };
+    // Panel rows are 16 floats (64 bytes): fixed-size copies the compiler turns into vector moves.
+    auto zero_panel_row = [&](float* d) { std::fill(d, d + NR, 0.0f); };
     if (direct) {
         for (int64_t r = r0; r < r1; ++r) {
             const float* src = x + r * Pin + p0;
             float* row = dst + r * NR;
             for (int64_t j = 0; j < full; ++j) {
                 float* d = row + j * pstride;
-                gemm::v_store(d, gemm::v_load(src + j * NR));
-                gemm::v_store(d + 8, gemm::v_load(src + j * NR + 8));
+                std::memcpy(d, src + j * NR, NR * sizeof(float));
             }
             if (full < np) {
                 float* d = row + full * pstride;

@@ -15,10 +15,9 @@ namespace conv {
 struct Plan {
     int64_t T = 1, ntiles = 1, mb = 1, mblocks = 1;
     bool direct = false;    // 1x1, stride 1, no padding: X is the im2col matrix
-    bool implicit = false;  // AVX-512 implicit GEMM (conv_implicit) instead of im2col + GEMM
+    bool implicit = false;  // implicit GEMM (conv_implicit) instead of im2col + GEMM, where the level has it
 };
 
-#if defined(MUTINY_GEMM_AVX512)
 // Whether conv_implicit serves this conv: few output channels (an im2col element then feeds few
 // multiply-adds, and building the panels costs more than the GEMM; measured on mnist-8, where
 // it is most of the time, and on squeezenet and resnet50, whose wider convs gain nothing), a real
@@ -28,7 +27,6 @@ inline bool implicit_fits(const Geom& g, int64_t Ke, bool direct) {
     if (direct || Ke <= 0 || g.in[0] != 1 || g.k[0] != 1 || g.out[0] != 1 || g.s[2] != 1) return false;
     return g.Mg <= 32 && g.out[2] >= 8;
 }
-#endif
 
 inline Plan plan_conv(const Geom& g, int64_t Ke) {
     using gemm::MR;
@@ -73,9 +71,9 @@ inline Plan plan_conv(const Geom& g, int64_t Ke) {
         pl.mb = std::max<int64_t>(2 * MR, ((g.Mg + m - 1) / m + MR - 1) / MR * MR);
         pl.mblocks = (g.Mg + pl.mb - 1) / pl.mb;
     }
-#if defined(MUTINY_GEMM_AVX512)
+    // Both paths give the same bits; conv_f32 falls back to im2col when the level active at run
+    // time has no implicit tile.
     pl.implicit = implicit_fits(g, Ke, pl.direct);
-#endif
     return pl;
 }
 

@@ -1,17 +1,7 @@
-// The AVX-512 micro-kernels (only with AVX-512 enabled at compile time): 6 rows x 32 columns in
-// 12 512-bit registers, and the implicit-GEMM tile conv uses; the same fma chains as
-// microkernels.hpp, so the same bits.
-#ifndef MUTINY_OPS_GEMM_MICROKERNELS_AVX512_HPP_
-#define MUTINY_OPS_GEMM_MICROKERNELS_AVX512_HPP_
+// The AVX-512 micro-kernels: 6 rows x 32 columns in 12 512-bit registers, and the tile of the
+// implicit-GEMM conv; the same fma chains as microkernels.inl, so the same bits. Included by
+// impl/isa_kernels.hpp in the AVX-512 level only (no include guard).
 
-#include <cstdint>
-
-#include "microkernels.hpp"
-
-namespace mutiny {
-namespace gemm {
-
-#if defined(MUTINY_GEMM_AVX512)
 // AVX-512: one B panel row (NR = 16 columns) is one 512-bit vector. A micro-tile is R rows x NP
 // panels (R*NP accumulators: 6 x 2 for full row panels, 1-2 rows x up to 4 panels for a short
 // last row panel), each accumulator the same fma chain as ukernel's, so results are bitwise those
@@ -45,19 +35,6 @@ inline void ukernel512_core(int64_t kc, const float* a, LoadB load_b, float* c, 
             if (p == NP - 1) _mm512_mask_storeu_ps(c + r * ldc + p * NR, mask, acc[r][p]);
             else _mm512_storeu_ps(c + r * ldc + p * NR, acc[r][p]);
         }
-}
-
-// Calls f(std::integral_constant<int, rows>{}) for rows in 1..MR.
-template <class F>
-inline void with_rows(int rows, F&& f) {
-    switch (rows) {
-        case 6: f(std::integral_constant<int, 6>{}); break;
-        case 5: f(std::integral_constant<int, 5>{}); break;
-        case 4: f(std::integral_constant<int, 4>{}); break;
-        case 3: f(std::integral_constant<int, 3>{}); break;
-        case 2: f(std::integral_constant<int, 2>{}); break;
-        default: f(std::integral_constant<int, 1>{}); break;
-    }
 }
 
 // Packed B: panel p of depth k at b + p * bstride + k * NR.
@@ -114,9 +91,3 @@ inline void ukernel512_any(int rows, int64_t j0, int64_t j1, int64_t cols, int64
             break;
     }
 }
-#endif
-
-}  // namespace gemm
-}  // namespace mutiny
-
-#endif  // MUTINY_OPS_GEMM_MICROKERNELS_AVX512_HPP_

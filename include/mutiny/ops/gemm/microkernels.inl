@@ -1,36 +1,7 @@
-// The float32 GEMM's register-blocked micro-kernels: 6 rows x 16 columns of the result in 12
-// AVX registers (SSE2, or plain C++, when AVX2 and FMA are not enabled), one fused multiply-add
-// per product; see blocking.hpp for why every output is one fixed fma chain.
-#ifndef MUTINY_OPS_GEMM_MICROKERNELS_HPP_
-#define MUTINY_OPS_GEMM_MICROKERNELS_HPP_
-
-#include <cstdint>
-#include <cstring>
-
-#include "../simd.hpp"
-
-namespace mutiny {
-namespace gemm {
-
-// ---- float32 core ------------------------------------------------------------------------------
-
-constexpr int MR = 6;                // rows of a micro-tile (A panels are MR rows wide)
-constexpr int NR = 16;               // columns of a micro-tile (B panels are NR columns wide)
-#ifndef MUTINY_GEMM_KC
-#define MUTINY_GEMM_KC 256
-#endif
-#ifndef MUTINY_GEMM_MC
-#define MUTINY_GEMM_MC 120
-#endif
-constexpr int64_t KC = MUTINY_GEMM_KC;  // depth of a K block: a KC x NR B micro-panel is 16 KB (L1)
-constexpr int64_t MC = MUTINY_GEMM_MC;  // rows per M block (a multiple of MR): MC x KC of A panels is 120 KB (L2)
-
-// 8-float vectors (simd.hpp).
-using simd::V8;
-using simd::v_bcast;
-using simd::v_load;
-using simd::v_madd;
-using simd::v_store;
+// The float32 GEMM's register-blocked micro-kernels on 8-float vectors (vec8.inl): 6 rows x 16
+// columns of the result in 12 vector registers, one fused multiply-add per product; see
+// blocking.hpp for why every output is one fixed fma chain. Included once per instruction-set
+// level by impl/isa_kernels.hpp (no include guard).
 
 // C[R x 16] (ldc) = C0 + sum_{k<kc} a[k][r] * b[k][c]; a: A panel ([k][MR]), b: B panel ([k][NR]).
 // C0 = init[r] broadcast along the row when init is given (the first K block: bias or 0), else
@@ -122,7 +93,15 @@ inline void ukernel_wide(int64_t kc, const float* a, const float* b, int64_t bst
         for (int v = 0; v < 2 * NP; ++v) v_store(c + r * ldc + v * 8, acc[r][v]);
 }
 
-}  // namespace gemm
-}  // namespace mutiny
-
-#endif  // MUTINY_OPS_GEMM_MICROKERNELS_HPP_
+// Calls f(std::integral_constant<int, rows>{}) for rows in 1..MR.
+template <class F>
+inline void with_rows(int rows, F&& f) {
+    switch (rows) {
+        case 6: f(std::integral_constant<int, 6>{}); break;
+        case 5: f(std::integral_constant<int, 5>{}); break;
+        case 4: f(std::integral_constant<int, 4>{}); break;
+        case 3: f(std::integral_constant<int, 3>{}); break;
+        case 2: f(std::integral_constant<int, 2>{}); break;
+        default: f(std::integral_constant<int, 1>{}); break;
+    }
+}

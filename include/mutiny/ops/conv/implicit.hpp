@@ -1,7 +1,8 @@
-// Implicit-GEMM Conv (AVX-512 builds only): the GEMM of conv_f32 with B read straight from the
-// input planes instead of im2col panels; same fma chains, same bits.
-#ifndef MUTINY_OPS_CONV_IMPLICIT_AVX512_HPP_
-#define MUTINY_OPS_CONV_IMPLICIT_AVX512_HPP_
+// Implicit-GEMM Conv (where the instruction-set level has a tile for it, isa/dispatch.hpp): the
+// GEMM of conv_f32 with B read straight from the input planes instead of im2col panels; same fma
+// chains, same bits.
+#ifndef MUTINY_OPS_CONV_IMPLICIT_HPP_
+#define MUTINY_OPS_CONV_IMPLICIT_HPP_
 
 #include <algorithm>
 #include <cstring>
@@ -9,23 +10,24 @@
 
 #include "../../core/parallel.hpp"
 #include "../gemm/blocking.hpp"
+#include "../isa/dispatch.hpp"
 #include "geometry.hpp"
 #include "plan.hpp"
 
 namespace mutiny {
 namespace conv {
 
-#if defined(MUTINY_GEMM_AVX512)
-// Implicit GEMM (AVX-512; see implicit_fits): the GEMM of conv_f32 with B read straight from the
+// Implicit GEMM (see implicit_fits): the GEMM of conv_f32 with B read straight from the
 // input instead of im2col panels. Each (image, group) input is copied once into zero-padded planes
 // (Hp x Wp); then im2col element (k, p) of output
 // position p = (oh, ow) and row k = (c, kh, kw) is plane[c][oh*sh + kh*dh][ow + kw*dw], so a
 // column block of 16 output positions along a row is 16 consecutive floats at a per-k offset.
 // Tasks are (image, group, output row, block of 256 columns), sized from the shape alone; each
-// output is bias (or 0) + the fma chain over k = 0 .. Ke-1 of ukernel512: bitwise the result of
+// output is bias (or 0) + the fma chain over k = 0 .. Ke-1 of the GEMM micro-kernels: bitwise the result of
 // the im2col path (padding taps multiply zeros there and here).
 inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float* wp, const float* b, float* y, const SiteConfig* sites) {
     using gemm::MR;
+    const isa::Kernels& kern = isa::kernels();
     const int64_t P = g.P(), Pin = g.Pin(), K = g.K(), NG = g.N * g.G;
     const int64_t kvol = g.k[1] * g.k[2];
     const int64_t Hi = g.in[1], Wi = g.in[2];
@@ -79,14 +81,14 @@ inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float
             // K blocks of KC: the B rows of one block and 32 columns (KC x 128 bytes) stay in L1
             // while every row panel runs over them; between blocks the accumulators go through
             // the (float32) output, exactly.
-            for (int64_t c = c0; c < c1; c += 2 * gemm::NR) {
-                const int64_t cols = std::min<int64_t>(2 * gemm::NR, c1 - c);
+            for (int64_t c = c0; c < c1; c += kern.implicit_cols) {
+                const int64_t cols = std::min<int64_t>(kern.implicit_cols, c1 - c);
                 for (int64_t k0 = 0; k0 < Ke; k0 += gemm::KC) {
                     const int64_t kc = std::min(gemm::KC, Ke - k0);
                     for (int64_t i = 0; i < mp; ++i) {
                         const int rows = static_cast<int>(std::min<int64_t>(MR, g.Mg - i * MR));
                         const float* init = k0 > 0 ? nullptr : b ? b + grp * g.Mg + i * MR : zeros;
-                        gemm::implicit_tile(rows, cols, kc, wg + i * K * MR + k0 * MR, xb + (c - c0), off.data() + k0, yb + i * MR * P + (c - c0),
+                        kern.implicit_tile(rows, cols, kc, wg + i * K * MR + k0 * MR, xb + (c - c0), off.data() + k0, yb + i * MR * P + (c - c0),
                                             P, init);
                     }
                 }
@@ -95,9 +97,7 @@ inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float
         }
     });
 }
-#endif
-
 }  // namespace conv
 }  // namespace mutiny
 
-#endif  // MUTINY_OPS_CONV_IMPLICIT_AVX512_HPP_
+#endif  // MUTINY_OPS_CONV_IMPLICIT_HPP_
