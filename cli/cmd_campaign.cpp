@@ -135,7 +135,9 @@ int cmd_campaign(int argc, char** argv) {
                      "and writes DIR/report.json, mutants.csv, kill_matrix-DEVICE.txt, manifest.json, report.html and\n"
                      "outputs-DEVICE.f32 (every output, float32, [1 + mutants][inputs][classes], row 0 = original).\n"
                      "--ops: operators, MutateNN presets or groups (vanilla, mutatenn, deepmutation, graph, kernel,\n"
-                     "  neuron, all), comma-separated; --preset NAME is the same as --ops NAME (see `mutiny mutants`).\n"
+                     "  neuron, quant, all), comma-separated; an operator or preset may carry parameters,\n"
+                     "  NAME(KEY=VALUE,...): --ops 'GF(ratio=0.5,sigma=0.1),CW(p=0.2)'. --preset NAME is the same as\n"
+                     "  --ops NAME (parameters and ranges: `mutiny mutants --help`).\n"
                      "--kill: criteria, comma-separated (default prediction): prediction, killed-classes[:true-label|\n"
                      "  :mutant-label], statistical[:alpha=A], distance[:max=T|:kl=T]. Score table: equiv, invalid,\n"
                      "  n/a (criterion not applicable) and lost (device failed before the mutant was judged) do not count.\n"
@@ -159,14 +161,15 @@ int cmd_campaign(int argc, char** argv) {
     if (!a.has("ops") && !a.has("preset")) throw UsageError("campaign needs --ops LIST or --preset NAME");
     const int64_t batch = batch_option(a, 1000);
     const std::string path = a.positionals()[0];
+    mutiny::EnumerateOptions eo;
+    if (a.has("ops")) eo.ops.push_back(a.get("ops"));
+    if (a.has("preset")) eo.ops.push_back(a.get("preset"));
+    eo.position = a.get("position", "all");
+    eo.seed = seed_option(a);
+    mutiny::resolve_operator_lists(eo.ops);  // syntax, names and parameters checked before the model loads
     Feeding f = prepare_feeding(path, a);
     const std::string hash = model_file_hash(path);
 
-    mutiny::EnumerateOptions eo;
-    eo.ops = split_list(a.get("ops"));
-    for (const auto& p : split_list(a.get("preset"))) eo.ops.push_back(p);
-    eo.position = a.get("position", "all");
-    eo.seed = seed_option(a);
     std::vector<mutiny::Mutant> mutants = mutiny::enumerate_mutants(f.model.graph, eo);
     const mutiny::cluster::ClusterPlan plan =
         a.has("cluster") ? mutiny::cluster::ClusterPlan::parse(a.get("cluster")) : mutiny::cluster::ClusterPlan{};
