@@ -720,3 +720,65 @@ TEST_CASE("non-default parameters are part of a mutant's name; values have one t
     CHECK(contains(error_of([] { MutantSpec::parse("op=CW(p=0.2 target=all"); }), "expected ',' or ')' after the value of 'p', got the end"));
     CHECK(contains(error_of([&] { apply_mutant(g, MutantSpec::parse("op=CW(p=20) target=node:fc/units:1")); }), "20 is outside [-10, 10]"));
 }
+
+TEST_CASE("mutant lists: written with the model's identity, read back exactly, edited by hand") {
+    Graph g = gemm_graph();
+    const std::string hash = "fnv1a64:0123456789abcdef";
+    const auto ms = listed(g, "CW(p=0.2),NEB");
+    REQUIRE(ms.size() == 8);
+    const std::string text = format_mutant_list(ms, "dir/my model.onnx", hash, "mutiny mutants ...");
+    CHECK(text.rfind("# mutiny mutant list\n# model-hash: fnv1a64:0123456789abcdef dir/my%20model.onnx\n# mutiny mutants ...\n"
+                     "id=m000001 op=CW target=node:fc/units:0 seed=0 p=0.2\n", 0) == 0);
+    const MutantList l = parse_mutant_list(text, "list.txt");
+    CHECK(l.model_hash == hash);
+    CHECK(l.model == "dir/my model.onnx");
+    REQUIRE(l.specs.size() == 8);
+    CHECK(l.lines.front() == 4);
+    CHECK(l.lines.back() == 11);
+    const auto back = mutants_from_list(g, l, hash, "list.txt");
+    REQUIRE(back.size() == ms.size());
+    for (size_t i = 0; i < ms.size(); ++i) {
+        CHECK(back[i].spec == ms[i].spec);
+        CHECK(back[i].status == ms[i].status);
+        CHECK(back[i].layer == ms[i].layer);
+        CHECK(back[i].category == ms[i].category);
+        CHECK(back[i].family == ms[i].family);
+    }
+    // Edited: lines deleted, a parameter changed (written as the user likes; the spec gets the
+    // canonical text), a spec added without its parameter (the default is filled in), CW with p = 0
+    // (changes nothing: equivalent), a not-buildable comment line left as it is.
+    const std::string edited = "# model-hash: " + hash +
+                               "\n\nid=m000002 op=CW target=node:fc/units:1 seed=0 p=0.30\n"
+                               "# not_applicable: id=m000099 op=CW target=all seed=0 -- ignored\n"
+                               "  id=extra op=NAI target=node:fc/units:3\r\n"
+                               "id=zero op=CW(p=0) target=node:fc/units:2\n";
+    const auto e = mutants_from_list(g, parse_mutant_list(edited, "e.txt"), hash, "e.txt");
+    REQUIRE(e.size() == 3);
+    CHECK(e[0].spec.str() == "id=m000002 op=CW target=node:fc/units:1 seed=0 p=0.3");
+    CHECK(apply_mutant(g, e[0].spec).weights[0].after == std::vector<float>{static_cast<float>(2.0 * 1.3), static_cast<float>(6.0 * 1.3),
+                                                                                static_cast<float>(10.0 * 1.3)});
+    CHECK(e[1].spec.str() == "id=extra op=NAI target=node:fc/units:3 seed=0 bias=keep");
+    CHECK(e[1].status == MutantStatus::ok);
+    CHECK(e[2].status == MutantStatus::equivalent);
+    CHECK(e[2].reason == "changes no weight bit");
+    // Refused: another model, no identity.
+    CHECK(error_of([&] { mutants_from_list(g, l, "fnv1a64:ffffffffffffffff", "list.txt"); }) ==
+          "mutant list made for another model at list.txt: it is for fnv1a64:0123456789abcdef (dir/my model.onnx); "
+          "the model given is fnv1a64:ffffffffffffffff");
+    CHECK(contains(error_of([&] { mutants_from_list(g, parse_mutant_list("id=a op=CW target=node:fc/units:1\n", "n.txt"), hash, "n.txt"); }),
+                   "mutant list without a model identity at n.txt: it has no '# model-hash:' line"));
+    // Malformed lines are named by file and line.
+    const std::string head = "# model-hash: " + hash + "\n";
+    CHECK(error_of([&] { parse_mutant_list(head + "id=a op=CW target=node:fc/units:1\nid=b op=CW target\n", "bad.txt"); }) ==
+          "bad mutant list at bad.txt line 3: field 'target' is not key=value");
+    CHECK(error_of([&] { parse_mutant_list(head + "id=a op=CW target=all\nid=a op=NEB target=all\n", "dup.txt"); }) ==
+          "bad mutant list at dup.txt line 3: id a is used again (first at line 2)");
+    CHECK(contains(error_of([&] { parse_mutant_list("op=CW target=all\n", "x.txt"); }), "x.txt line 1: the spec has no id="));
+    CHECK(contains(error_of([&] { parse_mutant_list(head + head, "x.txt"); }), "x.txt line 2: a second '# model-hash: ' line"));
+    CHECK(contains(error_of([&] { parse_mutant_list("# model-hash: md5:abc\n", "x.txt"); }), "x.txt line 1: the model hash must be fnv1a64:"));
+    // A line that parses but does not fit the model: its line and the reason.
+    CHECK(error_of([&] { mutants_from_list(g, parse_mutant_list(head + "\nid=a op=CW target=node:fc/units:4 p=0.2\n", "u.txt"), hash, "u.txt"); }) ==
+          "no such unit at u.txt line 3, target unit 4 of node 'fc' (Gemm): the layer has 4 units (0..3)");
+    CHECK(contains(error_of([&] { mutants_from_list(g, parse_mutant_list(head + "id=a op=CW target=node:fc/units:1 p=0.2x\n", "t.txt"), hash, "t.txt"); }),
+                   "wrong type for parameter 'p' at t.txt line 2, operator CW: '0.2x' is not a number"));
+}

@@ -93,9 +93,6 @@ inline bool hdf5_at(const uint8_t* p, size_t n, size_t at) { return at + 8 <= n 
 // Throws an Error when the bytes of `path` are a model format Mutiny does not read (above).
 inline void check_model_bytes(const std::string& path, const uint8_t* p, size_t n) {
     using namespace model_format_detail;
-    for (size_t at : {0, 512, 1024, 2048})
-        if (hdf5_at(p, n, at))
-            throw Error("HDF5 file (a Keras .h5 model), not an ONNX or Mutiny model", path, model_export::keras(path));
     if (n >= 4 && std::memcmp(p, "PK\x03\x04", 4) == 0) {
         const std::vector<std::string> names = zip_entry_names(p, n);
         for (const std::string& e : names)
@@ -107,6 +104,10 @@ inline void check_model_bytes(const std::string& path, const uint8_t* p, size_t 
         throw Error("zip archive, not an ONNX or Mutiny model", path,
                     "it holds neither data.pkl (PyTorch) nor config.json (Keras); Mutiny reads .onnx files and its own native models");
     }
+    // After the zip test: a .keras archive may store an HDF5 file at one of these offsets.
+    for (size_t at : {0, 512, 1024, 2048})
+        if (hdf5_at(p, n, at))
+            throw Error("HDF5 file (a Keras .h5 model), not an ONNX or Mutiny model", path, model_export::keras(path));
     if (n >= 2 && p[0] == 0x80 && p[1] >= 2 && p[1] <= 5)
         throw Error("Python pickle (a PyTorch model saved by an older torch.save), not an ONNX or Mutiny model", path, model_export::torch());
     if (n >= 8 && std::memcmp(p + 4, "TFL3", 4) == 0)
