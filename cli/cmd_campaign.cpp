@@ -123,10 +123,11 @@ void print_estimates(std::ostream& os, const mutiny::CampaignResult& r, const mu
 }  // namespace
 
 int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster"},
+    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster"},
            {"help", "resume", "no-incremental", "no-outputs", "quiet"});
     if (a.has("help")) {
-        std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME --out DIR [--device cpu,opencl[:N|:NAME]]\n"
+        std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME|--mutants FILE --out DIR\n"
+                     "                       [--device cpu,opencl[:N|:NAME]]\n"
                      "                       [--kill LIST] [--position P] [--seed S] [--threads N] [--batch N] [--resume]\n"
                      "                       [--no-incremental] [--no-outputs] [--preprocess RECIPE] [--quiet]\n"
                      "                       [--cluster neurons:s=N | mutants:threshold=T[,features=weights|behaviour]\n"
@@ -135,7 +136,12 @@ int cmd_campaign(int argc, char** argv) {
                      "and writes DIR/report.json, mutants.csv, kill_matrix-DEVICE.txt, manifest.json, report.html and\n"
                      "outputs-DEVICE.f32 (every output, float32, [1 + mutants][inputs][classes], row 0 = original).\n"
                      "--ops: operators, MutateNN presets or groups (vanilla, mutatenn, deepmutation, graph, kernel,\n"
-                     "  neuron, all), comma-separated; --preset NAME is the same as --ops NAME (see `mutiny mutants`).\n"
+                     "  neuron, quant, all), comma-separated; an operator or preset may carry parameters,\n"
+                     "  NAME(KEY=VALUE,...): --ops 'GF(ratio=0.5,sigma=0.1),CW(p=0.2)'. --preset NAME is the same as\n"
+                     "  --ops NAME (parameters and ranges: `mutiny mutants --help`).\n"
+                     "--mutants FILE: exactly the mutants of a list `mutiny mutants MODEL --out FILE` wrote (edited or\n"
+                     "  not: deleted lines, changed parameters), ids kept; refused when it was made for another model\n"
+                     "  file. Not with --ops, --preset, --position or --seed.\n"
                      "--kill: criteria, comma-separated (default prediction): prediction, killed-classes[:true-label|\n"
                      "  :mutant-label], statistical[:alpha=A], distance[:max=T|:kl=T]. Score table: equiv, invalid,\n"
                      "  n/a (criterion not applicable) and lost (device failed before the mutant was judged) do not count.\n"
@@ -156,18 +162,28 @@ int cmd_campaign(int argc, char** argv) {
     if (a.positionals().size() != 1) throw UsageError("campaign needs exactly one MODEL");
     if (!a.has("data")) throw UsageError("campaign needs --data SPEC");
     if (!a.has("out")) throw UsageError("campaign needs --out DIR");
-    if (!a.has("ops") && !a.has("preset")) throw UsageError("campaign needs --ops LIST or --preset NAME");
+    if (a.has("mutants")) {
+        for (const char* o : {"ops", "preset", "position", "seed"})
+            if (a.has(o)) throw UsageError(std::string("--mutants FILE names the mutants; it cannot be combined with --") + o);
+    } else if (!a.has("ops") && !a.has("preset")) {
+        throw UsageError("campaign needs --ops LIST, --preset NAME or --mutants FILE");
+    }
     const int64_t batch = batch_option(a, 1000);
     const std::string path = a.positionals()[0];
+    mutiny::EnumerateOptions eo;
+    if (a.has("ops")) eo.ops.push_back(a.get("ops"));
+    if (a.has("preset")) eo.ops.push_back(a.get("preset"));
+    eo.position = a.get("position", "all");
+    eo.seed = seed_option(a);
+    // The operator list or the mutant list is checked (syntax, names, parameters) before the model loads.
+    mutiny::MutantList list;
+    if (a.has("mutants")) list = mutiny::read_mutant_list(a.get("mutants"));
+    else mutiny::resolve_operator_lists(eo.ops);
     Feeding f = prepare_feeding(path, a);
     const std::string hash = model_file_hash(path);
 
-    mutiny::EnumerateOptions eo;
-    eo.ops = split_list(a.get("ops"));
-    for (const auto& p : split_list(a.get("preset"))) eo.ops.push_back(p);
-    eo.position = a.get("position", "all");
-    eo.seed = seed_option(a);
-    std::vector<mutiny::Mutant> mutants = mutiny::enumerate_mutants(f.model.graph, eo);
+    std::vector<mutiny::Mutant> mutants = a.has("mutants") ? mutiny::mutants_from_list(f.model.graph, list, hash, a.get("mutants"))
+                                                           : mutiny::enumerate_mutants(f.model.graph, eo);
     const mutiny::cluster::ClusterPlan plan =
         a.has("cluster") ? mutiny::cluster::ClusterPlan::parse(a.get("cluster")) : mutiny::cluster::ClusterPlan{};
 

@@ -1,9 +1,9 @@
 // mutiny mutants MODEL --ops LIST [--position P] [--seed S] [--out FILE]: enumerates mutants and
 // prints counts per operator, including invalid, not applicable and equivalent ones. The last line
 // is the stable `total: N (invalid I, not applicable A, equivalent E)`.
-// --out writes one spec per line: buildable mutants (ok, equivalent) as plain spec lines, the rest as
-// `# <status>: <spec> -- <reason>` comments, so the file can be read back line by line with
-// MutantSpec::parse after skipping '#' lines.
+// --out writes a mutant list (mutate/mutant_list.hpp, docs/formats.md): the model file's identity,
+// then one spec per line, buildable mutants (ok, equivalent) as plain spec lines, the rest as
+// `# <status>: <spec> -- <reason>` comments; `campaign --mutants FILE` runs it.
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -17,6 +17,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "model_file.hpp"
+#include "replacing_file.hpp"
 
 namespace cli {
 
@@ -27,15 +28,21 @@ int cmd_mutants(int argc, char** argv) {
         std::cout << "usage: mutiny mutants MODEL --ops LIST [--position P] [--seed S] [--out FILE]\n"
                      "Lists the mutants of MODEL for the operators, presets or groups in LIST (comma-separated)\n"
                      "and prints counts per operator, with invalid, not applicable and equivalent ones.\n"
+                     "LIST items are NAME or NAME(KEY=VALUE,...), e.g. --ops 'GF(ratio=0.5,sigma=0.1),CW(p=0.2),vanilla':\n"
+                     "  an operator's or preset's parameters (below) are checked against their type and range; groups\n"
+                     "  take none. Mutants with non-default parameters are named so: CW(p=0.2).\n"
                      "  --position P  all (default), first, last, random, or N (the N-th candidate, from 1)\n"
                      "  --seed S      seed of stochastic operators and of --position random (default 0)\n"
-                     "  --out FILE    one mutant spec per line (not buildable ones as '# status: spec -- reason')\n"
+                     "  --out FILE    a mutant list for campaign --mutants: the model's identity, then one mutant spec\n"
+                     "                per line (not buildable ones as '# status: spec -- reason'); may be edited\n"
                      "operators:\n";
         for (const auto& n : reg.operator_names()) {
             const auto* op = reg.find_operator(n);
             std::cout << "  " << std::left << std::setw(20) << n << op->family << ", " << op->category << ": " << op->summary << "\n";
-            for (const auto& p : op->params)
-                std::cout << "  " << std::setw(22) << "" << p.name << "=" << p.def << " (" << p.range_text() << ")\n";
+            for (const auto& p : op->params) {
+                const char* kind = p.kind == mutiny::ParamKind::integer ? "integer in " : p.kind == mutiny::ParamKind::real ? "number in " : "";
+                std::cout << "  " << std::setw(22) << "" << p.name << "=" << p.def << " (" << kind << p.range_text() << "): " << p.help << "\n";
+            }
         }
         std::cout << "presets (MutateNN):\n";
         for (const auto& n : reg.preset_names()) std::cout << "  " << std::left << std::setw(34) << n << reg.find_preset(n)->summary << "\n";
@@ -51,8 +58,9 @@ int cmd_mutants(int argc, char** argv) {
     if (a.positionals().size() != 1) throw UsageError("mutants needs exactly one MODEL");
     if (!a.has("ops")) throw UsageError("mutants needs --ops LIST (e.g. --ops vanilla or --ops mutatenn)");
     mutiny::EnumerateOptions opt;
-    opt.ops = split_list(a.get("ops"));
-    if (opt.ops.empty()) throw UsageError("--ops is empty");
+    opt.ops = {a.get("ops")};
+    // The list is checked (syntax, names, parameters) before the model is loaded.
+    if (mutiny::resolve_operator_lists(opt.ops).empty()) throw UsageError("--ops is empty");
     opt.position = a.get("position", "all");
     opt.seed = seed_option(a);
     const std::string path = a.positionals()[0];
@@ -67,8 +75,9 @@ int cmd_mutants(int argc, char** argv) {
     std::map<std::string, Counts> per_op;
     Counts all;
     for (const auto& m : ms) {
-        if (!per_op.count(m.spec.op)) order.push_back(m.spec.op);
-        Counts& c = per_op[m.spec.op];
+        const std::string label = mutiny::operator_label(m.spec);  // CW and CW(p=0.2) are counted apart
+        if (!per_op.count(label)) order.push_back(label);
+        Counts& c = per_op[label];
         for (Counts* x : {&c, &all}) {
             switch (m.status) {
                 case mutiny::MutantStatus::ok: ++x->ok; break;
@@ -79,14 +88,12 @@ int cmd_mutants(int argc, char** argv) {
         }
     }
     if (a.has("out")) {
-        std::ofstream f(a.get("out"));
-        if (!f) throw mutiny::Error("cannot write", a.get("out"), "the file cannot be opened");
-        f << "# mutiny mutants " << path << " --ops " << a.get("ops") << " --position " << opt.position << " --seed " << opt.seed << "\n";
-        for (const auto& m : ms) {
-            if (m.status == mutiny::MutantStatus::ok || m.status == mutiny::MutantStatus::equivalent) f << m.spec.str() << "\n";
-            else f << "# " << mutiny::mutant_status_name(m.status) << ": " << m.spec.str() << " -- " << m.reason << "\n";
-        }
-        if (!f) throw mutiny::Error("cannot write", a.get("out"), "write failed");
+        // The list carries the model file's identity: campaign --mutants runs it on that file only.
+        ReplacingFile f(a.get("out"));
+        f.stream() << mutiny::format_mutant_list(ms, path, model_file_hash(path),
+                                                 "mutiny mutants " + path + " --ops " + a.get("ops") + " --position " + opt.position +
+                                                     " --seed " + std::to_string(opt.seed));
+        f.commit();
     }
     std::cout << "model: " << path << "\n";
     std::cout << std::left << std::setw(34) << "operator" << std::right << std::setw(9) << "mutants" << std::setw(9) << "ok" << std::setw(9)

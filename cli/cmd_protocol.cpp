@@ -91,7 +91,7 @@ int cmd_protocol(int argc, char** argv) {
     const std::string path = a.positionals()[0];
     Feeding f = prepare_feeding(path, a);
     mutiny::EnumerateOptions eo;
-    eo.ops = split_list(a.get("ops", "vanilla"));
+    eo.ops = {a.get("ops", "vanilla")};
     eo.seed = seed_option(a);
     const std::vector<mutiny::Mutant> vanilla = mutiny::enumerate_mutants(f.model.graph, eo);
     std::vector<std::string> plans;

@@ -7,6 +7,7 @@
 #include <mutiny/core/hash.hpp>
 #include <mutiny/io/batch.hpp>
 #include <mutiny/model.hpp>
+#include <mutiny/mutate/mutant_list.hpp>
 
 namespace cli {
 
@@ -45,11 +46,6 @@ std::vector<mutiny::Tensor> feed_batch(const Feeding& f, const mutiny::Dataset& 
     return x;
 }
 
-std::string model_file_hash(const std::string& path) {
-    const auto bytes = mutiny::read_file_bytes(path);
-    char b[20];
-    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(mutiny::fnv1a(bytes.data(), bytes.size())));
-    return std::string("fnv1a64:") + b;
-}
+std::string model_file_hash(const std::string& path) { return mutiny::model_file_identity(path); }
 
 }  // namespace cli

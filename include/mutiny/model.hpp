@@ -7,6 +7,7 @@
 
 #include "exec/conformance.hpp"
 #include "exec/cpu/executor.hpp"
+#include "io/model_format.hpp"
 #include "io/native.hpp"
 #include "io/onnx_import.hpp"
 
@@ -26,7 +27,7 @@ inline void verify_selftest(const NativeModel& m, const std::string& where) {
 }
 
 inline NativeModel load_model_with_metadata(const std::string& path) {
-    const auto bytes = read_file_bytes(path);
+    const auto bytes = read_model_bytes(path);  // refuses PyTorch, Keras, TFLite and TensorFlow files, naming the export
     if (is_native_file(bytes.data(), bytes.size())) {
         NativeModel m = load_native_bytes(bytes.data(), bytes.size(), path);
         try {

@@ -44,6 +44,7 @@
 // io
 #include "io/dataset.hpp"
 #include "io/image.hpp"
+#include "io/model_format.hpp"
 #include "io/native.hpp"
 #include "io/onnx_import.hpp"
 #include "io/onnx_proto.hpp"

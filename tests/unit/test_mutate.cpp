@@ -568,3 +568,217 @@ TEST_CASE("every MutateNN preset is registered under its name") {
         if (m.status == MutantStatus::not_applicable) na.insert(m.spec.op);
     CHECK(na == std::set<std::string>{"ifstmt_GT_to_LT", "ifstmt_GT_to_GE", "transpose_dense_0_before"});
 }
+
+// ---- operator parameters wherever operators are named: NAME(KEY=VALUE,...) ------------------------
+
+namespace {
+
+// x[N,100] -> Gemm "fc" (W [100, 10], 1000 weights, none zero) -> y: GF's pool is the 1000 weights.
+Graph gf_graph() {
+    GraphBuilder b("gf");
+    auto x = b.input("x", DType::f32, {-1, 100});
+    std::vector<float> w(1000);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 17) * 0.25f - 1.9f;
+    b.output(b.node("Gemm", {x, b.constant("W", vec({100, 10}, w))}, {}, "fc"));
+    return b.build();
+}
+
+std::vector<Mutant> listed(const Graph& g, const std::string& ops, uint64_t seed = 0) {
+    EnumerateOptions e;
+    e.ops = {ops};
+    e.seed = seed;
+    return enumerate_mutants(g, e);
+}
+
+}  // namespace
+
+TEST_CASE("operator lists: names with parameters, blanks, positions") {
+    const auto r = parse_operator_list(" GF( ratio = 0.5 , sigma=0.1 ) ,CW(p=0.2),, vanilla,NEB()");
+    REQUIRE(r.size() == 4);
+    CHECK(r[0].name == "GF");
+    CHECK(r[0].params == std::map<std::string, std::string>{{"ratio", "0.5"}, {"sigma", "0.1"}});
+    CHECK(r[0].pos == 2);
+    CHECK(r[0].text == "GF( ratio = 0.5 , sigma=0.1 )");
+    CHECK(r[1].name == "CW");
+    CHECK(r[1].params.at("p") == "0.2");
+    CHECK(r[1].pos == 33);
+    CHECK(r[2].name == "vanilla");
+    CHECK(r[2].params.empty());
+    CHECK(r[3].name == "NEB");
+    CHECK(r[3].params.empty());
+    CHECK(parse_operator_list("").empty());
+    CHECK(parse_operator_list(" , ").empty());
+    // Syntax errors name the 1-based position and what was expected there.
+    CHECK(error_of([] { parse_operator_list("GF:ratio=0.5"); }) ==
+          "syntax error in operator list at 'GF:ratio=0.5' position 3: expected ',' or '(' after 'GF', got ':'; parameters are written NAME(KEY=VALUE,...)");
+    CHECK(error_of([] { parse_operator_list("CW,GF(ratio=0.5"); }) ==
+          "syntax error in operator list at 'CW,GF(ratio=0.5' position 16: expected ',' or ')' after the value of 'ratio', got the end");
+    CHECK(contains(error_of([] { parse_operator_list("GF(ratio)"); }), "position 9: expected '=' after parameter 'ratio', got ')'"));
+    CHECK(contains(error_of([] { parse_operator_list("GF(=1)"); }), "position 4: expected a parameter name, got '='"));
+    CHECK(contains(error_of([] { parse_operator_list("GF(ratio=)"); }), "position 10: expected a value for parameter 'ratio', got ')'"));
+    CHECK(contains(error_of([] { parse_operator_list("GF(ratio=1,)"); }), "position 12: expected a parameter name, got ')'"));
+    CHECK(contains(error_of([] { parse_operator_list("GF(ratio=1)CW"); }), "position 12: expected ',' after ')', got 'C'"));
+    CHECK(contains(error_of([] { parse_operator_list("GF(ratio=1,ratio=2)"); }), "position 12: parameter 'ratio' appears twice"));
+    CHECK(contains(error_of([] { parse_operator_list("CW,(p=1)"); }), "position 4: expected an operator, preset or group name, got '('"));
+}
+
+TEST_CASE("operator parameters are checked against their declared kind and range") {
+    Graph g = gemm_graph();
+    // Unknown parameter: the valid ones are listed; an operator without parameters says so.
+    CHECK(error_of([&] { listed(g, "CW,GF(rate=0.5)"); }) ==
+          "unknown parameter 'rate' at operator GF in 'GF(rate=0.5)' (position 4 of the operator list 'CW,GF(rate=0.5)'): it takes ratio, sigma");
+    CHECK(contains(error_of([&] { listed(g, "WS(p=1)"); }), "unknown parameter 'p' at operator WS in 'WS(p=1)': it takes no parameters"));
+    // Wrong type: not a number, not an integer, a choice outside its set.
+    CHECK(error_of([&] { listed(g, "GF(ratio=half)"); }) ==
+          "wrong type for parameter 'ratio' at operator GF in 'GF(ratio=half)': 'half' is not a number; ratio takes a number in (0, 1]");
+    CHECK(contains(error_of([&] { listed(g, "QZ(d=1.5)"); }), "'1.5' is not an integer; d takes an integer in [-255, 255]"));
+    for (const char* bad : {"CW(p=+1)", "CW(p= 1x)", "CW(p=0x10)", "CW(p=inf)", "CW(p=nan)", "CW(p=1e999)"})
+        CHECK_MESSAGE(contains(error_of([&] { listed(g, bad); }), "wrong type for parameter 'p'"), bad);
+    CHECK(contains(error_of([&] { listed(g, "NEB(bias=drop)"); }), "parameter 'bias' out of range at operator NEB in 'NEB(bias=drop)': 'drop' is not one of keep, zero"));
+    // Out of range: the range, with open and closed ends as declared.
+    CHECK(contains(error_of([&] { listed(g, "GF(ratio=0)"); }), "parameter 'ratio' out of range at operator GF in 'GF(ratio=0)': 0 is outside (0, 1]"));
+    CHECK(contains(error_of([&] { listed(g, "GF(ratio=1.01)"); }), "1.01 is outside (0, 1]"));
+    CHECK(contains(error_of([&] { listed(g, "CW(p=-10.5)"); }), "-10.5 is outside [-10, 10]"));
+    CHECK(contains(error_of([&] { listed(g, "QS(p=-1)"); }), "-1 is outside (-1, 100]"));
+    // Groups take none; presets keep what they fix (another spelling of the same value is fine).
+    CHECK(contains(error_of([&] { listed(g, "vanilla(p=0.2)"); }), "group vanilla takes no parameters"));
+    CHECK(contains(error_of([&] { listed(g, "change_threshold_ite_LT_r_a_0_5(t=1)"); }), "parameter 't' is fixed at preset change_threshold_ite_LT_r_a_0_5"));
+    CHECK_NOTHROW(resolve_operator("change_threshold_ite_LT_r_a_0_5", {{"t", "0.50"}}));
+    // Checked before anything is enumerated: resolve_operator_lists needs no model.
+    CHECK(contains(error_of([] { resolve_operator_lists({"CW", "frob(x=1)"}); }), "unknown mutation operator 'frob' at 'frob(x=1)'"));
+}
+
+TEST_CASE("parameters reach the operator and change the mutants") {
+    Graph g = gf_graph();
+    // GF on the 1000 weights of fc: ratio 0.5 fuzzes 500 of them, ratio 1 all 1000.
+    auto changed = [&](const std::string& ops, uint64_t seed) {
+        const auto ms = listed(g, ops, seed);
+        REQUIRE(ms.size() == 1);
+        CHECK(ms[0].status == MutantStatus::ok);
+        const Mutation m = apply_mutant(g, MutantSpec::parse(ms[0].spec.str()));
+        REQUIRE(m.weights.size() == 1);
+        return m.weights[0];
+    };
+    const WeightEdit half = changed("GF(ratio=0.5)", 7), all = changed("GF(ratio=1)", 7), deflt = changed("GF", 7);
+    CHECK(half.index.size() == 500);
+    CHECK(all.index.size() == 1000);
+    CHECK(deflt.index.size() == 10);  // the default ratio, 0.01
+    // Seeded: the same list and seed give the same mutant, another seed another one.
+    const WeightEdit again = changed("GF(ratio=0.5)", 7), other = changed("GF(ratio=0.5)", 8);
+    CHECK(again.index == half.index);
+    CHECK(again.after == half.after);
+    CHECK(other.index != half.index);
+    // sigma scales the noise: the same seed and positions, 10 x the offsets (to float rounding).
+    const WeightEdit wide = changed("GF(ratio=0.5,sigma=1)", 7);
+    REQUIRE(wide.index == half.index);
+    for (size_t k = 0; k < 20; ++k) {
+        const double d1 = static_cast<double>(half.after[k]) - half.before[k], d10 = static_cast<double>(wide.after[k]) - wide.before[k];
+        CHECK(std::fabs(d10 - 10 * d1) < 3e-6);  // |w| <= 2.1: each float rounding is within 1.2e-7
+        CHECK(std::fabs(d1) > 0);
+    }
+    // CW(p=0.2) multiplies unit 1's weights and bias by 1.2, the default by 1.1.
+    Graph gg = gemm_graph();
+    const auto cw = listed(gg, "CW(p=0.2),CW");
+    REQUIRE(cw.size() == 8);
+    CHECK(cw[1].spec.target == "node:fc/units:1");
+    CHECK(cw[1].spec.str() == "id=m000002 op=CW target=node:fc/units:1 seed=0 p=0.2");
+    CHECK(cw[5].spec.str() == "id=m000006 op=CW target=node:fc/units:1 seed=0 p=0.1");
+    for (size_t i : {size_t{1}, size_t{5}}) {
+        const double f = i == 1 ? 1.0 + 0.2 : 1.0 + 0.1;  // as CW computes it: w x (1 + p) in double, rounded
+        const Mutation m = apply_mutant(gg, cw[i].spec);
+        REQUIRE(m.weights.size() == 2);
+        CHECK(m.weights[0].index == std::vector<int64_t>{1, 5, 9});  // column 1 of W [3, 4] = 2, 6, 10
+        CHECK(m.weights[0].after == std::vector<float>{static_cast<float>(2.0 * f), static_cast<float>(6.0 * f), static_cast<float>(10.0 * f)});
+        CHECK(m.weights[1].after == std::vector<float>{static_cast<float>(-1.0 * f)});
+    }
+}
+
+TEST_CASE("non-default parameters are part of a mutant's name; values have one text") {
+    Graph g = gemm_graph();
+    const auto ms = listed(g, "CW,CW(p=0.2),CW(p=0.20),CW(p=2e-1),CW(p=0.1),NEB(bias=zero),GF(sigma=0.5,ratio=0.5)");
+    std::map<std::string, size_t> by_label;
+    for (const auto& m : ms) ++by_label[operator_label(m.spec)];
+    // CW(p=0.20), CW(p=2e-1) are CW(p=0.2) again, CW(p=0.1) is CW: duplicates, dropped.
+    CHECK(by_label == std::map<std::string, size_t>{{"CW", 4}, {"CW(p=0.2)", 4}, {"NEB(bias=zero)", 4}, {"GF(ratio=0.5,sigma=0.5)", 1}});
+    CHECK(ms.size() == 13);
+    // The label is itself a list item naming the same mutants.
+    CHECK(listed(g, "GF(ratio=0.5,sigma=0.5)")[0].spec.params == ms.back().spec.params);
+    CHECK(operator_label("CW", {{"p", "0.10"}}) == "CW");
+    CHECK(operator_label("QZ", {{"d", "-2"}}) == "QZ(d=-2)");
+    CHECK(operator_label("float32_to_int8", {}) == "float32_to_int8");
+    CHECK(operator_label("store_type", {{"type", "i8"}}) == "store_type(type=i8)");
+    CHECK(operator_label("threshold_shift", {{"t", "2.50"}, {"action", "mul"}}) == "threshold_shift(action=mul,t=2.5)");
+    // Canonical numbers: integers without a fraction, others in the fewest digits that read back.
+    CHECK(mutate_detail::canonical_number(2.0) == "2");
+    CHECK(mutate_detail::canonical_number(-0.0) == "0");
+    CHECK(mutate_detail::canonical_number(0.1) == "0.1");
+    CHECK(mutate_detail::canonical_number(1.0 / 3) == "0.3333333333333333");
+    CHECK(mutate_detail::canonical_number(2.5e-7) == "2.5e-07");
+    // op=NAME(KEY=VALUE) in a spec line is op=NAME KEY=VALUE.
+    CHECK(MutantSpec::parse("id=a op=CW(p=0.2) target=node:fc/units:1") == MutantSpec::parse("id=a op=CW target=node:fc/units:1 p=0.2"));
+    CHECK(contains(error_of([] { MutantSpec::parse("op=CW(p=0.2) target=all p=0.3"); }), "parameter 'p' appears twice"));
+    CHECK(contains(error_of([] { MutantSpec::parse("op=CW(p=0.2 target=all"); }), "expected ',' or ')' after the value of 'p', got the end"));
+    CHECK(contains(error_of([&] { apply_mutant(g, MutantSpec::parse("op=CW(p=20) target=node:fc/units:1")); }), "20 is outside [-10, 10]"));
+}
+
+TEST_CASE("mutant lists: written with the model's identity, read back exactly, edited by hand") {
+    Graph g = gemm_graph();
+    const std::string hash = "fnv1a64:0123456789abcdef";
+    const auto ms = listed(g, "CW(p=0.2),NEB");
+    REQUIRE(ms.size() == 8);
+    const std::string text = format_mutant_list(ms, "dir/my model.onnx", hash, "mutiny mutants ...");
+    CHECK(text.rfind("# mutiny mutant list\n# model-hash: fnv1a64:0123456789abcdef dir/my%20model.onnx\n# mutiny mutants ...\n"
+                     "id=m000001 op=CW target=node:fc/units:0 seed=0 p=0.2\n", 0) == 0);
+    const MutantList l = parse_mutant_list(text, "list.txt");
+    CHECK(l.model_hash == hash);
+    CHECK(l.model == "dir/my model.onnx");
+    REQUIRE(l.specs.size() == 8);
+    CHECK(l.lines.front() == 4);
+    CHECK(l.lines.back() == 11);
+    const auto back = mutants_from_list(g, l, hash, "list.txt");
+    REQUIRE(back.size() == ms.size());
+    for (size_t i = 0; i < ms.size(); ++i) {
+        CHECK(back[i].spec == ms[i].spec);
+        CHECK(back[i].status == ms[i].status);
+        CHECK(back[i].layer == ms[i].layer);
+        CHECK(back[i].category == ms[i].category);
+        CHECK(back[i].family == ms[i].family);
+    }
+    // Edited: lines deleted, a parameter changed (written as the user likes; the spec gets the
+    // canonical text), a spec added without its parameter (the default is filled in), CW with p = 0
+    // (changes nothing: equivalent), a not-buildable comment line left as it is.
+    const std::string edited = "# model-hash: " + hash +
+                               "\n\nid=m000002 op=CW target=node:fc/units:1 seed=0 p=0.30\n"
+                               "# not_applicable: id=m000099 op=CW target=all seed=0 -- ignored\n"
+                               "  id=extra op=NAI target=node:fc/units:3\r\n"
+                               "id=zero op=CW(p=0) target=node:fc/units:2\n";
+    const auto e = mutants_from_list(g, parse_mutant_list(edited, "e.txt"), hash, "e.txt");
+    REQUIRE(e.size() == 3);
+    CHECK(e[0].spec.str() == "id=m000002 op=CW target=node:fc/units:1 seed=0 p=0.3");
+    CHECK(apply_mutant(g, e[0].spec).weights[0].after == std::vector<float>{static_cast<float>(2.0 * 1.3), static_cast<float>(6.0 * 1.3),
+                                                                                static_cast<float>(10.0 * 1.3)});
+    CHECK(e[1].spec.str() == "id=extra op=NAI target=node:fc/units:3 seed=0 bias=keep");
+    CHECK(e[1].status == MutantStatus::ok);
+    CHECK(e[2].status == MutantStatus::equivalent);
+    CHECK(e[2].reason == "changes no weight bit");
+    // Refused: another model, no identity.
+    CHECK(error_of([&] { mutants_from_list(g, l, "fnv1a64:ffffffffffffffff", "list.txt"); }) ==
+          "mutant list made for another model at list.txt: it is for fnv1a64:0123456789abcdef (dir/my model.onnx); "
+          "the model given is fnv1a64:ffffffffffffffff");
+    CHECK(contains(error_of([&] { mutants_from_list(g, parse_mutant_list("id=a op=CW target=node:fc/units:1\n", "n.txt"), hash, "n.txt"); }),
+                   "mutant list without a model identity at n.txt: it has no '# model-hash:' line"));
+    // Malformed lines are named by file and line.
+    const std::string head = "# model-hash: " + hash + "\n";
+    CHECK(error_of([&] { parse_mutant_list(head + "id=a op=CW target=node:fc/units:1\nid=b op=CW target\n", "bad.txt"); }) ==
+          "bad mutant list at bad.txt line 3: field 'target' is not key=value");
+    CHECK(error_of([&] { parse_mutant_list(head + "id=a op=CW target=all\nid=a op=NEB target=all\n", "dup.txt"); }) ==
+          "bad mutant list at dup.txt line 3: id a is used again (first at line 2)");
+    CHECK(contains(error_of([&] { parse_mutant_list("op=CW target=all\n", "x.txt"); }), "x.txt line 1: the spec has no id="));
+    CHECK(contains(error_of([&] { parse_mutant_list(head + head, "x.txt"); }), "x.txt line 2: a second '# model-hash: ' line"));
+    CHECK(contains(error_of([&] { parse_mutant_list("# model-hash: md5:abc\n", "x.txt"); }), "x.txt line 1: the model hash must be fnv1a64:"));
+    // A line that parses but does not fit the model: its line and the reason.
+    CHECK(error_of([&] { mutants_from_list(g, parse_mutant_list(head + "\nid=a op=CW target=node:fc/units:4 p=0.2\n", "u.txt"), hash, "u.txt"); }) ==
+          "no such unit at u.txt line 3, target unit 4 of node 'fc' (Gemm): the layer has 4 units (0..3)");
+    CHECK(contains(error_of([&] { mutants_from_list(g, parse_mutant_list(head + "id=a op=CW target=node:fc/units:1 p=0.2x\n", "t.txt"), hash, "t.txt"); }),
+                   "wrong type for parameter 'p' at t.txt line 2, operator CW: '0.2x' is not a number"));
+}

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "model_format.hpp"
 #include "protobuf.hpp"
 
 namespace mutiny::onnx {
@@ -473,7 +474,9 @@ inline ModelProto parse_model(const std::uint8_t* data, std::size_t size, const 
 }
 
 inline ModelProto load_model(const std::string& path) {
+    check_model_folder(path);  // PyTorch, Keras, TFLite and TensorFlow files are named as such
     const std::vector<std::uint8_t> buf = detail::read_file(path, "model");
+    check_model_bytes(path, buf.data(), buf.size());
     return parse_model(buf.data(), buf.size(), path);
 }
 

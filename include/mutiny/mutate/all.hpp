@@ -1,5 +1,5 @@
 // The mutate layer: operators (graph, kernel, neuron level), MutateNN's presets, mutant specs,
-// enumeration and application. See spec.hpp for the spec format and mutant.hpp for the API.
+// enumeration and application, mutant list files. See spec.hpp for the spec format and mutant.hpp for the API.
 #ifndef MUTINY_MUTATE_ALL_HPP_
 #define MUTINY_MUTATE_ALL_HPP_
 
@@ -11,5 +11,6 @@
 #include "quant_ops.hpp"
 #include "presets.hpp"
 #include "mutant.hpp"
+#include "mutant_list.hpp"
 
 #endif  // MUTINY_MUTATE_ALL_HPP_

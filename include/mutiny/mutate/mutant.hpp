@@ -176,22 +176,15 @@ inline void write_edits(Graph& g, const Mutation& m, bool after) {
 inline void apply_weights(Graph& g, const Mutation& m) { mutate_detail::write_edits(g, m, true); }
 inline void revert_weights(Graph& g, const Mutation& m) { mutate_detail::write_edits(g, m, false); }
 
-// Expands the group names in a list of operator names (order kept, duplicates dropped). Throws for
-// an unknown name with the known ones. `explicit_names` receives the names not reached through a group.
+// The operator and preset names an operator list reaches (groups expanded, order kept, duplicates
+// dropped; resolve_operator_lists for their parameters). Throws for an unknown name with the known
+// ones. `explicit_names` receives the names not reached through a group.
 inline std::vector<std::string> expand_operator_names(const std::vector<std::string>& names, std::set<std::string>* explicit_names = nullptr) {
-    const MutationRegistry& reg = MutationRegistry::instance();
     std::vector<std::string> out;
     std::set<std::string> seen;
-    for (const std::string& n : names) {
-        if (const auto* grp = reg.find_group(n)) {
-            for (const std::string& m : *grp)
-                if (seen.insert(m).second) out.push_back(m);
-            continue;
-        }
-        if (!reg.find_operator(n) && !reg.find_preset(n))
-            throw Error("unknown mutation operator '" + n + "'", "", "known " + reg.known_text());
-        if (explicit_names) explicit_names->insert(n);
-        if (seen.insert(n).second) out.push_back(n);
+    for (const RequestedOp& q : resolve_operator_lists(names)) {
+        if (q.is_explicit && explicit_names) explicit_names->insert(q.name);
+        if (seen.insert(q.name).second) out.push_back(q.name);
     }
     return out;
 }
@@ -208,9 +201,8 @@ inline std::vector<Mutant> enumerate_mutants(const Graph& g, const EnumerateOpti
         nth = parse_u64(pos, "position", "position '" + pos + "'");
         if (nth == 0) throw Error("bad position '0'", "", "positions count from 1");
     }
-    if (opt.ops.empty()) throw Error("no mutation operators given", "", "known " + MutationRegistry::instance().known_text());
-    std::set<std::string> explicit_names;
-    const std::vector<std::string> names = expand_operator_names(opt.ops, &explicit_names);
+    const std::vector<RequestedOp> requests = resolve_operator_lists(opt.ops);
+    if (requests.empty()) throw Error("no mutation operators given", "", "known " + MutationRegistry::instance().known_text());
 
     std::vector<Mutant> out;
     auto push = [&](const std::string& opname, const ResolvedOp& r, const std::string& target, const Target* t, const Outcome* o,
@@ -227,18 +219,19 @@ inline std::vector<Mutant> enumerate_mutants(const Graph& g, const EnumerateOpti
         m.layer = t ? layer_of(g, *t) : "*";
         out.push_back(std::move(m));
     };
-    for (const std::string& opname : names) {
-        const ResolvedOp r = resolve_operator(opname);
+    for (const RequestedOp& rq : requests) {
+        const std::string& opname = rq.name;
+        const ResolvedOp& r = rq.resolved;
         const OperatorDef& op = *r.op;
-        const bool is_explicit = explicit_names.count(opname) != 0;
-        const std::string kind = r.preset ? "preset" : "operator";
+        const bool is_explicit = rq.is_explicit;
+        const std::string kind = (r.preset ? "preset " : "operator ") + operator_label(opname, rq.given);
         const std::vector<Candidate> cands = op.candidates(g, r.params);
         std::vector<std::string> na_reasons;
         for (const Candidate& c : cands)
             if (!c.na.empty()) na_reasons.push_back(c.na);
         if (na_reasons.size() == cands.size()) {  // nothing applicable anywhere
             const std::string why = cands.empty() ? op.none_reason(r.params) : summarize(na_reasons);
-            if (is_explicit) throw Error(kind + " " + opname + " does not apply to the model", "graph '" + g.name + "'", why);
+            if (is_explicit) throw Error(kind + " does not apply to the model", "graph '" + g.name + "'", why);
             push(opname, r, "all", nullptr, nullptr, MutantStatus::not_applicable, why);
             continue;
         }

@@ -6,7 +6,10 @@
 #define MUTINY_MUTATE_REGISTRY_HPP_
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -245,7 +248,27 @@ inline std::vector<int> consumers(const Graph& g, int v) {
     return r;
 }
 
-// Checks one parameter value against its definition; returns the canonical text.
+// The one text of a numeric parameter value, so that "0.50", "0.5" and "5e-1" make the same spec,
+// the same mutant name and the same key wherever mutants are grouped: integral values without a
+// fraction ("2", not "2.0"), others in the fewest significant digits that read back to the same
+// double.
+inline std::string canonical_number(double x) {
+    if (x == 0) x = 0;  // -0 -> 0
+    char b[40];
+    if (x == std::trunc(x) && std::fabs(x) < 1e15) {
+        std::snprintf(b, sizeof b, "%.0f", x);
+        return b;
+    }
+    for (int digits = 1; digits <= 17; ++digits) {
+        std::snprintf(b, sizeof b, "%.*g", digits, x);
+        if (std::strtod(b, nullptr) == x) break;
+    }
+    return b;
+}
+
+// Checks one parameter value against its definition (ParamDef: kind, range or choices, declared
+// where the operator is); returns the canonical text. Numbers are read strictly: the whole text is
+// one decimal number, no blanks, no leading '+', no hexadecimal, inf or nan.
 inline std::string check_param(const OperatorDef& op, const ParamDef& p, const std::string& v) {
     const std::string where = "operator " + op.name;
     if (p.kind == ParamKind::choice) {
@@ -253,18 +276,25 @@ inline std::string check_param(const OperatorDef& op, const ParamDef& p, const s
             throw Error("parameter '" + p.name + "' out of range", where, "'" + v + "' is not " + p.range_text());
         return v;
     }
-    const char* b = v.c_str();
-    char* e = nullptr;
-    errno = 0;
-    const double x = p.kind == ParamKind::integer ? static_cast<double>(std::strtoll(b, &e, 10)) : std::strtod(b, &e);
-    if (v.empty() || *e || errno == ERANGE || !std::isfinite(x))
-        throw Error("bad parameter '" + p.name + "'", where,
-                    "'" + v + "' is not " + (p.kind == ParamKind::integer ? "an integer" : "a number"));
+    const bool integer = p.kind == ParamKind::integer;
+    const char* kind = integer ? "an integer" : "a number";
+    bool ok = !v.empty() && (std::isdigit(static_cast<unsigned char>(v[0])) || v[0] == '-' || (!integer && v[0] == '.'));
+    for (char c : v) ok = ok && (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || (!integer && (c == '.' || c == 'e' || c == 'E' || c == '+')));
+    double x = 0;
+    if (ok) {
+        char* e = nullptr;
+        errno = 0;
+        x = integer ? static_cast<double>(std::strtoll(v.c_str(), &e, 10)) : std::strtod(v.c_str(), &e);
+        ok = *e == '\0' && errno != ERANGE && std::isfinite(x);
+    }
+    if (!ok)
+        throw Error("wrong type for parameter '" + p.name + "'", where,
+                    "'" + v + "' is not " + kind + "; " + p.name + " takes " + kind + " in " + p.range_text());
     const bool below = p.lo_open ? !(x > p.lo) : !(x >= p.lo);
     const bool above = p.hi_open ? !(x < p.hi) : !(x <= p.hi);
     if (below || above)
         throw Error("parameter '" + p.name + "' out of range", where, v + " is outside " + p.range_text());
-    return v;
+    return canonical_number(x);
 }
 
 }  // namespace mutate_detail
@@ -296,7 +326,8 @@ inline ResolvedOp resolve_operator(const std::string& name, const std::map<std::
             throw Error("unknown parameter '" + kv.first + "'", "operator " + name,
                         names.empty() ? std::string("it takes no parameters") : "it takes " + mutate_detail::join(names));
         }
-        if (r.preset && r.preset->fixed.count(kv.first) && r.preset->fixed.at(kv.first) != kv.second)
+        if (r.preset && r.preset->fixed.count(kv.first) &&
+            mutate_detail::check_param(*r.op, *it, r.preset->fixed.at(kv.first)) != mutate_detail::check_param(*r.op, *it, kv.second))
             throw Error("parameter '" + kv.first + "' is fixed", "preset " + name,
                         "the preset sets it to " + r.preset->fixed.at(kv.first) + "; use operator " + r.op->name + " to choose");
         v[kv.first] = kv.second;
@@ -315,6 +346,83 @@ inline std::map<std::string, std::string> spec_params(const ResolvedOp& r) {
     for (const auto& kv : r.params.text)
         if (!r.preset || !r.preset->fixed.count(kv.first)) m[kv.first] = kv.second;
     return m;
+}
+
+// How listings and reports name a mutant's operator: its name, followed by the parameters whose
+// values differ from their defaults (in the order the operator declares them), so that two
+// parameterisations of one operator are told apart: "CW", "CW(p=0.2)", "GF(ratio=0.5,sigma=0.2)".
+// A preset's fixed parameters are part of its name and not repeated. The text is itself a valid
+// operator-list item: `--ops 'LABEL'` enumerates those mutants again.
+inline std::string operator_label(const std::string& name, const std::map<std::string, std::string>& params) {
+    ResolvedOp r;
+    try {
+        r = resolve_operator(name, params);
+    } catch (const Error&) {
+        return name;  // not resolvable (an operator since unregistered): the name alone
+    }
+    std::string extra;
+    for (const ParamDef& p : r.op->params) {
+        if (r.preset && r.preset->fixed.count(p.name)) continue;
+        const std::string& v = r.params.text.at(p.name);
+        if (v == mutate_detail::check_param(*r.op, p, p.def)) continue;
+        extra += (extra.empty() ? "" : ",") + p.name + "=" + v;
+    }
+    return extra.empty() ? name : name + "(" + extra + ")";
+}
+
+inline std::string operator_label(const MutantSpec& s) { return operator_label(s.op, s.params); }
+
+// An operator or preset to enumerate, resolved: what an operator list expands to.
+struct RequestedOp {
+    std::string name;                           // operator or preset name
+    std::map<std::string, std::string> given;   // the parameters the list gave
+    ResolvedOp resolved;
+    bool is_explicit = false;                   // named in the list itself, not reached through a group
+};
+
+// Parses operator lists (parse_operator_list; each string may hold several items) and resolves
+// every item against the registry: groups are expanded (a group takes no parameters), each
+// operator's parameters are checked against their declared kinds and ranges, and duplicates (the
+// same name with the same resolved parameters) are dropped, order kept. Errors say which item, at
+// which position, is wrong: unknown name (with the known ones), unknown parameter (with the valid
+// ones), wrong type, out of range (with the range), a parameter a preset fixes.
+inline std::vector<RequestedOp> resolve_operator_lists(const std::vector<std::string>& lists) {
+    const MutationRegistry& reg = MutationRegistry::instance();
+    std::vector<RequestedOp> out;
+    std::set<std::string> seen;
+    auto add = [&](const std::string& name, const std::map<std::string, std::string>& given, bool is_explicit) {
+        RequestedOp q;
+        q.name = name;
+        q.given = given;
+        q.resolved = resolve_operator(name, given);
+        q.is_explicit = is_explicit;
+        std::string key = name;
+        for (const auto& kv : spec_params(q.resolved)) key += " " + kv.first + "=" + kv.second;
+        if (seen.insert(key).second) {
+            out.push_back(std::move(q));
+        } else if (is_explicit) {
+            for (RequestedOp& o : out)  // named in a group and on its own: it counts as named
+                if (o.name == name && spec_params(o.resolved) == spec_params(q.resolved)) o.is_explicit = true;
+        }
+    };
+    for (const std::string& list : lists)
+        for (const OperatorRequest& rq : parse_operator_list(list)) {
+            const std::string where = "'" + rq.text + "'" +
+                                      (rq.text == list ? std::string() : " (position " + std::to_string(rq.pos) + " of the operator list '" + list + "')");
+            try {
+                if (const auto* grp = reg.find_group(rq.name)) {
+                    if (!rq.params.empty())
+                        throw Error("group " + rq.name + " takes no parameters", "",
+                                    "parameters belong to one operator: name it, e.g. " + (grp->empty() ? std::string("CW") : grp->front()) + "(...)");
+                    for (const std::string& m : *grp) add(m, {}, false);
+                    continue;
+                }
+                add(rq.name, rq.params, true);
+            } catch (const Error& e) {
+                throw Error(e.what_part(), e.where_part().empty() ? where : e.where_part() + " in " + where, e.why_part());
+            }
+        }
+    return out;
 }
 
 // Parses a target against a graph. Throws when it names a node, op kind or unit that does not

@@ -106,6 +106,95 @@ inline uint64_t parse_u64(const std::string& v, const std::string& what, const s
 
 }  // namespace mutate_detail
 
+// One operator, preset or group as a list names it, with the parameters written after it:
+// "GF(ratio=0.5,sigma=0.1)". The syntax is the same wherever operators are named (--ops, --preset,
+// EnumerateOptions::ops, op= in a spec line), so what a list says is what a spec records.
+struct OperatorRequest {
+    std::string name;
+    std::map<std::string, std::string> params;  // as written; checked when the name is resolved
+    std::string text;                           // the item as written, e.g. "GF(ratio=0.5)"
+    size_t pos = 0;                             // 1-based position of the item in the list text
+};
+
+// Parses `NAME[(KEY=VALUE[,KEY=VALUE...])][,NAME...]`. Blanks around names, keys, values and
+// punctuation are allowed; empty items are dropped (a trailing comma is harmless). Names and keys
+// are [A-Za-z0-9_.-]; a value is anything up to the next ',' or ')' without blanks, '(' or '='.
+// Only the syntax is checked here: whether the name exists and the values fit their parameters is
+// the registry's business (resolve_operator). A syntax error names the 1-based position.
+inline std::vector<OperatorRequest> parse_operator_list(const std::string& s) {
+    std::vector<OperatorRequest> out;
+    size_t i = 0;
+    auto fail = [&](size_t at, const std::string& why) {
+        throw Error("syntax error in operator list", "'" + s + "' position " + std::to_string(at + 1), why);
+    };
+    auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    auto skip = [&] {
+        while (i < s.size() && blank(s[i])) ++i;
+    };
+    auto word = [&] {
+        const size_t b = i;
+        while (i < s.size() && mutate_detail::spec_key_char(s[i])) ++i;
+        return s.substr(b, i - b);
+    };
+    auto got = [&](size_t at) { return at < s.size() ? "'" + std::string(1, s[at]) + "'" : std::string("the end"); };
+    for (;;) {
+        skip();
+        if (i >= s.size()) break;
+        if (s[i] == ',') {
+            ++i;
+            continue;
+        }
+        OperatorRequest r;
+        const size_t start = i;
+        r.pos = i + 1;
+        r.name = word();
+        if (r.name.empty()) fail(i, "expected an operator, preset or group name, got " + got(i));
+        size_t end = i;
+        skip();
+        if (i < s.size() && s[i] == '(') {
+            ++i;
+            skip();
+            if (i < s.size() && s[i] == ')') {
+                ++i;  // NAME(): no parameters
+            } else {
+                for (;;) {
+                    skip();
+                    const size_t kpos = i;
+                    const std::string key = word();
+                    if (key.empty()) fail(i, "expected a parameter name, got " + got(i));
+                    skip();
+                    if (i >= s.size() || s[i] != '=') fail(i, "expected '=' after parameter '" + key + "', got " + got(i));
+                    ++i;
+                    skip();
+                    const size_t b = i;
+                    while (i < s.size() && s[i] != ',' && s[i] != ')' && s[i] != '(' && s[i] != '=' && !blank(s[i])) ++i;
+                    if (i == b) fail(i, "expected a value for parameter '" + key + "', got " + got(i));
+                    if (!r.params.emplace(key, s.substr(b, i - b)).second) fail(kpos, "parameter '" + key + "' appears twice");
+                    skip();
+                    if (i < s.size() && s[i] == ',') {
+                        ++i;
+                        continue;
+                    }
+                    if (i < s.size() && s[i] == ')') {
+                        ++i;
+                        break;
+                    }
+                    fail(i, "expected ',' or ')' after the value of '" + key + "', got " + got(i));
+                }
+            }
+            end = i;
+            skip();
+            if (i < s.size() && s[i] != ',') fail(i, "expected ',' after ')', got " + got(i));
+        } else if (i < s.size() && s[i] != ',') {
+            // "GF:ratio=0.5" and "GF ratio=0.5" are the likely slips: say how parameters are written.
+            fail(i, "expected ',' or '(' after '" + r.name + "', got " + got(i) + "; parameters are written NAME(KEY=VALUE,...)");
+        }
+        r.text = s.substr(start, end - start);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 struct MutantSpec {
     std::string id;
     std::string op;                              // operator or preset name
@@ -154,6 +243,20 @@ struct MutantSpec {
                 throw Error("bad mutant spec", "'" + line + "'", "parameter '" + key + "' appears twice");
         }
         if (!has_op || m.op.empty()) throw Error("bad mutant spec", "'" + line + "'", "no op=");
+        // op=NAME(KEY=VALUE,...), the syntax of operator lists, is the same as op=NAME KEY=VALUE ...
+        if (m.op.find('(') != std::string::npos) {
+            std::vector<OperatorRequest> rq;
+            try {
+                rq = parse_operator_list(m.op);
+            } catch (const Error& e) {
+                throw Error("bad mutant spec", "'" + line + "'", "op=" + m.op + ": " + e.why_part() + " (" + e.where_part() + ")");
+            }
+            if (rq.size() != 1) throw Error("bad mutant spec", "'" + line + "'", "op= names " + std::to_string(rq.size()) + " operators; a spec has one");
+            m.op = rq[0].name;
+            for (const auto& kv : rq[0].params)
+                if (!m.params.emplace(kv.first, kv.second).second)
+                    throw Error("bad mutant spec", "'" + line + "'", "parameter '" + kv.first + "' appears twice");
+        }
         if (!has_target || m.target.empty()) throw Error("bad mutant spec", "'" + line + "'", "no target=");
         return m;
     }
@@ -174,8 +277,10 @@ struct Mutant {
 };
 
 struct EnumerateOptions {
-    // Operator, preset or group names: "vanilla" (DeepMAACC: CW, NAI, NEB), "mutatenn" (MutateNN's
-    // 22 presets), "deepmutation" (DeepMutation++), "graph", "kernel", "neuron", "all".
+    // Operator lists (parse_operator_list): operator, preset or group names, comma-separated, an
+    // operator or preset optionally with parameters, "GF(ratio=0.5,sigma=0.1),CW(p=0.2),vanilla".
+    // Groups: "vanilla" (DeepMAACC: CW, NAI, NEB), "mutatenn" (MutateNN's 22 presets),
+    // "deepmutation" (DeepMutation++), "graph", "kernel", "neuron", "quant", "all".
     std::vector<std::string> ops;
     std::string position = "all";  // all | first | last | random | N (1-based, topological order)
     uint64_t seed = 0;

@@ -72,7 +72,7 @@ inline std::map<std::string, Score> campaign_scores(const CampaignResult& r, siz
     std::vector<int64_t> kc;
     for (size_t i = 0; i < r.mutants.size(); ++i) {
         const Mutant& m = r.mutants[i].mutant;
-        key.push_back(by == "operator" ? m.spec.op : by == "layer" ? m.layer : by == "category" ? m.category : "all");
+        key.push_back(by == "operator" ? operator_label(m.spec) : by == "layer" ? m.layer : by == "category" ? m.category : "all");
         v.push_back(r.verdict_of(i, d, c));
         kc.push_back(r.killed_classes_of(i, d, c));
     }
@@ -182,7 +182,7 @@ inline std::string campaign_report_json(const CampaignResult& r) {
         j.begin_object();
         j.key("id").value(m.mutant.spec.id);
         j.key("spec").value(m.mutant.spec.str());
-        j.key("operator").value(m.mutant.spec.op);
+        j.key("operator").value(operator_label(m.mutant.spec));
         j.key("family").value(m.mutant.family);
         j.key("category").value(m.mutant.category);
         j.key("layer").value(m.mutant.layer);
@@ -252,7 +252,7 @@ inline std::string campaign_mutants_csv(const CampaignResult& r) {
     os << ",reason,spec\n";
     for (size_t i = 0; i < r.mutants.size(); ++i) {
         const MutantResult& m = r.mutants[i];
-        os << csv_field(m.mutant.spec.id) << ',' << csv_field(m.mutant.spec.op) << ',' << csv_field(m.mutant.family) << ','
+        os << csv_field(m.mutant.spec.id) << ',' << csv_field(operator_label(m.mutant.spec)) << ',' << csv_field(m.mutant.family) << ','
            << csv_field(m.mutant.category) << ',' << csv_field(m.mutant.layer) << ',' << mutant_status_name(m.mutant.status);
         for (size_t d = 0; d < r.devices.size(); ++d)
             for (size_t c = 0; c < r.criteria.size(); ++c) os << ',' << verdict_name(r.verdict_of(i, d, c));

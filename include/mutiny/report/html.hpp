@@ -199,7 +199,7 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
     const size_t shown = std::min<size_t>(r.mutants.size(), 2000);
     for (size_t i = 0; i < shown; ++i) {
         const MutantResult& m = r.mutants[i];
-        os << "<tr><td class='l'>" << html_escape(m.mutant.spec.id) << "</td><td class='l'>" << html_escape(m.mutant.spec.op) << "</td><td class='l'>"
+        os << "<tr><td class='l'>" << html_escape(m.mutant.spec.id) << "</td><td class='l'>" << html_escape(operator_label(m.mutant.spec)) << "</td><td class='l'>"
            << html_escape(m.mutant.layer) << "</td><td class='l'>" << mutant_status_name(m.mutant.status) << "</td>";
         for (size_t d = 0; d < r.devices.size(); ++d)
             for (size_t c = 0; c < r.criteria.size(); ++c) {
