@@ -2,13 +2,15 @@
 // commit), warms up, then times `--iters` runs of one batch and reports median and spread.
 // tools/bench_vs_onnxruntime.py runs this side by side with ONNX Runtime on the same files.
 //
-//   bench_inference MODEL.onnx [--batch N] [--threads T] [--warmup W] [--iters I] [--json]
+//   bench_inference MODEL.onnx [--batch N] [--threads T] [--warmup W] [--iters I] [--json] [--save-io PREFIX]
+//   bench_inference --isa      the instruction-set level the kernels run at (MUTINY_ISA forces one)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,13 +30,18 @@ std::string cpu_model() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::strcmp(argv[1], "--isa") == 0) {  // the level the kernels run at (MUTINY_ISA applies)
+        std::printf("%s\n", mutiny::isa::name(mutiny::isa::active()));
+        return 0;
+    }
     if (argc < 2 || std::strcmp(argv[1], "--help") == 0) {
-        std::fprintf(stderr, "usage: bench_inference MODEL [--batch N] [--threads T] [--warmup W] [--iters I] [--json]\n");
+        std::fprintf(stderr, "usage: bench_inference MODEL [--batch N] [--threads T] [--warmup W] [--iters I] [--json] [--save-io PREFIX]\n");
         return 2;
     }
     const std::string path = argv[1];
     long batch = 1, threads = 2, warmup = 3, iters = 20;
     bool json = false;
+    std::string save_io;  // PREFIX: the first input and output as raw float32 (PREFIX.input.f32, PREFIX.output.f32)
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> long {
@@ -46,6 +53,10 @@ int main(int argc, char** argv) {
         else if (a == "--warmup") warmup = next();
         else if (a == "--iters") iters = next();
         else if (a == "--json") json = true;
+        else if (a == "--save-io") {
+            if (i + 1 >= argc) { std::fprintf(stderr, "bench_inference: --save-io needs a value\n"); return 2; }
+            save_io = argv[++i];
+        }
         else { std::fprintf(stderr, "bench_inference: unknown option %s\n", a.c_str()); return 2; }
     }
     try {
@@ -62,6 +73,18 @@ int main(int argc, char** argv) {
             mutiny::Tensor t(mutiny::DType::f32, s);
             for (int64_t k = 0; k < t.numel(); ++k) t.data<float>()[k] = U(rng);
             inputs.push_back(t);
+        }
+        if (!save_io.empty()) {
+            // For tools/bench_vs_onnxruntime.py, which runs ONNX Runtime on the same input and
+            // compares the outputs.
+            const std::vector<mutiny::Tensor> out = ex.run(inputs);
+            auto dump = [](const std::string& file, const mutiny::Tensor& t) {
+                std::FILE* f = std::fopen(file.c_str(), "wb");
+                if (!f || std::fwrite(t.raw(), 1, t.nbytes(), f) != t.nbytes() || std::fclose(f) != 0)
+                    throw std::runtime_error("cannot write " + file);
+            };
+            dump(save_io + ".input.f32", inputs.at(0));
+            dump(save_io + ".output.f32", out.at(0));
         }
         for (long i = 0; i < warmup; ++i) ex.run(inputs);
         std::vector<double> ms;

@@ -110,11 +110,29 @@ def time_ort(path, batch, threads, warmup, iters):
     return ts
 
 
-def time_mutiny(bench, path, batch, threads, warmup, iters):
-    out = subprocess.run([bench, path, "--batch", str(batch), "--threads", str(threads), "--warmup", str(warmup),
-                          "--iters", str(iters), "--json"], check=True, capture_output=True, text=True).stdout
+def time_mutiny(bench, path, batch, threads, warmup, iters, save_io=None):
+    cmd = [bench, path, "--batch", str(batch), "--threads", str(threads), "--warmup", str(warmup), "--iters", str(iters), "--json"]
+    if save_io:
+        cmd += ["--save-io", save_io]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     r = json.loads(out.strip().splitlines()[-1])
     return r
+
+
+def output_difference(path, prefix, threads):
+    """ONNX Runtime on the input Mutiny ran (prefix.input.f32), against Mutiny's output
+    (prefix.output.f32): (max |difference|, that over max |ONNX Runtime output|)."""
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    inp = sess.get_inputs()[0]
+    x = np.fromfile(prefix + ".input.f32", dtype=np.float32)
+    shape = [d if isinstance(d, int) else -1 for d in inp.shape]
+    x = x.reshape(shape)
+    want = sess.run(None, {inp.name: x})[0].astype(np.float64)
+    got = np.fromfile(prefix + ".output.f32", dtype=np.float32).astype(np.float64).reshape(want.shape)
+    d = float(np.max(np.abs(got - want)))
+    return d, d / max(float(np.max(np.abs(want))), 1e-30)
 
 
 def main():
@@ -139,23 +157,27 @@ def main():
         rows = [r for r in rows if args.only in r[0]]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    isa = subprocess.run([args.bench, "--isa"], capture_output=True, text=True).stdout.strip() or "?"
     print(f"# Mutiny vs ONNX Runtime {ort.__version__} | {cpu} | {os.cpu_count()} cores | threads {args.threads} | "
-          f"commit {commit} | {args.rounds} rounds x {args.iters} iters, medians over all")
-    print("| model | batch | ONNX Runtime median ms (IQR) | Mutiny median ms (IQR) | Mutiny / ORT |")
-    print("|---|---:|---:|---:|---:|")
+          f"commit {commit} | Mutiny's instruction set {isa} | load average {os.getloadavg()[0]:.2f} | "
+          f"{args.rounds} rounds x {args.iters} iters, medians over all")
+    print("| model | batch | ONNX Runtime median ms (IQR) | Mutiny median ms (IQR) | Mutiny / ORT | max abs diff | max diff / max abs |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, path, batch in rows:
         o_all, m_all = [], []
-        for _ in range(args.rounds):
+        prefix = os.path.join(tmp, f"{name}_b{batch}")
+        for k in range(args.rounds):
             o_all += time_ort(path, batch, args.threads, args.warmup, args.iters)
-            r = time_mutiny(args.bench, path, batch, args.threads, args.warmup, args.iters)
+            r = time_mutiny(args.bench, path, batch, args.threads, args.warmup, args.iters, prefix if k == 0 else None)
             m_all.append(r)
+        diff, rel = output_difference(path, prefix, args.threads)
         o = np.array(o_all)
         m_med = float(np.median([r["median_ms"] for r in m_all]))
         m_q1 = float(np.median([r["q1_ms"] for r in m_all]))
         m_q3 = float(np.median([r["q3_ms"] for r in m_all]))
         o_med, o_q1, o_q3 = float(np.median(o)), float(np.percentile(o, 25)), float(np.percentile(o, 75))
-        print(f"| {name} | {batch} | {o_med:.3f} ({o_q1:.3f}-{o_q3:.3f}) | {m_med:.3f} ({m_q1:.3f}-{m_q3:.3f}) | {m_med / o_med:.2f} |",
-              flush=True)
+        print(f"| {name} | {batch} | {o_med:.3f} ({o_q1:.3f}-{o_q3:.3f}) | {m_med:.3f} ({m_q1:.3f}-{m_q3:.3f}) | {m_med / o_med:.2f} "
+              f"| {diff:.2e} | {rel:.2e} |", flush=True)
 
 
 if __name__ == "__main__":
