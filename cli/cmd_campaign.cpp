@@ -1,6 +1,7 @@
 // mutiny campaign: runs the original model and its mutants over a labelled data set on one or more
 // devices, decides kills, and writes the report (report.json, mutants.csv, kill matrices,
 // manifest.json, report.html) to --out, checkpointing after every batch (--resume continues).
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -122,6 +123,11 @@ void print_estimates(std::ostream& os, const mutiny::CampaignResult& r, const mu
 
 // When the memory budget lowered the batch: what was asked, what ran and why.
 void print_batch_choice(std::ostream& os, const mutiny::CampaignResult& r) {
+    if (r.batch_fixed_by_model) {
+        if (r.batch != r.batch_requested)
+            os << "batch: " << r.batch << (r.batch == 1 ? " input" : " inputs") << " at a time: the model's input fixes its batch dimension\n";
+        return;
+    }
     if (r.batch >= r.batch_requested) return;
     os << "batch: " << r.batch << " inputs instead of " << r.batch_requested << ", to keep a batch's activations within "
        << mutiny::memory_size_str(r.memory_budget) << " (about " << mutiny::memory_size_str(r.bytes_per_input)
@@ -239,6 +245,9 @@ int cmd_campaign(int argc, char** argv) {
     print_batch_choice(std::cout, r);
     std::cout << "report: " << opt.out_dir << "/report.html (" << std::fixed << std::setprecision(2) << r.seconds << " s"
               << (r.resumed_at_batch >= 0 ? ", resumed at batch " + std::to_string(r.resumed_at_batch) : std::string()) << ")\n";
+    // A report in which no device ran is not a result: say so with the exit code too.
+    if (!r.device_errors.empty() && std::all_of(r.device_errors.begin(), r.device_errors.end(), [](const std::string& e) { return !e.empty(); }))
+        throw mutiny::Error("every device failed", "campaign " + path, r.device_errors.empty() ? "no device ran" : r.device_errors[0]);
     return 0;
 }
 

@@ -74,6 +74,7 @@ struct CampaignResult {
     int64_t batch_requested = 0;   // CampaignOptions::batch; `batch` is lower when the memory budget says so
     int64_t memory_budget = 0;     // bytes (CampaignOptions::max_memory or its default)
     int64_t bytes_per_input = 0;   // the estimate the batch was chosen from
+    bool batch_fixed_by_model = false;  // the model's inputs fix the batch dimension: `batch` is it
     std::vector<std::string> devices;
     std::vector<std::string> device_errors;  // per device: why it stopped ("" = fine)
     std::vector<Criterion> criteria;
