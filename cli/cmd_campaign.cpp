@@ -1,6 +1,7 @@
 // mutiny campaign: runs the original model and its mutants over a labelled data set on one or more
 // devices, decides kills, and writes the report (report.json, mutants.csv, kill matrices,
 // manifest.json, report.html) to --out, checkpointing after every batch (--resume continues).
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -120,15 +121,29 @@ void print_estimates(std::ostream& os, const mutiny::CampaignResult& r, const mu
         }
 }
 
+// When the memory budget lowered the batch: what was asked, what ran and why.
+void print_batch_choice(std::ostream& os, const mutiny::CampaignResult& r) {
+    if (r.batch_fixed_by_model) {
+        if (r.batch != r.batch_requested)
+            os << "batch: " << r.batch << (r.batch == 1 ? " input" : " inputs") << " at a time: the model's input fixes its batch dimension\n";
+        return;
+    }
+    if (r.batch >= r.batch_requested) return;
+    os << "batch: " << r.batch << " inputs instead of " << r.batch_requested << ", to keep a batch's activations within "
+       << mutiny::memory_size_str(r.memory_budget) << " (about " << mutiny::memory_size_str(r.bytes_per_input)
+       << " per input; --max-memory sets the budget; results are the same whatever the batch)\n";
+}
+
 }  // namespace
 
 int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster"},
+    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "max-memory", "preprocess", "instances", "cluster"},
            {"help", "resume", "no-incremental", "no-outputs", "quiet"});
     if (a.has("help")) {
         std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME|--mutants FILE --out DIR\n"
                      "                       [--device cpu,opencl[:N|:NAME]]\n"
-                     "                       [--kill LIST] [--position P] [--seed S] [--threads N] [--batch N] [--resume]\n"
+                     "                       [--kill LIST] [--position P] [--seed S] [--threads N] [--batch N]\n"
+                     "                       [--max-memory SIZE] [--resume]\n"
                      "                       [--no-incremental] [--no-outputs] [--preprocess RECIPE] [--quiet]\n"
                      "                       [--cluster neurons:s=N | mutants:threshold=T[,features=weights|behaviour]\n"
                      "                                  [,rep=medoid|random][,probe=P][,seed=S]]\n"
@@ -148,6 +163,9 @@ int cmd_campaign(int argc, char** argv) {
                      "--batch: inputs per batch (default 1000); a checkpoint is written after each batch and --resume\n"
                      "  continues from it, given the same options (--batch included); it verifies the checkpoint and\n"
                      "  outputs-DEVICE.f32 first and refuses, changing nothing, when either does not match.\n"
+                     "--max-memory SIZE: what one batch's activations may take (e.g. 512M, 4G; default 1G, at most a\n"
+                     "  quarter of the machine's memory); the batch is lowered to fit, and the summary says so.\n"
+                     "  Results are the same bits whatever the batch.\n"
                      "--no-incremental re-executes every node for every mutant (for comparison).\n"
                      "--instances N: run each stochastic mutant (GF, WS: operators with a seed) as N seeded instances;\n"
                      "  `statistical` then applies DeepCrime's rule (Wilcoxon p < alpha, Cohen's d >= 0.5) to their\n"
@@ -192,6 +210,7 @@ int cmd_campaign(int argc, char** argv) {
     opt.criteria = mutiny::parse_criteria(a.get("kill", "prediction"));
     opt.threads = threads_option(a);
     opt.batch = batch;
+    opt.max_memory = max_memory_option(a);
     opt.instances = static_cast<int>(a.get_int("instances", 1, 1, INT32_MAX));
     opt.incremental = !a.has("no-incremental");
     opt.keep_outputs = !a.has("no-outputs");
@@ -223,8 +242,12 @@ int cmd_campaign(int argc, char** argv) {
     if (accelerated) mutiny::write_durable(opt.out_dir + "/acceleration.json", mutiny::acceleration_json(accel, r));
     print_scores(std::cout, r);
     if (accelerated) print_estimates(std::cout, r, accel);
+    print_batch_choice(std::cout, r);
     std::cout << "report: " << opt.out_dir << "/report.html (" << std::fixed << std::setprecision(2) << r.seconds << " s"
               << (r.resumed_at_batch >= 0 ? ", resumed at batch " + std::to_string(r.resumed_at_batch) : std::string()) << ")\n";
+    // A report in which no device ran is not a result: say so with the exit code too.
+    if (!r.device_errors.empty() && std::all_of(r.device_errors.begin(), r.device_errors.end(), [](const std::string& e) { return !e.empty(); }))
+        throw mutiny::Error("every device failed", "campaign " + path, r.device_errors.empty() ? "no device ran" : r.device_errors[0]);
     return 0;
 }
 

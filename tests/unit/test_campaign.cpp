@@ -384,3 +384,58 @@ TEST_CASE("campaign: a device lost mid-run: its unfinished mutants are marked, t
             if (i != 3) CHECK(r.verdict_of(i, 1, 0) == ref.verdict_of(i, 0, 0));
     }
 }
+
+TEST_CASE("campaign: the batch is lowered to fit the memory budget, with the same results") {
+    MUTINY_FASHION_MNIST_OR_SKIP();
+    Setup s;
+    // The estimate: twice the bytes of every non-constant value of one input's run (the original's
+    // trace and a mutant's recomputed values), counted here from the inferred shapes.
+    int64_t per_sample = 0;
+    for (const Value& v : s.g.values) {
+        if (v.is_constant()) continue;
+        int64_t n = 1;
+        for (int64_t d : v.shape.dims()) n *= d < 0 ? 1 : d;
+        per_sample += n * static_cast<int64_t>(dtype_size(v.dtype));
+    }
+    REQUIRE(per_sample > 784 * 4);  // at least the input image
+    CampaignOptions a;
+    a.threads = 2;
+    a.batch = 1000;
+    a.criteria = parse_criteria("prediction,killed-classes:mutant-label,statistical");
+    const CampaignResult ra = s.run(a);
+    CHECK(ra.bytes_per_input == 2 * per_sample);
+    CHECK(ra.memory_budget == default_campaign_memory());
+    CHECK(ra.batch == 1000);  // a small model: the default budget holds the whole batch
+    CampaignOptions b = a;
+    b.max_memory = 7 * ra.bytes_per_input + ra.bytes_per_input / 2;  // room for 7 inputs
+    const CampaignResult rb = s.run(b);
+    CHECK(rb.batch_requested == 1000);
+    CHECK(rb.batch == 7);
+    CHECK(rb.memory_budget == b.max_memory);
+    CHECK(without_timing(campaign_report_json(ra)) == without_timing(campaign_report_json(rb)));
+    CHECK(campaign_kill_matrix(ra, 0) == campaign_kill_matrix(rb, 0));
+    CampaignOptions c = a;
+    c.max_memory = 1;  // below one input: one at a time, never zero
+    CHECK(s.run(c).batch == 1);
+    CampaignOptions bad = a;
+    bad.max_memory = -1;
+    CHECK(mutiny_test::contains(mutiny_test::error_of([&] { s.run(bad); }), "bad memory budget at campaign: -1 bytes"));
+}
+
+TEST_CASE("memory sizes as people write them") {
+    CHECK(parse_memory_size("2G", "x") == int64_t{2} << 30);
+    CHECK(parse_memory_size("1.5K", "x") == 1536);
+    CHECK(parse_memory_size("512MiB", "x") == int64_t{512} << 20);
+    CHECK(parse_memory_size("4096", "x") == 4096);
+    CHECK(parse_memory_size("1t", "x") == int64_t{1} << 40);
+    CHECK(mutiny_test::contains(mutiny_test::error_of([] { parse_memory_size("12Q", "--max-memory"); }),
+                   "bad memory size '12Q' at --max-memory: unknown unit 'Q' (use K, M, G or T)"));
+    CHECK(mutiny_test::contains(mutiny_test::error_of([] { parse_memory_size("G", "--max-memory"); }), "expected a number with an optional unit"));
+    CHECK(mutiny_test::contains(mutiny_test::error_of([] { parse_memory_size("0", "--max-memory"); }), "less than one byte"));
+    CHECK(mutiny_test::contains(mutiny_test::error_of([] { parse_memory_size("1.2.3G", "--max-memory"); }), "'1.2.3' is not a number"));
+    CHECK(mutiny_test::contains(mutiny_test::error_of([] { parse_memory_size("9999999T", "--max-memory"); }), "more than 2^62 bytes"));
+    CHECK(memory_size_str(1536) == "1.5 KiB");
+    CHECK(memory_size_str(int64_t{1} << 30) == "1.0 GiB");
+    CHECK(physical_memory_bytes() > 0);
+    CHECK(default_campaign_memory() <= (int64_t{1} << 30));
+}

@@ -63,8 +63,8 @@ public:
         r_.recipe = data_.holds_tensors() ? "none" : recipe_.to_string();
         r_.criteria = opt_.criteria;
         r_.devices = opt_.devices;
-        r_.batch = opt_.batch;
         if (opt_.batch < 1) throw Error("bad batch size", "campaign", std::to_string(opt_.batch) + " (must be >= 1)");
+        if (opt_.max_memory < 0) throw Error("bad memory budget", "campaign", std::to_string(opt_.max_memory) + " bytes (must be >= 1, or 0 for the default)");
         if (opt_.devices.empty()) throw Error("no device", "campaign", "name at least one, e.g. cpu");
         if (opt_.instances < 1) throw Error("bad instance count", "campaign", std::to_string(opt_.instances) + " (must be >= 1)");
         if (graph_.outputs.size() != 1)
@@ -80,7 +80,37 @@ public:
         if (out.rank() != 2 || out[1] <= 0)
             throw Error("model output is not [batch, classes]", "model " + r_.model, "output shape " + out.str());
         r_.classes = out[1];
+        choose_batch();
         r_.identity = identity();
+    }
+
+    // The batch: CampaignOptions::batch, lowered until its activations fit the memory budget, or
+    // the batch size the model's inputs fix. The estimate runs the original on one input (or one
+    // fixed-size batch) and counts every value it keeps (the trace mutants restart from) twice (a
+    // mutant recomputes at most as much again); inputs are counted too.
+    void choose_batch() {
+        r_.batch_requested = opt_.batch;
+        r_.memory_budget = opt_.max_memory > 0 ? opt_.max_memory : default_campaign_memory();
+        // A model whose inputs fix the batch dimension (many exporters write 1) takes batches of
+        // that size only; the estimate then runs one such batch.
+        int64_t fixed = 0;
+        for (int in : graph_.inputs) {
+            const Shape& sh = graph_.value(in).shape;
+            if (sh.rank() > 0 && sh[0] > 0) fixed = fixed > 0 ? std::min(fixed, sh[0]) : sh[0];
+        }
+        const int64_t probe = std::min<int64_t>(fixed > 0 ? fixed : 1, r_.inputs);
+        const std::vector<Tensor> x = make_inputs(data_, 0, static_cast<size_t>(probe), recipe_, slots_);
+        CpuExecutor ex(graph_, CpuOptions{opt_.threads, {}, {}});
+        const Trace trace = ex.run_trace(x);
+        int64_t bytes = 0;
+        for (size_t v = 0; v < trace.size(); ++v)
+            if (!graph_.values[v].is_constant()) bytes += static_cast<int64_t>(trace[v].nbytes());
+        r_.bytes_per_input = std::max<int64_t>(1, 2 * bytes / probe);
+        const int64_t fits = std::max<int64_t>(1, r_.memory_budget / r_.bytes_per_input);
+        opt_.batch = std::min(opt_.batch, fits);
+        if (fixed > 0) opt_.batch = fixed;  // the only size the model takes, whatever the budget
+        r_.batch = opt_.batch;
+        r_.batch_fixed_by_model = fixed > 0;
     }
 
     // A stable text naming everything that determines the results and the files; a checkpoint is

@@ -4,6 +4,7 @@
 #ifndef MUTINY_ANALYSIS_CAMPAIGN_OPTIONS_HPP_
 #define MUTINY_ANALYSIS_CAMPAIGN_OPTIONS_HPP_
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/memory.hpp"
 #include "../graph/graph.hpp"
 #include "../mutate/all.hpp"
 #include "../version.hpp"
@@ -24,7 +26,13 @@ struct CampaignOptions {
     std::vector<std::string> devices{"cpu"};
     std::vector<Criterion> criteria{Criterion{}};
     int threads = 0;
+    // Inputs per batch, at most: the campaign lowers it so that a batch's activations fit
+    // max_memory (the original's trace, which mutants restart from, and a mutant's recomputed
+    // values; estimated from one input). Results are the same bits whatever the batch.
     int64_t batch = 1000;
+    // Bytes a batch's activations may take on the host; 0: default_campaign_memory() (1 GiB, at
+    // most a quarter of the physical memory).
+    int64_t max_memory = 0;
     bool incremental = true;
     std::string out_dir;        // empty: nothing written (no checkpoint, no outputs)
     bool keep_outputs = true;   // every output of every mutant, float32, in out_dir
@@ -41,6 +49,13 @@ struct CampaignOptions {
     std::function<std::unique_ptr<CampaignDevice>(const std::string&, const Graph&, const CampaignOptions&)> make_device;
 };
 
+// The default memory budget of a campaign's batch: 1 GiB, or a quarter of the physical memory on a
+// smaller machine. (A larger batch gains little: per-batch costs are small next to a mutant's work.)
+inline int64_t default_campaign_memory() {
+    const int64_t gib = int64_t{1} << 30, phys = physical_memory_bytes();
+    return phys > 0 ? std::min(gib, phys / 4) : gib;
+}
+
 struct DeviceRun {
     KillSummary summary;
     double seconds = 0;
@@ -56,6 +71,10 @@ struct CampaignResult {
     std::string version = version_string();
     std::string model, model_hash, data, recipe, identity;
     int64_t inputs = 0, classes = 0, batch = 0;
+    int64_t batch_requested = 0;   // CampaignOptions::batch; `batch` is lower when the memory budget says so
+    int64_t memory_budget = 0;     // bytes (CampaignOptions::max_memory or its default)
+    int64_t bytes_per_input = 0;   // the estimate the batch was chosen from
+    bool batch_fixed_by_model = false;  // the model's inputs fix the batch dimension: `batch` is it
     std::vector<std::string> devices;
     std::vector<std::string> device_errors;  // per device: why it stopped ("" = fine)
     std::vector<Criterion> criteria;

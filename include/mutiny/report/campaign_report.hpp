@@ -307,7 +307,13 @@ inline std::string campaign_manifest_json(const CampaignResult& r, const Campaig
     for (const auto& c : r.criteria) j.value(c.name());
     j.end();
     j.key("options").begin_object();
-    j.key("batch").value(opt.batch);
+    j.key("batch").value(opt.batch);  // as asked: a rerun chooses the same batch on the same budget
+    j.key("max_memory").value(opt.max_memory);
+    // What ran: the batch the memory budget allowed (report.json leaves it out: results do not
+    // depend on it), the budget and the estimate it came from.
+    j.key("batch_run").value(r.batch);
+    j.key("memory_budget").value(r.memory_budget);
+    j.key("bytes_per_input").value(r.bytes_per_input);
     j.key("threads").value(opt.threads);
     j.key("incremental").value(opt.incremental);
     j.key("instances").value(opt.instances);
