@@ -1,6 +1,7 @@
 // The mutiny command-line tool: a thin shell over the library. Each command lives in its own
 // cmd_<name>.cpp and is found through the table in commands.cpp.
 // Exit codes: 0 success, 1 a failed run (one-line error: what, where, why), 2 a bad call.
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include <mutiny/core/checked.hpp>
 #include <mutiny/core/error.hpp>
 #include <mutiny/ops/control/limits.hpp>
 #include <mutiny/ops/isa/dispatch.hpp>
@@ -26,24 +28,56 @@ int unknown_command(const std::string& name) {
     return 2;
 }
 
+// SIZE for --max-memory: bytes, or a number with K, M, G or T (powers of 1024; a trailing B or
+// iB is allowed: 512M, 8GiB, 1.5G).
+uint64_t parse_memory_size(const std::string& text, const std::string& key) {
+    const auto bad = [&] { return cli::UsageError("option " + key + " needs a size (bytes, or a number with K, M, G or T), got '" + text + "'"); };
+    size_t pos = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &pos);
+    } catch (const std::exception&) {
+        throw bad();
+    }
+    std::string unit = text.substr(pos);
+    for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (unit.size() == 3 && unit.compare(1, 2, "IB") == 0) unit.erase(1);      // GiB -> G
+    else if (unit.size() == 2 && unit[1] == 'B') unit.erase(1);                 // GB -> G
+    double scale = 1;
+    if (unit == "K") scale = 1024.0;
+    else if (unit == "M") scale = 1024.0 * 1024;
+    else if (unit == "G") scale = 1024.0 * 1024 * 1024;
+    else if (unit == "T") scale = 1024.0 * 1024 * 1024 * 1024;
+    else if (!unit.empty() && unit != "B") throw bad();
+    const double bytes = v * scale;
+    if (!(bytes >= 1) || bytes >= 18446744073709551615.0) throw bad();
+    return static_cast<uint64_t>(bytes);
+}
+
 // Options every command takes, removed from argv before the command parses the rest:
-// --max-loop-iterations N (a Loop that runs longer stops with an error).
+// --max-loop-iterations N (a Loop that runs longer stops with an error) and --max-memory SIZE
+// (the largest tensor a model may make or declare; mutiny::max_tensor_bytes()).
 int take_global_options(int argc, char** argv) {
     int out = 1;
     for (int i = 1; i < argc; ++i) {
         const std::string s = argv[i];
-        const std::string key = "--max-loop-iterations";
-        std::string value;
-        if (s == key) {
-            if (i + 1 >= argc) throw cli::UsageError(key + " needs a value");
-            value = argv[++i];
-        } else if (s.rfind(key + "=", 0) == 0) {
-            value = s.substr(key.size() + 1);
-        } else {
+        std::string key, value;
+        for (const char* k : {"--max-loop-iterations", "--max-memory"}) {
+            if (s == k) {
+                key = k;
+                if (i + 1 >= argc) throw cli::UsageError(key + " needs a value");
+                value = argv[++i];
+            } else if (s.rfind(std::string(k) + "=", 0) == 0) {
+                key = k;
+                value = s.substr(key.size() + 1);
+            }
+        }
+        if (key.empty()) {
             argv[out++] = argv[i];
             continue;
         }
-        mutiny::control::max_loop_iterations() = cli::parse_int(value, key, 1, INT64_MAX);
+        if (key == "--max-memory") mutiny::max_tensor_bytes() = static_cast<size_t>(parse_memory_size(value, key));
+        else mutiny::control::max_loop_iterations() = cli::parse_int(value, key, 1, INT64_MAX);
     }
     argv[out] = nullptr;
     return out;
