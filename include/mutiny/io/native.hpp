@@ -233,7 +233,7 @@ inline NativeModel load_native_bytes(const uint8_t* p, size_t n, const std::stri
         const int64_t n = checked::numel(shape.dims(), "tensor", w);
         if (off > bsize || static_cast<uint64_t>(n) > (bsize - off) / dtype_size(type))
             throw Error("tensor past the end of the binary section", w,
-                        "shape " + shape.str() + " at offset " + std::to_string(off) + " of a " + std::to_string(bsize) + "-byte section; the file is corrupt");
+                        "shape " + shape.str() + " at offset " + std::to_string(off) + " of a binary section of " + std::to_string(bsize) + " bytes; the file is corrupt");
         Tensor t(type, shape);
         if (t.nbytes()) std::memcpy(t.raw(), bin + off, t.nbytes());
         return t;

@@ -88,6 +88,7 @@ inline Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& w
             throw Error("tensor raw_data does not match its shape", w,
                         std::to_string(p.raw_data.size()) + " bytes for " + std::to_string(n) + " elements of " +
                             std::to_string(es) + " bytes");
+        checked::bytes(static_cast<int64_t>(n), es, "tensor", w);  // the limit's error names the tensor
         Tensor t(dt, shape);
         if (n) std::memcpy(t.raw(), p.raw_data.data(), n * es);
         return t;
@@ -100,6 +101,7 @@ inline Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& w
         case DType::u64: expect(p.uint64_data.size()); break;
         default: expect(p.int32_data.size());
     }
+    checked::bytes(static_cast<int64_t>(n), es, "tensor", w);
     Tensor t(dt, shape);
     switch (dt) {
         case DType::f32:
