@@ -9,6 +9,7 @@
 #include "unit/pb_encoder.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -302,4 +303,56 @@ TEST_CASE("native files: constants and attribute lists are checked against what 
     const Buf list = native_with_text(nm, "ints 2 1 0", "ints 4611686018427387904 1 0");
     CHECK(mutiny_test::contains(error_of([&] { load_native_bytes(list.data(), list.size(), "m.mutiny"); }),
                                 "malformed attribute at m.mutiny line 9: a list of 4611686018427387904 values on a line of"));
+}
+
+namespace {
+Buf f32_tensor(const std::string& name, const std::vector<float>& v) {
+    Buf raw(v.size() * 4);
+    std::memcpy(raw.data(), v.data(), raw.size());
+    return tensor(name, kFloat, {static_cast<int64_t>(v.size())}, &raw);
+}
+Buf attr_int(const std::string& name, int64_t v) {
+    Buf a;
+    put_str(a, 1, name);
+    put_int(a, 3, v);
+    put_int(a, 20, 2);  // INT
+    return a;
+}
+}  // namespace
+
+TEST_CASE("other sizes derived from attributes and values are checked (DepthToSpace, MaxUnpool, Col2Im, Resize, RNN, ConvTranspose)") {
+    const Buf d2s = model({node("DepthToSpace", "d", {"x"}, {"y"}, {attr_int("blocksize", int64_t(1) << 40)})}, {},
+                          {value_info("x", kFloat, {1, 4, 2, 2})}, {value_info("y")});
+    CHECK(error_of([&] { import_bytes(d2s); }) ==
+          "DepthToSpace blocksize out of range at crafted node 'd' (DepthToSpace): blocksize 1099511627776 is more than 2^20");
+    const Buf unpool = model({node("MaxUnpool", "u", {"x", "i"}, {"y"}, {attr_ints("kernel_shape", {2}), attr_ints("strides", {int64_t(1) << 40})})},
+                             {}, {value_info("x", kFloat, {1, 1, (1 << 24) + 1}), value_info("i", kInt64, {1, 1, (1 << 24) + 1})},
+                             {value_info("y")});
+    CHECK(error_of([&] { import_bytes(unpool); }) ==
+          "MaxUnpool output size overflows at crafted node 'u' (MaxUnpool): 16777216 * 1099511627776 does not fit 64 bits");
+    const Buf col2im = model({node("Col2Im", "c", {"x", "img", "blk"}, {"y"})}, {i64_tensor("img", {4}), i64_tensor("blk", {int64_t(1) << 41})},
+                             {value_info("x", kFloat, {1, 2, 3})}, {value_info("y")});
+    CHECK(error_of([&] { import_bytes(col2im); }) ==
+          "Col2Im shapes out of range at crafted node 'c' (Col2Im): image_shape [4], block_shape [2199023255552]; each at most 2^40");
+    const Buf resize = model({node("Resize", "r", {"x", "", "sc"}, {"y"})}, {f32_tensor("sc", {1.0f, 1.0f, 1e30f})},
+                             {value_info("x", kFloat, {1, 1, 4})}, {value_info("y")});
+    CHECK(error_of([&] { import_bytes(resize); }) ==
+          "Resize output size overflows at crafted node 'r' (Resize): scales[2] = 1000000015047466219876688855040.000000 times 4 is "
+          "more than 2^40 = 1099511627776");
+    const Buf rnn = model({node("RNN", "n", {"x", "w", "r"}, {"y"}, {attr_int("hidden_size", int64_t(1) << 62)})}, {},
+                          {value_info("x", kFloat, {1, 1, 2}), value_info("w", kFloat, {1, 3, 2}), value_info("r", kFloat, {1, 3, 3})},
+                          {value_info("y")});
+    CHECK(error_of([&] { import_bytes(rnn); }) ==
+          "hidden_size 4611686018427387904 out of range at crafted node 'n' (RNN): at most 2^40 = 1099511627776");
+    Buf w_raw(4, 0);
+    const Buf convt = model({node("ConvTranspose", "t", {"x", "w"}, {"y"}, {attr_ints("strides", {int64_t(1) << 62, 1})})},
+                            {tensor("w", kFloat, {1, 1, 1, 1}, &w_raw)}, {value_info("x", kFloat, {1, 1, 5, 5})}, {value_info("y")});
+    CHECK(error_of([&] { import_bytes(convt); }) ==
+          "ConvTranspose strides out of range at crafted node 't' (ConvTranspose): strides = [4611686018427387904,1]; at most 2^40 = "
+          "1099511627776");
+    const Buf convt2 = model({node("ConvTranspose", "t", {"x", "w"}, {"y"}, {attr_ints("strides", {int64_t(1) << 40, 1})})},
+                             {tensor("w", kFloat, {1, 1, 1, 1}, &w_raw)}, {value_info("x", kFloat, {1, 1, 1 << 24, 5})}, {value_info("y")});
+    CHECK(error_of([&] { import_bytes(convt2); }) ==
+          "ConvTranspose output size overflows at crafted node 't' (ConvTranspose): spatial dim 0: 1099511627776 * 16777215 does not fit "
+          "64 bits");
 }
