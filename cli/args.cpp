@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <mutiny/core/memory.hpp>
 
 namespace cli {
 
@@ -110,13 +109,9 @@ double parse_number(const std::string& text, const std::string& name, double lo,
 
 int threads_option(const Args& a) { return static_cast<int>(a.get_int("threads", 0, 0, 1024)); }
 int64_t batch_option(const Args& a, int64_t def) { return a.get_int("batch", def, 1, int64_t{1} << 20); }
-int64_t max_memory_option(const Args& a) {
-    if (!a.has("max-memory")) return 0;
-    try {
-        return mutiny::parse_memory_size(a.get("max-memory"), "--max-memory");
-    } catch (const mutiny::Error& e) {
-        throw UsageError(e.what());  // a malformed argument is a bad call (exit 2)
-    }
+int64_t& global_max_memory() {
+    static int64_t bytes = 0;
+    return bytes;
 }
 uint64_t seed_option(const Args& a) { return a.get_u64("seed", 0); }
 

@@ -44,7 +44,7 @@ double parse_number(const std::string& text, const std::string& name, double lo,
 // Options that mean the same in every command that takes them.
 int threads_option(const Args& a);                     // --threads N: 0 (default) = every core, up to 1024
 int64_t batch_option(const Args& a, int64_t def);      // --batch N: 1 .. 1048576 inputs per batch
-int64_t max_memory_option(const Args& a);              // --max-memory SIZE (512M, 4G): bytes; 0 when absent
+int64_t& global_max_memory();                          // --max-memory SIZE (a global option, main.cpp): bytes; 0 when absent
 uint64_t seed_option(const Args& a);                   // --seed S: 0 (default) .. 2^64-1
 
 // "a,b,,c" -> {a, b, c}: empty items are dropped, so a trailing comma is harmless.

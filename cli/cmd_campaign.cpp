@@ -137,7 +137,7 @@ void print_batch_choice(std::ostream& os, const mutiny::CampaignResult& r) {
 }  // namespace
 
 int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "max-memory", "preprocess", "instances", "cluster"},
+    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster"},
            {"help", "resume", "no-incremental", "no-outputs", "quiet"});
     if (a.has("help")) {
         std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME|--mutants FILE --out DIR\n"
@@ -163,8 +163,9 @@ int cmd_campaign(int argc, char** argv) {
                      "--batch: inputs per batch (default 1000); a checkpoint is written after each batch and --resume\n"
                      "  continues from it, given the same options (--batch included); it verifies the checkpoint and\n"
                      "  outputs-DEVICE.f32 first and refuses, changing nothing, when either does not match.\n"
-                     "--max-memory SIZE: what one batch's activations may take (e.g. 512M, 4G; default 1G, at most a\n"
-                     "  quarter of the machine's memory); the batch is lowered to fit, and the summary says so.\n"
+                     "--max-memory SIZE (every command): also what one batch's activations may take (e.g. 512M, 4G;\n"
+                     "  default here 1G, at most a quarter of the machine's memory); the batch is lowered to fit,\n"
+                     "  and the summary says so.\n"
                      "  Results are the same bits whatever the batch.\n"
                      "--no-incremental re-executes every node for every mutant (for comparison).\n"
                      "--instances N: run each stochastic mutant (GF, WS: operators with a seed) as N seeded instances;\n"
@@ -210,7 +211,7 @@ int cmd_campaign(int argc, char** argv) {
     opt.criteria = mutiny::parse_criteria(a.get("kill", "prediction"));
     opt.threads = threads_option(a);
     opt.batch = batch;
-    opt.max_memory = max_memory_option(a);
+    opt.max_memory = global_max_memory();
     opt.instances = static_cast<int>(a.get_int("instances", 1, 1, INT32_MAX));
     opt.incremental = !a.has("no-incremental");
     opt.keep_outputs = !a.has("no-outputs");

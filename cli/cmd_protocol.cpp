@@ -71,7 +71,7 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
 }  // namespace
 
 int cmd_protocol(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "s", "thresholds", "features", "kill", "out", "threads", "batch", "max-memory", "preprocess", "probe", "rep", "seed"},
+    Args a(argc, argv, 2, {"data", "ops", "s", "thresholds", "features", "kill", "out", "threads", "batch", "preprocess", "probe", "rep", "seed"},
            {"help", "quiet"});
     if (a.has("help")) {
         std::cout << "usage: mutiny protocol MODEL --data SPEC --out DIR [--ops LIST] [--s LIST] [--thresholds LIST]\n"
@@ -115,7 +115,7 @@ int cmd_protocol(int argc, char** argv) {
     if (opt.criteria.size() != 1) throw UsageError("--kill: the protocol scores one criterion");
     opt.threads = threads_option(a);
     opt.batch = batch_option(a, 1000);
-    opt.max_memory = max_memory_option(a);
+    opt.max_memory = global_max_memory();
     opt.keep_outputs = false;  // out_dir stays empty: the runs write nothing, so times compare
     auto ds = mutiny::open_dataset(a.get("data"));
     check_recipe_applies(a, *ds);

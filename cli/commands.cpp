@@ -41,8 +41,11 @@ void print_usage(std::ostream& os) {
     for (const Command* c = commands; c->name; ++c) print_row(os, c->synopsis, c->summary);
     print_row(os, "help COMMAND", "the command's help, as COMMAND --help");
     print_row(os, "--version", "print the version");
-    os << "Every command takes --help, and --max-loop-iterations N (default 1000000): a model's Loop\n"
-          "that runs longer stops with an error instead of hanging.\n";
+    os << "Every command takes --help, --max-loop-iterations N (default 1000000): a model's Loop\n"
+          "that runs longer stops with an error instead of hanging, and --max-memory SIZE (bytes, or\n"
+          "with K, M, G, T; default half the physical memory): a tensor a model makes or declares that\n"
+          "is larger stops with an error instead of exhausting the memory; campaigns also fit their\n"
+          "batch to it (default there: 1G, at most a quarter of the physical memory).\n";
 }
 
 void print_command_names(std::ostream& os) {

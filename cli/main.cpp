@@ -1,6 +1,7 @@
 // The mutiny command-line tool: a thin shell over the library. Each command lives in its own
 // cmd_<name>.cpp and is found through the table in commands.cpp.
 // Exit codes: 0 success, 1 a failed run (one-line error: what, where, why), 2 a bad call.
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -9,7 +10,9 @@
 #include <stdexcept>
 #include <string>
 
+#include <mutiny/core/checked.hpp>
 #include <mutiny/core/error.hpp>
+#include <mutiny/core/memory.hpp>
 #include <mutiny/ops/control/limits.hpp>
 #include <mutiny/ops/isa/dispatch.hpp>
 #include <mutiny/version.hpp>
@@ -27,23 +30,39 @@ int unknown_command(const std::string& name) {
 }
 
 // Options every command takes, removed from argv before the command parses the rest:
-// --max-loop-iterations N (a Loop that runs longer stops with an error).
+// --max-loop-iterations N (a Loop that runs longer stops with an error) and --max-memory SIZE
+// (the memory a run may use: the largest tensor a model may make or declare,
+// mutiny::max_tensor_bytes(), and what a campaign's batch may take, cli::global_max_memory()).
 int take_global_options(int argc, char** argv) {
     int out = 1;
     for (int i = 1; i < argc; ++i) {
         const std::string s = argv[i];
-        const std::string key = "--max-loop-iterations";
-        std::string value;
-        if (s == key) {
-            if (i + 1 >= argc) throw cli::UsageError(key + " needs a value");
-            value = argv[++i];
-        } else if (s.rfind(key + "=", 0) == 0) {
-            value = s.substr(key.size() + 1);
-        } else {
+        std::string key, value;
+        for (const char* k : {"--max-loop-iterations", "--max-memory"}) {
+            if (s == k) {
+                key = k;
+                if (i + 1 >= argc) throw cli::UsageError(key + " needs a value");
+                value = argv[++i];
+            } else if (s.rfind(std::string(k) + "=", 0) == 0) {
+                key = k;
+                value = s.substr(key.size() + 1);
+            }
+        }
+        if (key.empty()) {
             argv[out++] = argv[i];
             continue;
         }
-        mutiny::control::max_loop_iterations() = cli::parse_int(value, key, 1, INT64_MAX);
+        if (key == "--max-memory") {
+            int64_t bytes = 0;
+            try {
+                bytes = mutiny::parse_memory_size(value, key);
+            } catch (const mutiny::Error& e) {
+                throw cli::UsageError(e.what());  // a malformed argument is a bad call (exit 2)
+            }
+            mutiny::max_tensor_bytes() = static_cast<size_t>(bytes);
+            cli::global_max_memory() = bytes;
+        }
+        else mutiny::control::max_loop_iterations() = cli::parse_int(value, key, 1, INT64_MAX);
     }
     argv[out] = nullptr;
     return out;

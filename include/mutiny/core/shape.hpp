@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checked.hpp"
 #include "error.hpp"
 
 namespace mutiny {
@@ -37,15 +38,9 @@ public:
         for (auto d : dims_) n *= d;
         return n;
     }
-    // numel() with overflow and sign checks, for shapes that come from files.
-    int64_t checked_numel(const std::string& where) const {
-        int64_t n = 1;
-        for (auto d : dims_) {
-            if (d < 0) throw Error("negative dimension", where, "shape " + str());
-            if (__builtin_mul_overflow(n, d, &n)) throw Error("tensor too large", where, "shape " + str() + " overflows 64 bits");
-        }
-        return n;
-    }
+    // numel() with the sign, overflow and extent checks of checked::numel, for shapes that come
+    // from files.
+    int64_t checked_numel(const std::string& where) const { return checked::numel(dims_, "tensor", where); }
     // Product of dims in [from, to).
     int64_t product(size_t from, size_t to) const {
         int64_t n = 1;

@@ -11,6 +11,7 @@
 #include <new>
 #include <vector>
 
+#include "checked.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
 #include "shape.hpp"
@@ -18,13 +19,6 @@
 namespace mutiny {
 
 constexpr size_t kAlignment = 64;
-
-// Largest single tensor Mutiny allocates (default 16 GiB). A hostile or corrupt file that
-// declares a huge shape gets an error instead of an out-of-memory kill; tests and fuzzers lower it.
-inline size_t& max_tensor_bytes() {
-    static size_t limit = size_t(16) << 30;
-    return limit;
-}
 
 class Storage {
 public:
@@ -58,10 +52,8 @@ public:
     Tensor(DType t, Shape s) : dtype_(t), shape_(std::move(s)) {
         if (!shape_.is_concrete())
             throw Error("tensor with symbolic shape", shape_.str(), "tensors need concrete dimensions");
-        const int64_t n = shape_.checked_numel("tensor " + shape_.str());
-        if (static_cast<uint64_t>(n) > max_tensor_bytes() / dtype_size(t))
-            throw Error("tensor too large", "tensor " + shape_.str(),
-                        std::to_string(n) + " elements exceed the limit of " + std::to_string(max_tensor_bytes()) + " bytes");
+        // max_tensor_bytes() (core/checked.hpp) bounds every allocation.
+        checked::bytes(shape_.checked_numel("tensor " + shape_.str()), dtype_size(t), "tensor", "tensor " + shape_.str());
         storage_ = std::make_shared<Storage>(nbytes());
     }
     Tensor(DType t, Shape s, std::shared_ptr<Storage> storage, size_t offset = 0)

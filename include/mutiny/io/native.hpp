@@ -227,8 +227,14 @@ inline NativeModel load_native_bytes(const uint8_t* p, size_t n, const std::stri
         std::string dt, sh;
         uint64_t off = 0;
         if (!(ls >> dt >> sh >> off)) throw Error("malformed tensor record", w, "expected dtype shape offset");
-        Tensor t(dtype_from_name(dt), parse_shape(sh, w));
-        if (off > bsize || t.nbytes() > bsize - off) throw Error("tensor past the end of the binary section", w, "the file is corrupt");
+        const DType type = dtype_from_name(dt);
+        const Shape shape = parse_shape(sh, w);
+        // The declared size is checked against the bytes present before anything is allocated.
+        const int64_t n = checked::numel(shape.dims(), "tensor", w);
+        if (off > bsize || static_cast<uint64_t>(n) > (bsize - off) / dtype_size(type))
+            throw Error("tensor past the end of the binary section", w,
+                        "shape " + shape.str() + " at offset " + std::to_string(off) + " of a binary section of " + std::to_string(bsize) + " bytes; the file is corrupt");
+        Tensor t(type, shape);
         if (t.nbytes()) std::memcpy(t.raw(), bin + off, t.nbytes());
         return t;
     };
@@ -285,12 +291,20 @@ inline NativeModel load_native_bytes(const uint8_t* p, size_t n, const std::stri
                 ls >> name >> kind;
                 Attribute a;
                 size_t count = 0;
+                // A list's count is checked against what the line can hold (every value takes at
+                // least a separator and a character) before anything is allocated or looped over.
+                auto list_count = [&]() {
+                    ls >> count;
+                    if (ls.fail() || count > line.size() / 2)
+                        throw Error("malformed attribute", w, "a list of " + std::to_string(count) + " values on a line of " + std::to_string(line.size()) + " characters");
+                    return count;
+                };
                 if (kind == "int") { a.kind = Attribute::Kind::i; ls >> a.i; }
                 else if (kind == "float") { std::string f; ls >> f; a.kind = Attribute::Kind::f; a.f = std::strtod(f.c_str(), nullptr); }
                 else if (kind == "string") { std::string s; ls >> s; a = Attribute::of_string(unescape(s, w)); }
-                else if (kind == "ints") { a.kind = Attribute::Kind::ints; ls >> count; a.ints.resize(count); for (auto& v : a.ints) ls >> v; }
-                else if (kind == "floats") { a.kind = Attribute::Kind::floats; ls >> count; for (size_t i = 0; i < count; ++i) { std::string f; ls >> f; a.floats.push_back(std::strtod(f.c_str(), nullptr)); } }
-                else if (kind == "strings") { a.kind = Attribute::Kind::strings; ls >> count; for (size_t i = 0; i < count; ++i) { std::string s; ls >> s; a.strings.push_back(unescape(s, w)); } }
+                else if (kind == "ints") { a.kind = Attribute::Kind::ints; a.ints.resize(list_count()); for (auto& v : a.ints) ls >> v; }
+                else if (kind == "floats") { a.kind = Attribute::Kind::floats; list_count(); for (size_t i = 0; i < count; ++i) { std::string f; ls >> f; a.floats.push_back(std::strtod(f.c_str(), nullptr)); } }
+                else if (kind == "strings") { a.kind = Attribute::Kind::strings; list_count(); for (size_t i = 0; i < count; ++i) { std::string s; ls >> s; a.strings.push_back(unescape(s, w)); } }
                 else if (kind == "tensor") { a = Attribute::of_tensor(read_tensor(ls, w)); }
                 else throw Error("unknown attribute kind '" + kind + "'", w, "the file is corrupt or newer");
                 if (ls.fail()) throw Error("malformed attribute", w, "values missing");

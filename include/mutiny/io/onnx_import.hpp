@@ -73,45 +73,54 @@ inline Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& w
     const DType dt = dtype_from_onnx(p.data_type, w);
     for (auto d : p.dims)
         if (d < 0) throw Error("negative tensor dimension", w, std::to_string(d));
-    Tensor t(dt, Shape(p.dims));
-    const size_t n = static_cast<size_t>(t.numel());
+    const Shape shape(p.dims);
+    const size_t n = static_cast<size_t>(checked::numel(p.dims, "tensor", w));
     const size_t es = dtype_size(dt);
+    // The data present is checked against the declared size before anything is allocated: a file
+    // of a few bytes may declare 2^28 elements and no data.
     auto expect = [&](size_t have) {
         if (have != n)
             throw Error("tensor data does not match its shape", w,
-                        std::to_string(have) + " values for shape " + t.shape().str() + " (" + std::to_string(n) + " elements)");
+                        std::to_string(have) + " values for shape " + shape.str() + " (" + std::to_string(n) + " elements)");
     };
     if (p.has_raw_data) {
-        if (p.raw_data.size() != n * es)
+        if (p.raw_data.size() / es != n || p.raw_data.size() % es != 0)
             throw Error("tensor raw_data does not match its shape", w,
                         std::to_string(p.raw_data.size()) + " bytes for " + std::to_string(n) + " elements of " +
                             std::to_string(es) + " bytes");
+        checked::bytes(static_cast<int64_t>(n), es, "tensor", w);  // the limit's error names the tensor
+        Tensor t(dt, shape);
         if (n) std::memcpy(t.raw(), p.raw_data.data(), n * es);
         return t;
     }
     switch (dt) {
+        case DType::f32: expect(p.float_data.size()); break;
+        case DType::f64: expect(p.double_data.size()); break;
+        case DType::i64: expect(p.int64_data.size()); break;
+        case DType::u32:
+        case DType::u64: expect(p.uint64_data.size()); break;
+        default: expect(p.int32_data.size());
+    }
+    checked::bytes(static_cast<int64_t>(n), es, "tensor", w);
+    Tensor t(dt, shape);
+    switch (dt) {
         case DType::f32:
-            expect(p.float_data.size());
             if (n) std::memcpy(t.raw(), p.float_data.data(), n * 4);
             break;
         case DType::f64:
-            expect(p.double_data.size());
             if (n) std::memcpy(t.raw(), p.double_data.data(), n * 8);
             break;
         case DType::i64:
-            expect(p.int64_data.size());
             if (n) std::memcpy(t.raw(), p.int64_data.data(), n * 8);
             break;
         case DType::u32:
         case DType::u64:
-            expect(p.uint64_data.size());
             for (size_t i = 0; i < n; ++i) {
                 if (dt == DType::u32) t.data<uint32_t>()[i] = static_cast<uint32_t>(p.uint64_data[i]);
                 else t.data<uint64_t>()[i] = p.uint64_data[i];
             }
             break;
         default:  // int32_data carries i32, i16, i8, u16, u8, bool, f16 and bf16 (f16, bf16 as their bits)
-            expect(p.int32_data.size());
             for (size_t i = 0; i < n; ++i) {
                 const int32_t v = p.int32_data[i];
                 switch (dt) {

@@ -43,6 +43,9 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
     }
     for (size_t i = 0; i < g.inputs.size(); ++i) {
         const size_t id = static_cast<size_t>(g.inputs[i]);
+        // A declared input shape comes from the file, like every output size (InferContext::set_output).
+        if (input_types[i].shape.is_concrete())
+            checked::numel(input_types[i].shape.dims(), "graph input '" + g.value(g.inputs[i]).name + "'", "graph " + g.name);
         types[id] = input_types[i];
         known[id] = 1;
         if (input_values[i]) consts[id] = *input_values[i];

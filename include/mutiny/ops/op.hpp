@@ -52,6 +52,13 @@ public:
     }
     void set_output(size_t i, DType t, Shape s) {
         if (i >= out_.size()) throw Error("op produces more outputs than the node declares", where(), "output " + std::to_string(i));
+        // Every size an op computes from a file's values is checked here, before a later node
+        // iterates over it or anything is allocated (constant folding, planning): dimensions and
+        // the element count within kMaxExtent, the bytes within the memory limit.
+        if (s.is_concrete()) {
+            const std::string what = node_.op + " output " + std::to_string(i);
+            checked::bytes(checked::numel(s.dims(), what, where()), dtype_size(t), what, where());
+        }
         out_[i] = TypeInfo{t, std::move(s)};
     }
     const std::vector<TypeInfo>& outputs() const { return out_; }

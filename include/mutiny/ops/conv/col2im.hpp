@@ -34,7 +34,8 @@ inline Col2ImGeom col2im_geometry(const Shape& x, const std::vector<int64_t>& im
         const auto v = a.get_ints(name, std::vector<int64_t>(len, def));
         if (v.size() != len) fail(std::string("Col2Im ") + name + " have the wrong length", ints_str(v) + "; " + std::to_string(len) + " values expected");
         for (int64_t e : v)
-            if (e < min) fail(std::string("Col2Im ") + name + " out of range", ints_str(v) + "; each must be at least " + std::to_string(min));
+            if (e < min || e > kMaxExtent)
+                fail(std::string("Col2Im ") + name + " out of range", ints_str(v) + "; each must be at least " + std::to_string(min) + " and at most 2^40");
         return v;
     };
     Col2ImGeom g;
@@ -46,12 +47,14 @@ inline Col2ImGeom col2im_geometry(const Shape& x, const std::vector<int64_t>& im
     int64_t kprod = 1, L = 1;
     for (size_t i = 0; i < n; ++i) {
         if (img[i] < 1 || block[i] < 1) fail("Col2Im shapes must be positive", "image_shape " + ints_str(img) + ", block_shape " + ints_str(block));
+        if (img[i] > kMaxExtent || block[i] > kMaxExtent)
+            fail("Col2Im shapes out of range", "image_shape " + ints_str(img) + ", block_shape " + ints_str(block) + "; each at most 2^40");
         g.pb.push_back(pads[i]);
-        const int64_t span = img[i] + pads[i] + pads[n + i] - ((block[i] - 1) * g.d[i] + 1);
+        const int64_t span = img[i] + pads[i] + pads[n + i] - (checked::mul(block[i] - 1, g.d[i], "Col2Im dilated block size", where) + 1);
         if (span < 0) fail("Col2Im block larger than the padded image", "spatial dim " + std::to_string(i) + ": image " + std::to_string(img[i]) + ", dilated block " + std::to_string((block[i] - 1) * g.d[i] + 1));
         g.blocks.push_back(span / g.s[i] + 1);
-        kprod *= block[i];
-        L *= g.blocks.back();
+        kprod = checked::mul(kprod, block[i], "Col2Im block size", where);
+        L = checked::mul(L, g.blocks.back(), "Col2Im block count", where);
     }
     if (x[1] % kprod != 0)
         fail("Col2Im input channels are not a multiple of the block size", "input " + x.str() + ", block_shape " + ints_str(block) + " (" + std::to_string(kprod) + " offsets)");

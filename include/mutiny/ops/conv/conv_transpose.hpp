@@ -84,7 +84,28 @@ Geom convt_geometry(const Shape& x, const Shape& w, const Attributes& at, Fail f
         if (g.k[j] < 1) fail("ConvTranspose kernel is empty", "W has shape " + w.str());
         if (g.s[j] < 1) fail("ConvTranspose stride is not positive", "strides = " + ints_str(strides));
         if (g.d[j] < 1) fail("ConvTranspose dilation is not positive", "dilations = " + ints_str(dil));
-        const int64_t full = g.s[j] * (g.in[j] - 1) + opad[static_cast<size_t>(i)] + (g.k[j] - 1) * g.d[j] + 1;
+        // Every attribute is bounded and the size formula checked: the values come from the file
+        // and the kernels multiply them by indices.
+        auto bounded = [&](int64_t v, const char* what, const std::vector<int64_t>& all) {
+            if (v < -kMaxExtent || v > kMaxExtent)
+                fail(std::string("ConvTranspose ") + what + " out of range", std::string(what) + " = " + ints_str(all) + "; at most 2^40 = " + std::to_string(kMaxExtent));
+        };
+        bounded(g.s[j], "strides", strides);
+        bounded(g.d[j], "dilations", dil);
+        bounded(opad[static_cast<size_t>(i)], "output_padding", opad);
+        if (!pads.empty()) bounded(pads[static_cast<size_t>(i)], "pads", pads), bounded(pads[static_cast<size_t>(i + nsp)], "pads", pads);
+        if (!oshape.empty()) bounded(oshape[static_cast<size_t>(i)], "output_shape", oshape);
+        const std::string what = "ConvTranspose output size";
+        const std::string where = "spatial dim " + std::to_string(i);
+        int64_t full = 0;
+        try {  // rethrown through fail(), which names the node
+            full = checked::add(checked::add(checked::mul(g.s[j], g.in[j] - 1, what, where), opad[static_cast<size_t>(i)], what, where),
+                                checked::mul(g.k[j] - 1, g.d[j], what, where) + 1, what, where);
+            if (pads.empty() && oshape.empty()) checked::mul(g.in[j], g.s[j], what, where);
+            if (full > kMaxExtent) throw Error(what + " overflows", where, std::to_string(full) + " positions, more than 2^40 = " + std::to_string(kMaxExtent));
+        } catch (const Error& e) {
+            fail(e.what_part(), where + ": " + e.why_part());
+        }
         if (!pads.empty()) {
             g.pb[j] = pads[static_cast<size_t>(i)];
             g.pe[j] = pads[static_cast<size_t>(i + nsp)];

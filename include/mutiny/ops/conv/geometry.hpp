@@ -79,11 +79,21 @@ Geom conv_geometry(const Shape& x, const Shape& w, const Attributes& at, Fail fa
         if (g.k[j] < 1) fail("Conv kernel is empty", "W has shape " + w.str());
         if (g.s[j] < 1) fail("Conv stride is not positive", "strides = " + ints_str(strides));
         if (g.d[j] < 1) fail("Conv dilation is not positive", "dilations = " + ints_str(dil));
-        const int64_t ek = (g.k[j] - 1) * g.d[j] + 1;  // effective (dilated) kernel extent
+        // Strides, dilations and pads come from the file: bounded, so that the kernels' index and
+        // pointer arithmetic (an output index times a stride times a row length) cannot overflow.
+        if (g.s[j] > kMaxExtent) fail("Conv stride out of range", "strides = " + ints_str(strides) + "; at most 2^40 = " + std::to_string(kMaxExtent));
+        if (g.d[j] > kMaxExtent) fail("Conv dilation out of range", "dilations = " + ints_str(dil) + "; at most 2^40 = " + std::to_string(kMaxExtent));
+        int64_t ek = 0;  // effective (dilated) kernel extent
+        if (__builtin_mul_overflow(g.k[j] - 1, g.d[j], &ek) || ek >= kMaxExtent)
+            fail("Conv dilated kernel size overflows",
+                 "kernel " + std::to_string(g.k[j]) + " with dilation " + std::to_string(g.d[j]) + " spans more than 2^40 = " + std::to_string(kMaxExtent));
+        ek += 1;
         if (ap == "NOTSET") {
             g.pb[j] = pads[static_cast<size_t>(i)];
             g.pe[j] = pads[static_cast<size_t>(i + nsp)];
             if (g.pb[j] < 0 || g.pe[j] < 0) fail("Conv pads are negative", "pads = " + ints_str(pads));
+            if (g.pb[j] > kMaxExtent || g.pe[j] > kMaxExtent)
+                fail("Conv pads out of range", "pads = " + ints_str(pads) + "; at most 2^40 = " + std::to_string(kMaxExtent));
             const int64_t span = g.in[j] + g.pb[j] + g.pe[j] - ek;
             g.out[j] = span < 0 ? 0 : span / g.s[j] + 1;
         } else if (ap == "VALID") {
@@ -94,6 +104,12 @@ Geom conv_geometry(const Shape& x, const Shape& w, const Attributes& at, Fail fa
             g.pb[j] = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
             g.pe[j] = total - g.pb[j];
         }
+        // Before any planning iterates over the positions (pads of 2^40 gave ~3e10 planning steps).
+        if (g.out[j] > kMaxExtent)
+            fail("Conv output size overflows",
+                 "spatial dim " + std::to_string(i) + ": input " + std::to_string(g.in[j]) + ", pads " + std::to_string(g.pb[j]) + "+" +
+                     std::to_string(g.pe[j]) + ", dilated kernel " + std::to_string(ek) + ", stride " + std::to_string(g.s[j]) + " give " +
+                     std::to_string(g.out[j]) + " positions, more than 2^40 = " + std::to_string(kMaxExtent));
         if (g.out[j] <= 0)
             fail("Conv output would be empty",
                  "spatial dim " + std::to_string(i) + ": input " + std::to_string(g.in[j]) + ", dilated kernel " + std::to_string(ek) +

@@ -45,7 +45,10 @@ inline void register_pow(Registry& r) { r.add(OpDef{"Pow", nullptr, [](InferCont
         dispatch_dtype(c.out[0]->dtype(), [&](auto tag) {
             using T = decltype(tag);
             T* o = static_cast<T*>(c.out[0]->raw());
-            for (int64_t i = 0; i < r.numel(); ++i) o[i] = store_as<T>(static_cast<compute_t<T>>(r.data<double>()[i]));
+            for (int64_t i = 0; i < r.numel(); ++i) {
+                if constexpr (std::is_integral_v<T>) o[i] = saturate_to<T>(r.data<double>()[i]);  // inf, NaN: defined
+                else o[i] = store_as<T>(static_cast<compute_t<T>>(r.data<double>()[i]));
+            }
         });
     };
 }}); }

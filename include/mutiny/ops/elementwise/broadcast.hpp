@@ -125,10 +125,36 @@ inline C safe_div(C x, C y) {
     }
 }
 
+// A double to an integer type, defined for every value: truncated toward zero, saturated at the
+// type's bounds, NaN to 0 (a plain conversion of inf, NaN or an out-of-range value is undefined).
+template <class T>
+inline T saturate_to(double v) {
+    if (v != v) return T(0);
+    if (v <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+    // max() of a 64-bit type rounds up to 2^63 or 2^64 in double: compare with >=.
+    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+}
+
+// Integer Pow is exact: repeated squaring, wrapping as two's complement like Mul (numpy's integer
+// power). A negative exponent gives the truncated x^y: 1 for x = 1, +-1 for x = -1, otherwise 0,
+// 0^-1 included (as Div by zero gives 0). Going through std::pow turned 0^-1 = inf and every result
+// beyond the type into an undefined float-to-integer conversion.
 template <class C>
 inline C pow_of(C x, C y) {
-    if constexpr (std::is_integral_v<C>) return static_cast<C>(std::pow(static_cast<double>(x), static_cast<double>(y)));
-    else return std::pow(x, y);
+    if constexpr (std::is_integral_v<C>) {
+        if constexpr (std::is_signed_v<C>)
+            if (y < 0) return x == 1 ? C(1) : x == -1 ? static_cast<C>((y & 1) ? -1 : 1) : C(0);
+        using U = std::conditional_t<(sizeof(C) < sizeof(unsigned)), unsigned, std::make_unsigned_t<C>>;
+        U base = static_cast<U>(x), r = 1;
+        for (auto e = static_cast<std::make_unsigned_t<C>>(y); e; e >>= 1) {
+            if (e & 1) r = static_cast<U>(r * base);
+            base = static_cast<U>(base * base);
+        }
+        return static_cast<C>(r);
+    } else {
+        return std::pow(x, y);
+    }
 }
 
 // Integer Add/Sub/Mul wrap around as two's complement (ONNX's reference, numpy); done on the

@@ -46,10 +46,9 @@ inline std::vector<int64_t> ints_attr(const Attributes& a, const char* name, siz
     if (v.size() != n)
         throw Error(std::string("attribute '") + name + "' has the wrong length", where,
                     std::to_string(v.size()) + " values, " + std::to_string(n) + " expected");
-    for (auto x : v)
-        if (x < min_value)
-            throw Error(std::string("attribute '") + name + "' out of range", where,
-                        std::to_string(x) + " is below " + std::to_string(min_value));
+    // Bounded above too: the window and output arithmetic (and the kernels' index arithmetic)
+    // multiplies these by sizes and indices.
+    for (auto x : v) checked::extent(x, std::string("attribute '") + name + "'", where, min_value);
     return v;
 }
 
@@ -75,7 +74,7 @@ inline Geometry geometry(const Attributes& a, const Shape& x, const std::string&
     for (size_t i = 0; i < nsp; ++i) {
         const size_t j = off + i;
         const int64_t in = x[2 + i];
-        const int64_t eff = (k[i] - 1) * d[i] + 1;
+        const int64_t eff = checked::add(checked::mul(k[i] - 1, d[i], "pooling window size", where), 1, "pooling window size", where);
         g.in[j] = in;
         g.k[j] = k[i];
         g.s[j] = s[i];

@@ -28,7 +28,8 @@ inline Shape unpooled_shape(const Attributes& a, const Shape& x, const std::stri
     const auto p = ints_attr(a, "pads", 2 * nsp, 0, 0, where);
     std::vector<int64_t> d{x[0], x[1]};
     for (size_t i = 0; i < nsp; ++i) {
-        const int64_t o = (x[2 + i] - 1) * s[i] - p[i] - p[nsp + i] + k[i];
+        // Each term is at most 2^40 (ints_attr, shape checks); the product is checked.
+        const int64_t o = checked::mul(x[2 + i] - 1, s[i], "MaxUnpool output size", where) - p[i] - p[nsp + i] + k[i];
         if (o <= 0)
             throw Error("MaxUnpool output would be empty", where,
                         "spatial axis " + std::to_string(i) + ": (" + std::to_string(x[2 + i]) + " - 1) * " + std::to_string(s[i]) + " - pads + " +

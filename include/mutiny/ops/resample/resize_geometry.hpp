@@ -157,13 +157,20 @@ inline ResizeGeometry resize_geometry(const ResizeAttrs& at, const Shape& x, con
                 throw Error("Resize scale is not positive", where, "scales[" + std::to_string(i) + "] = " + std::to_string(v) + "; scales must be finite and > 0");
             const size_t a = axes[i];
             g.scale[a] = v;
-            g.out[a] = static_cast<int64_t>(std::floor(v * static_cast<double>(g.in[a])));
+            // Checked in double first: converting a product beyond int64 to an integer is undefined.
+            const double o = std::floor(v * static_cast<double>(g.in[a]));
+            if (o > static_cast<double>(kMaxExtent))
+                throw Error("Resize output size overflows", where,
+                            "scales[" + std::to_string(i) + "] = " + std::to_string(v) + " times " + std::to_string(g.in[a]) +
+                                " is more than 2^40 = " + std::to_string(kMaxExtent));
+            g.out[a] = static_cast<int64_t>(o);
         }
     } else {
         std::vector<int64_t> sz(na);
         for (size_t i = 0; i < na; ++i) {
             sz[i] = s.value->get_i64(static_cast<int64_t>(i));
             if (sz[i] < 0) throw Error("Resize size is negative", where, "sizes[" + std::to_string(i) + "] = " + std::to_string(sz[i]));
+            checked::extent(sz[i], "Resize sizes[" + std::to_string(i) + "]", where);
             g.scale[axes[i]] = static_cast<double>(sz[i]) / static_cast<double>(g.in[axes[i]]);
             g.out[axes[i]] = sz[i];
         }
@@ -172,7 +179,11 @@ inline ResizeGeometry resize_geometry(const ResizeAttrs& at, const Shape& x, con
             for (size_t a : axes) k = at.aspect == Aspect::not_larger ? std::min(k, g.scale[a]) : std::max(k, g.scale[a]);
             for (size_t a : axes) {
                 g.scale[a] = k;
-                g.out[a] = static_cast<int64_t>(k * static_cast<double>(g.in[a]) + 0.5);
+                const double o = k * static_cast<double>(g.in[a]) + 0.5;
+                if (o > static_cast<double>(kMaxExtent))
+                    throw Error("Resize output size overflows", where,
+                                "scale " + std::to_string(k) + " times " + std::to_string(g.in[a]) + " is more than 2^40 = " + std::to_string(kMaxExtent));
+                g.out[a] = static_cast<int64_t>(o);
             }
         }
     }

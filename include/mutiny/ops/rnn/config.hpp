@@ -115,6 +115,8 @@ Config parse_config(const Attributes& a, const Kind& k, int64_t r_hidden, Fail f
     c.layout1 = layout == 1;
     c.hidden = a.has("hidden_size") ? a.get_int("hidden_size", 0) : r_hidden;
     if (c.hidden <= 0) fail("hidden_size " + std::to_string(c.hidden) + " is not positive", "each direction needs at least one hidden unit");
+    // The weight shapes are 2 * gates * hidden_size: bounded so that they cannot overflow.
+    if (c.hidden > kMaxExtent) fail("hidden_size " + std::to_string(c.hidden) + " out of range", "at most 2^40 = " + std::to_string(kMaxExtent));
     if (a.has("clip")) {
         c.clip = true;
         c.clip_value = a.get_float("clip", 0);

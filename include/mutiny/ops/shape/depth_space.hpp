@@ -18,6 +18,8 @@ inline int64_t blocksize_attr(const Attributes& a, const std::string& op, const 
     if (!a.has("blocksize")) throw Error("missing attribute 'blocksize'", where, op + " needs the block size");
     const int64_t bs = a.get_int("blocksize", 0);
     if (bs < 1) throw Error(op + " blocksize is not positive", where, "blocksize " + std::to_string(bs));
+    // blocksize^2 and the sizes times blocksize must fit: the value comes from the file.
+    if (bs > (int64_t(1) << 20)) throw Error(op + " blocksize out of range", where, "blocksize " + std::to_string(bs) + " is more than 2^20");
     return bs;
 }
 
@@ -53,11 +55,12 @@ void depth_space_infer(InferContext& c) {
         depth_to_space_crd(c.attrs(), c.where());
         if (x[1] % (bs * bs) != 0)
             c.fail("DepthToSpace channels not divisible by blocksize^2", std::to_string(x[1]) + " channels, blocksize " + std::to_string(bs));
-        c.set_output(0, c.dtype(0), Shape{x[0], x[1] / (bs * bs), x[2] * bs, x[3] * bs});
+        c.set_output(0, c.dtype(0), Shape{x[0], x[1] / (bs * bs), checked::mul(x[2], bs, "DepthToSpace output size", c.where()),
+                                          checked::mul(x[3], bs, "DepthToSpace output size", c.where())});
     } else {
         if (x[2] % bs != 0 || x[3] % bs != 0)
             c.fail("SpaceToDepth spatial size not divisible by blocksize", "input " + x.str() + ", blocksize " + std::to_string(bs));
-        c.set_output(0, c.dtype(0), Shape{x[0], x[1] * bs * bs, x[2] / bs, x[3] / bs});
+        c.set_output(0, c.dtype(0), Shape{x[0], checked::mul(x[1], bs * bs, "SpaceToDepth output size", c.where()), x[2] / bs, x[3] / bs});
     }
 }
 

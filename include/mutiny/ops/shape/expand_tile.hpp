@@ -44,7 +44,7 @@ inline void register_tile(Registry& r) { r.add(OpDef{
         std::vector<int64_t> out;
         for (size_t i = 0; i < rep.size(); ++i) {
             if (rep[i] < 0) c.fail("Tile repeat is negative", list_str(rep));
-            out.push_back(x[i] * rep[i]);
+            out.push_back(checked::mul(x[i], rep[i], "Tile output size", c.where()));
         }
         c.set_output(0, c.dtype(0), Shape(std::move(out)));
     },

@@ -58,6 +58,13 @@ inline Shape pad_output(const Shape& x, const std::vector<int64_t>& full, PadMod
     const size_t r = x.rank();
     std::vector<int64_t> out(r);
     for (size_t i = 0; i < r; ++i) {
+        // Pads come from the file: INT64_MAX would wrap the size, INT64_MIN the crop (-pad).
+        for (const int64_t p : {full[i], full[r + i]})
+            if (p < -kMaxExtent || p > kMaxExtent)
+                throw Error("Pad pads out of range", where,
+                            "axis " + std::to_string(i) + " of size " + std::to_string(x[i]) + " with pads " + std::to_string(full[i]) +
+                                "," + std::to_string(full[r + i]) + "; a pad may be at most 2^40 = " + std::to_string(kMaxExtent) +
+                                " either way");
         out[i] = x[i] + full[i] + full[r + i];
         if (out[i] < 0)
             throw Error("Pad crops more than the input holds", where,

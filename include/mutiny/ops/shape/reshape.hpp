@@ -43,7 +43,8 @@ inline Shape reshape_target(const Shape& in, const std::vector<int64_t>& spec, b
             }
         }
         out[i] = v;
-        known *= v;
+        // A target of [2^62+1, 784] would wrap to 784 elements and pass the count check.
+        known = checked::mul(known, v, "Reshape target size", where);
     }
     if (allowzero && zero && minus >= 0)
         throw Error("Reshape shape has both 0 and -1 with allowzero=1", where, "shape " + list_str(spec));
@@ -85,7 +86,9 @@ inline void register_flatten(Registry& r) { r.add(OpDef{
         if (axis < -r || axis > r)
             c.fail("Flatten axis out of range", "axis " + std::to_string(axis) + " for rank " + std::to_string(r));
         if (axis < 0) axis += r;
-        c.set_output(0, c.dtype(0), Shape{x.product(0, static_cast<size_t>(axis)), x.product(static_cast<size_t>(axis), x.rank())});
+        // Checked: the input's element count may be 0 while the product on one side is not.
+        const std::vector<int64_t> lo(x.dims().begin(), x.dims().begin() + axis), hi(x.dims().begin() + axis, x.dims().end());
+        c.set_output(0, c.dtype(0), Shape{checked::numel(lo, "Flatten output", c.where()), checked::numel(hi, "Flatten output", c.where())});
     },
     copy_kernel}); }
 
