@@ -2,6 +2,7 @@
 // bad requests.
 #include <doctest/doctest.h>
 
+#include "mutant_spec.hpp"
 #include "support/support.hpp"
 
 #include <algorithm>
@@ -44,16 +45,6 @@ Graph conv_graph() {
     auto y = b.node("Conv", {x, b.constant("W", vec({2, 1, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8})), b.constant("B", vec({2}, {10, 20}))}, {}, "conv");
     b.output(y);
     return b.build();
-}
-
-MutantSpec spec(const std::string& op, const std::string& target, std::map<std::string, std::string> params = {}, uint64_t seed = 0) {
-    MutantSpec s;
-    s.id = "t";
-    s.op = op;
-    s.target = target;
-    s.params = std::move(params);
-    s.seed = seed;
-    return s;
 }
 
 std::vector<float> values(const Graph& g, const std::string& name) { return g.value(g.value_id(name)).constant.to_vector<float>(); }

@@ -4,6 +4,7 @@
 // definitions: q = clip(round_half_even(x / s) + z), y = (q - z) * s.
 #include <doctest/doctest.h>
 
+#include "mutant_spec.hpp"
 #include "support/support.hpp"
 
 #include <cmath>
@@ -34,15 +35,6 @@ Graph qdq_graph(int8_t zero_point = 0, bool with_zero_point = true) {
     if (with_zero_point) dqin.push_back(z);
     b.output(b.node("DequantizeLinear", dqin, none, "dq"));
     return b.build();
-}
-
-MutantSpec spec(const std::string& op, const std::string& target, std::map<std::string, std::string> params = {}) {
-    MutantSpec s;
-    s.id = "t";
-    s.op = op;
-    s.target = target;
-    s.params = std::move(params);
-    return s;
 }
 
 const Tensor kX = Tensor::from_vector<float>(Shape{6}, {0.25f, 0.75f, -0.25f, 0.6f, 63.9f, -64.2f});

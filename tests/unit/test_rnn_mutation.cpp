@@ -4,6 +4,7 @@
 // B [D, 2*G*H], gate g's rows g*H .. g*H + H - 1), written out by hand.
 #include <doctest/doctest.h>
 
+#include "mutant_spec.hpp"
 #include "support/support.hpp"
 
 #include <set>
@@ -32,15 +33,6 @@ Graph lstm_graph() {
     auto y = b.node("LSTM", {x, b.constant("W", ramp({2, 8, 3}, -0.2f)), b.constant("R", ramp({2, 8, 2}, 0.1f)), b.constant("B", ramp({2, 16}, 0.3f))}, a, "lstm");
     b.output(y);
     return b.build();
-}
-
-MutantSpec spec(const std::string& op, const std::string& target, std::map<std::string, std::string> params = {}) {
-    MutantSpec s;
-    s.id = "t";
-    s.op = op;
-    s.target = target;
-    s.params = std::move(params);
-    return s;
 }
 
 // Flat positions of unit (d, u) in every gate of a [D, G*H, in] tensor, ascending.
