@@ -1,11 +1,11 @@
 // The CPU kernels of every instruction-set level, and the choice between them (ops/isa/dispatch.hpp),
 // defined once per program (see implementation.hpp).
 //
-// Each level is the same source (ops/isa/*.inl, ops/gemm/*.inl) read once more inside a namespace
-// of its own, with MUTINY_ISA_LEVEL telling it which vectors to use, between pragmas that give
-// every function defined there the level's target attribute: the compiler emits AVX2 or AVX-512
-// code for those functions only, whatever -march the build uses, and nothing outside them runs an
-// instruction the CPU may lack. The standard headers those files use are included first, outside
+// Each level is the same source (ops/isa/level.inl and the .inl files it reads) read once more
+// inside a namespace of its own, with MUTINY_ISA_LEVEL telling it which vectors to use, between
+// pragmas that give every function defined there the level's target attribute: the compiler emits
+// AVX2 or AVX-512 code for those functions only, whatever -march the build uses, and nothing
+// outside them runs an instruction the CPU may lack. The standard headers those files use are included first, outside
 // the target regions, so no shared inline function is ever compiled for a wider level.
 #ifndef MUTINY_IMPL_ISA_KERNELS_HPP_
 #define MUTINY_IMPL_ISA_KERNELS_HPP_
@@ -37,30 +37,16 @@ namespace isa {
 
 // ---- portable C++ (every CPU; fma by std::fma) ---------------------------------------------------
 namespace level_generic {
-using gemm::KC;
-using gemm::MC;
-using gemm::MR;
-using gemm::NR;
 #define MUTINY_ISA_LEVEL 0
-#include "../ops/isa/vec8.inl"
-#include "../ops/isa/vector_math.inl"
-#include "../ops/gemm/microkernels.inl"
-#include "../ops/gemm/block_gemm.inl"
+#include "../ops/isa/level.inl"
 #undef MUTINY_ISA_LEVEL
 }  // namespace level_generic
 
 #if MUTINY_ISA_X86
 // ---- SSE2 (the x86-64 baseline; fma emulated exactly) --------------------------------------------
 namespace level_sse2 {
-using gemm::KC;
-using gemm::MC;
-using gemm::MR;
-using gemm::NR;
 #define MUTINY_ISA_LEVEL 1
-#include "../ops/isa/vec8.inl"
-#include "../ops/isa/vector_math.inl"
-#include "../ops/gemm/microkernels.inl"
-#include "../ops/gemm/block_gemm.inl"
+#include "../ops/isa/level.inl"
 #undef MUTINY_ISA_LEVEL
 }  // namespace level_sse2
 
@@ -72,16 +58,8 @@ using gemm::NR;
 #pragma GCC target("avx2,fma")
 #endif
 namespace level_avx2 {
-using gemm::KC;
-using gemm::MC;
-using gemm::MR;
-using gemm::NR;
 #define MUTINY_ISA_LEVEL 2
-#include "../ops/isa/vec8.inl"
-#include "../ops/isa/vector_math.inl"
-#include "../ops/gemm/microkernels.inl"
-#include "../ops/gemm/microkernels_implicit_avx2.inl"
-#include "../ops/gemm/block_gemm.inl"
+#include "../ops/isa/level.inl"
 #undef MUTINY_ISA_LEVEL
 }  // namespace level_avx2
 #if defined(__clang__)
@@ -98,16 +76,8 @@ using gemm::NR;
 #pragma GCC target("avx2,fma,avx512f")
 #endif
 namespace level_avx512 {
-using gemm::KC;
-using gemm::MC;
-using gemm::MR;
-using gemm::NR;
 #define MUTINY_ISA_LEVEL 3
-#include "../ops/isa/vec8.inl"
-#include "../ops/isa/vector_math.inl"
-#include "../ops/gemm/microkernels.inl"
-#include "../ops/gemm/microkernels_avx512.inl"
-#include "../ops/gemm/block_gemm.inl"
+#include "../ops/isa/level.inl"
 #undef MUTINY_ISA_LEVEL
 }  // namespace level_avx512
 #if defined(__clang__)
