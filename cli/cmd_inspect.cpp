@@ -18,9 +18,13 @@ namespace {
 // Multiply-accumulates of the compute-heavy ops, counted as 2 FLOPs each, with every symbolic
 // dimension at `m` (1: per input of a model with only a batch dimension).
 double flops_at(const mutiny::Graph& g, int64_t m) {
-    const auto types = mutiny::infer_types(g, m);
+    std::vector<char> dynamic;
+    const auto types = mutiny::infer_types(g, m, nullptr, &dynamic);
     double f = 0;
     for (const auto& n : g.nodes) {
+        bool dyn = false;  // shapes known per run only: not counted (inspect says so)
+        for (int o : n.outputs) dyn = dyn || dynamic[static_cast<size_t>(o)];
+        if (dyn) continue;
         auto out = [&](size_t i) { return types[static_cast<size_t>(n.outputs[i])].shape; };
         auto in = [&](size_t i) { return types[static_cast<size_t>(n.inputs[i])].shape; };
         if (n.op == "Conv" || n.op == "ConvTranspose") {
@@ -54,7 +58,8 @@ int cmd_inspect(int argc, char** argv) {
     for (int i : g.inputs)
         std::cout << "input:  " << g.value(i).name << " " << mutiny::dtype_name(g.value(i).dtype) << g.value(i).shape.str() << "\n";
     for (int o : g.outputs)
-        std::cout << "output: " << g.value(o).name << " " << mutiny::dtype_name(g.value(o).dtype) << g.value(o).shape.str() << "\n";
+        std::cout << "output: " << g.value(o).name << " " << mutiny::dtype_name(g.value(o).dtype)
+                  << (g.value(o).data_dependent ? std::string(" (shape known per run)") : g.value(o).shape.str()) << "\n";
     std::map<std::string, int> ops;
     for (const auto& n : g.nodes) ++ops[n.op];
     std::cout << "nodes: " << g.nodes.size() << " (";
@@ -68,6 +73,14 @@ int cmd_inspect(int argc, char** argv) {
     for (const auto& v : g.values)
         if (v.is_constant() && mutiny::dtype_is_float(v.dtype)) params += v.constant.numel();
     std::cout << "parameters: " << params << "\n";
+    std::vector<std::string> dyn;
+    for (const auto& n : g.nodes)
+        if (!n.outputs.empty() && g.value(n.outputs[0]).data_dependent) dyn.push_back(n.name + " (" + n.op + ")");
+    if (!dyn.empty()) {  // the CPU executor infers these per run; FLOPs leave them out
+        std::cout << "nodes with data-dependent shapes (inferred per run, on the CPU, not in FLOPs): " << dyn.size() << "\n";
+        for (size_t i = 0; i < dyn.size() && i < 10; ++i) std::cout << "  " << dyn[i] << "\n";
+        if (dyn.size() > 10) std::cout << "  ... and " << dyn.size() - 10 << " more\n";
+    }
     const int64_t m = mutiny::symbolic_size(g);
     if (m == 1) std::cout << "FLOPs per input: " << static_cast<long long>(flops_at(g, 1)) << "\n";
     else std::cout << "FLOPs with every symbolic dimension at " << m << ": " << static_cast<long long>(flops_at(g, m)) << "\n";

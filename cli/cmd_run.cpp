@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <mutiny/core/error.hpp>
 #include <mutiny/io/dataset.hpp>
@@ -23,7 +24,8 @@ int cmd_run(int argc, char** argv) {
     if (a.has("help")) {
         std::cout << "usage: mutiny run MODEL --images DIR|--data SPEC [--preprocess RECIPE] --out FILE.csv [--batch N] [--threads N]\n"
                      "                  [--device cpu|opencl[:N|:NAME]]\n"
-                     "Writes one CSV row per input: source, label (empty if unknown), top-1, then every output value.\n";
+                     "Writes one CSV row per input: source, label (empty if unknown), top-1, then every output value.\n"
+                     "An output whose shape follows the data (NonZero, Unique...) needs --batch 1; its rows may differ in length.\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("run needs exactly one MODEL");
@@ -42,6 +44,13 @@ int cmd_run(int argc, char** argv) {
         const size_t n = std::min(batch, ds->size() - b);
         const std::vector<mutiny::Tensor> x = feed_batch(f, *ds, b, n);
         const mutiny::Tensor y = ex.run(x)[0];
+        // One row per input needs an output whose first axis is the batch, or one input per run:
+        // an output whose shape follows the data (NonZero...) cannot be split per input, and its
+        // rows may differ in length.
+        if (n > 1 && (y.shape().rank() == 0 || y.shape()[0] != static_cast<int64_t>(n)))
+            throw mutiny::Error("cannot write one row per input", "output '" + f.model.graph.value(f.model.graph.outputs[0]).name + "'",
+                                "its shape " + y.shape().str() + " does not start with the batch size " + std::to_string(n) +
+                                    " (run it with --batch 1)");
         const size_t c = static_cast<size_t>(y.numel()) / n;
         if (!header) {
             csv << "source,label,top1";
@@ -49,9 +58,11 @@ int cmd_run(int argc, char** argv) {
             csv << "\n";
             header = true;
         }
-        const float* p = y.data<float>();
+        // Every dtype prints as its value (integer outputs exactly: %.17g holds up to 2^53).
+        std::vector<double> vals(static_cast<size_t>(y.numel()));
+        for (size_t k = 0; k < vals.size(); ++k) vals[k] = y.get_f64(static_cast<int64_t>(k));
         for (size_t i = 0; i < n; ++i) {
-            const float* row = p + i * c;
+            const double* row = vals.data() + i * c;
             const int label = ds->label(b + i);
             std::string src = ds->get(b + i).source;
             if (src.find_first_of(",\"\n") != std::string::npos) {
@@ -62,7 +73,7 @@ int cmd_run(int argc, char** argv) {
             csv << src << "," << (label >= 0 ? std::to_string(label) : "") << "," << (std::max_element(row, row + c) - row);
             char buf[32];
             for (size_t k = 0; k < c; ++k) {
-                std::snprintf(buf, sizeof buf, ",%.9g", static_cast<double>(row[k]));
+                std::snprintf(buf, sizeof buf, y.dtype() == mutiny::DType::f32 ? ",%.9g" : ",%.17g", row[k]);
                 csv << buf;
             }
             csv << "\n";

@@ -54,7 +54,12 @@ def write_case(out, name, m, feeds_list):
         if ref is not None:
             # Values only: the reference concatenates Loop's scan outputs (np.vstack) where the
             # spec (and ONNX Runtime) stacks them along a new axis; same values, same order.
-            for a, b in zip(res, ref.run(None, feeds)):
+            try:
+                expected = ref.run(None, feeds)
+            except ValueError as e:  # its np.vstack of zero scan iterations
+                print(f"{name} data set {k}: onnx.reference cannot run it ({e}); ONNX Runtime only")
+                expected = None
+            for a, b in zip(res, expected or []):
                 np.testing.assert_allclose(np.ravel(a), np.ravel(b), rtol=1e-6, atol=1e-6)
         for i, (o, r) in enumerate(zip(m.graph.output, res)):
             t = numpy_helper.from_array(np.asarray(r), o.name)
@@ -168,23 +173,41 @@ def bad_models(out):
                              "body", [vi("i", I64, []), vi("cond_in", B, []), vi("v_in", F, [1])], [vi("cond_out", B, []), vi("v_out", F, [1])])
     save("body_undefined", helper.make_graph([helper.make_node("Loop", ["M", "", "v0"], ["v"], body=body)], "body_undefined",
                                              [vi("v0", F, [1])], [vi("v", F, [1])], [numpy_helper.from_array(np.array(2, np.int64), "M")]))
+    # Branches of different dtypes under a run-time condition.
+    then_g = helper.make_graph([helper.make_node("Identity", ["x"], ["t"])], "then", [], [vi("t", F, [2])])
+    else_g = helper.make_graph([helper.make_node("Cast", ["x"], ["e"], to=I64)], "else", [], [vi("e", I64, [2])])
+    save("if_dtypes", helper.make_graph([helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)], "if_dtypes",
+                                        [vi("c", B, []), vi("x", F, [2])], [vi("y", F, [2])]))
     # A body with fewer inputs than the loop passes (iteration, condition, 1 carried value).
     body = helper.make_graph([helper.make_node("Identity", ["cond_in"], ["cond_out"])],
                              "body", [vi("cond_in", B, [])], [vi("cond_out", B, [])])
     save("body_inputs", helper.make_graph([helper.make_node("Loop", ["M", "", "v0"], ["v"], body=body)], "body_inputs",
                                           [vi("v0", F, [1])], [vi("v", F, [1])], [numpy_helper.from_array(np.array(2, np.int64), "M")]))
-    # Branches of different shapes under a run-time condition.
+
+
+def if_shapes():
+    # Branches of different shapes under a run-time condition: the output shape is known per run
+    # (a data-dependent node), [2] in one data set and [4] in the other.
     then_g = helper.make_graph([helper.make_node("Identity", ["x"], ["t"])], "then", [], [vi("t", F, [2])])
     else_g = helper.make_graph([helper.make_node("Concat", ["x", "x"], ["e"], axis=0)], "else", [], [vi("e", F, [4])])
-    save("if_shapes", helper.make_graph([helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)], "if_shapes",
-                                        [vi("c", B, []), vi("x", F, [2])], [vi("y", F, [None])]))
-    # Scan outputs of a loop whose iteration count is computed at run time.
+    g = helper.make_graph([helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)], "if_shapes",
+                          [vi("c", B, []), vi("x", F, [2])], [vi("y", F, [None])])
+    x = np.array([1.5, -2], np.float32)
+    return model(g), [{"c": np.array(True), "x": x}, {"c": np.array(False), "x": x}]
+
+
+def loop_count():
+    # Scan outputs of a loop whose iteration count is fed at run time: their length is known per
+    # run (3 in one data set, 0 and 5 in the others).
     body = helper.make_graph([helper.make_node("Identity", ["cond_in"], ["cond_out"]),
-                              helper.make_node("Identity", ["v_in"], ["v_out"]), helper.make_node("Identity", ["v_in"], ["s"])],
+                              helper.make_node("Add", ["v_in", "one"], ["v_out"]), helper.make_node("Mul", ["v_in", "v_in"], ["s"])],
                              "body", [vi("i", I64, []), vi("cond_in", B, []), vi("v_in", F, [1])],
-                             [vi("cond_out", B, []), vi("v_out", F, [1]), vi("s", F, [1])])
-    save("loop_dynamic_count", helper.make_graph([helper.make_node("Loop", ["n", "", "v0"], ["v", "ss"], body=body)], "loop_dynamic_count",
-                                                 [vi("n", I64, []), vi("v0", F, [1])], [vi("v", F, [1]), vi("ss", F, [None, 1])]))
+                             [vi("cond_out", B, []), vi("v_out", F, [1]), vi("s", F, [1])],
+                             [numpy_helper.from_array(np.array([1], np.float32), "one")])
+    g = helper.make_graph([helper.make_node("Loop", ["n", "", "v0"], ["v", "ss"], body=body)], "loop_count",
+                          [vi("n", I64, []), vi("v0", F, [1])], [vi("v", F, [1]), vi("ss", F, [None, 1])])
+    v0 = np.array([0.5], np.float32)
+    return model(g), [{"n": np.array(3, np.int64), "v0": v0}, {"n": np.array(0, np.int64), "v0": v0}, {"n": np.array(5, np.int64), "v0": v0}]
 
 
 def main():
@@ -192,7 +215,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "control_flow"))
     out = ap.parse_args().out
     for name, make in [("loop_runtime", loop_runtime), ("loop_until", loop_until), ("if_runtime", if_runtime),
-                       ("scan_axes", scan_axes), ("nested", nested)]:
+                       ("scan_axes", scan_axes), ("nested", nested), ("if_shapes", if_shapes), ("loop_count", loop_count)]:
         m, feeds = make()
         write_case(out, name, m, feeds)
     bad_models(out)

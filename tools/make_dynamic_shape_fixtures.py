@@ -2,7 +2,9 @@
 """Writes tests/fixtures/dynamic_shapes/: models whose inputs have symbolic dimensions other than
 the batch (a sequence length), as ONNX backend-test folders whose data sets use different sizes,
 with ONNX Runtime's outputs. The shape arithmetic inside (Shape -> Gather -> Mul -> Concat ->
-Reshape) depends on those sizes, so the executors must re-plan per input shapes.
+Reshape) depends on those sizes, so the executors must re-plan per input shapes; data_dependent's
+output shapes depend on the input values themselves (NonZero, Unique, TopK with a computed K,
+Compress), so the CPU executor infers those nodes per run.
 
 Usage: python3 tools/make_dynamic_shape_fixtures.py [--out tests/fixtures/dynamic_shapes]
 Needs: onnx, onnxruntime, numpy (pip). Deterministic (seeded).
@@ -75,6 +77,45 @@ def image_size():
     return g, feeds
 
 
+def data_dependent():
+    # Ops whose output shapes follow run-time values, fed from a Gemm layer: the activations above
+    # 0.5 (NonZero -> GatherND), their sum, the distinct rounded inputs (Unique), the top K of each
+    # row with K counted from the data (TopK), and the rows with a positive sum (Compress).
+    rng = np.random.default_rng(13)
+    nodes = [
+        helper.make_node("Gemm", ["x", "W", "B"], ["h"]),
+        helper.make_node("Relu", ["h"], ["r"]),
+        helper.make_node("Greater", ["r", "half"], ["mask"]),
+        helper.make_node("NonZero", ["mask"], ["nz"]),
+        helper.make_node("Transpose", ["nz"], ["idx"]),
+        helper.make_node("GatherND", ["r", "idx"], ["vals"]),
+        helper.make_node("ReduceSum", ["vals"], ["total"], keepdims=0),
+        helper.make_node("Mul", ["x", "two"], ["x2"]),
+        helper.make_node("Round", ["x2"], ["xr"]),
+        helper.make_node("Unique", ["xr"], ["uniq", "uidx", "uinv", "ucount"], sorted=1),
+        helper.make_node("Gather", ["x", "zero"], ["row0"], axis=0),
+        helper.make_node("Greater", ["row0", "zerof"], ["pos0"]),
+        helper.make_node("Cast", ["pos0"], ["pos0i"], to=I64),
+        helper.make_node("ReduceSum", ["pos0i", "axis0"], ["k"], keepdims=1),
+        helper.make_node("TopK", ["x", "k"], ["topv", "topi"], axis=1),
+        helper.make_node("ReduceSum", ["x", "axis1"], ["rowsum"], keepdims=0),
+        helper.make_node("Greater", ["rowsum", "zerof"], ["keep"]),
+        helper.make_node("Compress", ["x", "keep"], ["rows"], axis=0),
+    ]
+    g = helper.make_graph(
+        nodes, "data_dependent",
+        [helper.make_tensor_value_info("x", F, ["batch", 6])],
+        [helper.make_tensor_value_info("vals", F, [None]), helper.make_tensor_value_info("total", F, []),
+         helper.make_tensor_value_info("uniq", F, [None]), helper.make_tensor_value_info("ucount", I64, [None]),
+         helper.make_tensor_value_info("topv", F, ["batch", None]), helper.make_tensor_value_info("topi", I64, ["batch", None]),
+         helper.make_tensor_value_info("rows", F, [None, 6])],
+        [const("W", rng.standard_normal((6, 8)).astype(np.float32)), const("B", rng.standard_normal(8).astype(np.float32)),
+         const("half", np.array(0.5, np.float32)), const("two", np.array(2, np.float32)), const("zero", np.array(0, np.int64)),
+         const("zerof", np.array(0, np.float32)), const("axis0", np.array([0], np.int64)), const("axis1", np.array([1], np.int64))])
+    feeds = [{"x": rng.standard_normal(s).astype(np.float32)} for s in [(3, 6), (1, 6), (4, 6), (3, 6)]]
+    return g, feeds
+
+
 def write(out, name, g, feeds):
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)], producer_name="make_dynamic_shape_fixtures")
     m.ir_version = 8
@@ -101,6 +142,10 @@ def main():
     write(out, "seq_reshape", g, feeds)
     g, feeds = image_size()
     write(out, "image_size", g, feeds)
+    g, feeds = data_dependent()
+    write(out, "data_dependent", g, feeds)
+    # The first data set's inputs as an array, for `mutiny run --data npy:` (tests/cli).
+    np.save(os.path.join(out, "data_dependent", "x.npy"), feeds[0]["x"])
     print("wrote", out, "(onnx", onnx.__version__ + ", onnxruntime", ort.__version__ + ")")
 
 

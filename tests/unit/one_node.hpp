@@ -123,6 +123,26 @@ inline void check_error(const Op& o, const char* text) {
     CHECK_THROWS_WITH_AS(run(o), doctest::Contains(text), Error);
 }
 
+// For a node whose output shapes depend on the values of its run-time inputs (o.runtime): the
+// graph marks its outputs data-dependent (the executor infers and prepares it per run), and every
+// output is bitwise the one the same node gives with all inputs constant (planned statically,
+// checked against ONNX's values elsewhere).
+inline void check_data_dependent(const Op& o) {
+    Graph g = make_graph(o);
+    validate(g);
+    CHECK(g.value(g.outputs[0]).data_dependent);
+    Op c = o;
+    c.runtime.clear();
+    const std::vector<Tensor> want = run(c), got = run(o);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+        INFO("output " << i);
+        CHECK(got[i].dtype() == want[i].dtype());
+        CHECK(got[i].shape() == want[i].shape());
+        CHECK(got[i].bitwise_equal(want[i]));
+    }
+}
+
 }  // namespace one_node
 
 #endif  // MUTINY_TESTS_UNIT_ONE_NODE_HPP_

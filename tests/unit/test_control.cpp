@@ -29,7 +29,7 @@ struct LoopLimit {
 }  // namespace
 
 TEST_CASE("control flow fixtures match ONNX Runtime strictly, run by the kernels (not folded)") {
-    for (const char* name : {"loop_runtime", "loop_until", "if_runtime", "scan_axes", "nested"}) {
+    for (const char* name : {"loop_runtime", "loop_until", "if_runtime", "scan_axes", "nested", "if_shapes", "loop_count"}) {
         CAPTURE(name);
         // Unbound import: the fixtures' inputs are graph inputs, so the control-flow nodes stay
         // in the graph and run at run time.
@@ -82,11 +82,35 @@ TEST_CASE("malformed or unplannable control flow is refused at load with what, w
     e = error_of([] { load_onnx(bad("body_inputs")); });
     CHECK(contains(e, "subgraph has too few inputs"));
     CHECK(contains(e, "1 declared, the op passes 3"));
-    e = error_of([] { load_onnx(bad("if_shapes")); });
-    CHECK(contains(e, "the branches give output 0 different types"));
-    CHECK(contains(e, "f32 [2] and f32 [4]"));
-    e = error_of([] { load_onnx(bad("loop_dynamic_count")); });
-    CHECK(contains(e, "the iteration count of a Loop with scan outputs must be a constant"));
+}
+
+TEST_CASE("control flow whose output shapes follow run-time values runs per run (data-dependent shapes)") {
+    // If's branches differ in shape under a fed condition; a Loop's trip count is fed: both nodes
+    // are data-dependent, and one executor gives each data set its own shape (values: the
+    // fixtures' ONNX Runtime outputs, checked above).
+    const Graph g = load_onnx((fixtures() / "if_shapes" / "model.onnx").string());
+    CHECK(g.value(g.outputs[0]).data_dependent);
+    CpuExecutor ex(g);
+    const Tensor x = Tensor::from_vector<float>(Shape{2}, {1.5f, -2});
+    auto cond = [](bool v) {
+        Tensor c(DType::boolean, Shape{});
+        *static_cast<uint8_t*>(c.raw()) = v ? 1 : 0;
+        return c;
+    };
+    CHECK(ex.run({cond(true), x})[0].shape() == Shape{2});
+    CHECK(ex.run({cond(false), x})[0].shape() == Shape{4});
+    const Graph l = load_onnx((fixtures() / "loop_count" / "model.onnx").string());
+    // The scan output's length is the trip count; the node runs per run as a whole.
+    CHECK(l.value(l.outputs[0]).data_dependent);
+    CHECK(l.value(l.outputs[1]).data_dependent);
+    CpuExecutor lx(l);
+    const Tensor v0 = Tensor::from_vector<float>(Shape{1}, {0.5f});
+    CHECK(lx.run({Tensor::scalar<int64_t>(3), v0})[1].shape() == Shape{3, 1});
+    CHECK(lx.run({Tensor::scalar<int64_t>(0), v0})[1].shape() == Shape{0, 1});
+    // A dtype that differs between branches is still refused, with both dtypes.
+    const std::string e = error_of([] { load_onnx(bad("if_dtypes")); });
+    CHECK(contains(e, "the branches give output 0 different dtypes"));
+    CHECK(contains(e, "f32 and i64"));
 }
 
 TEST_CASE("the native format refuses subgraphs instead of dropping them") {

@@ -122,3 +122,85 @@ TEST_CASE("inputs whose rank, fixed dimensions or dtype contradict the model are
     CHECK(contains(e, "pooling window larger than the padded input"));
     CHECK(contains(e, "MaxPool"));
 }
+
+TEST_CASE("data-dependent output shapes (NonZero, Unique, TopK with a computed K, Compress) match ONNX Runtime per run") {
+    const Graph g = load_onnx((fixtures() / "data_dependent" / "model.onnx").string());
+    int dynamic_nodes = 0;
+    for (const Node& n : g.nodes) dynamic_nodes += g.value(n.outputs[0]).data_dependent ? 1 : 0;
+    CHECK(dynamic_nodes >= 6);  // NonZero and what follows it, Unique, TopK, Compress
+    CHECK(!g.value(g.nodes[0].outputs[0]).data_dependent);  // the Gemm stays planned
+    for (int threads : {1, 2}) {
+        const ConformanceResult r = run_conformance_test(fixtures() / "data_dependent", Tolerance{}, threads, false);
+        CHECK_MESSAGE(r.status == ConformanceResult::Status::pass, r.detail);
+    }
+}
+
+TEST_CASE("incremental execution through data-dependent nodes equals a full run of the mutated graph") {
+    const Graph g = load_onnx((fixtures() / "data_dependent" / "model.onnx").string());
+    const auto sets = data_sets("data_dependent");
+    int gemm = -1, wv = -1;
+    for (size_t n = 0; n < g.nodes.size(); ++n)
+        if (g.nodes[n].op == "Gemm") {
+            gemm = static_cast<int>(n);
+            wv = g.nodes[n].inputs[1];
+        }
+    REQUIRE(gemm >= 0);
+    CpuExecutor ex(g);
+    CHECK(!ex.sliceable(static_cast<int>(g.nodes.size()) - 1));  // a data-dependent node is never narrowed
+    for (const auto& s : sets) {
+        const Trace trace = ex.run_trace(s.in);
+        // A weight mutant of the Gemm (every weight negated) changes which activations pass the
+        // threshold, so every data-dependent node downstream runs again with new shapes.
+        Tensor& w = ex.mutable_constant(wv);
+        const Tensor saved = w.clone();
+        float* p = w.data<float>();
+        for (int64_t i = 0; i < w.numel(); ++i) p[i] = -p[i];
+        const NodeOverride o = ex.prepare_node(gemm, input_shapes_of(g, s.in), ex.sites_of(gemm));
+        Graph mutated = g;
+        mutated.value(wv).constant = w.clone();
+        std::memcpy(w.raw(), saved.raw(), saved.nbytes());
+        const auto got = ex.run_from(trace, {o});
+        const auto want = CpuExecutor(mutated).run(s.in);
+        REQUIRE(got.size() == want.size());
+        bool some_shape_changed = false;
+        for (size_t k = 0; k < want.size(); ++k) {
+            CAPTURE(k);
+            CHECK(got[k].shape() == want[k].shape());
+            CHECK(got[k].bitwise_equal(want[k]));
+            some_shape_changed = some_shape_changed || !(want[k].shape() == s.out[k].shape());
+        }
+        CHECK(some_shape_changed);
+        // Nothing overridden: the original outputs, as ONNX Runtime's shapes.
+        const auto same = ex.run_from(trace, {});
+        for (size_t k = 0; k < same.size(); ++k) CHECK(same[k].shape() == s.out[k].shape());
+    }
+}
+
+TEST_CASE("an override of a data-dependent node is prepared per run from a snapshot of its weights") {
+    // x -> NonZero -> Cast -> Mul(c): the Mul is data-dependent; a weight mutant patches c, makes
+    // the override, restores c: the run must see the patched c, not the restored one.
+    GraphBuilder b("per_run");
+    b.input("x", DType::f32, Shape{2, 3});
+    const std::string c = b.constant("c", Tensor::from_vector<float>(Shape{1}, {3}));
+    Attributes to;
+    to.set_int("to", 1);  // ONNX's FLOAT
+    b.output(b.node("Mul", {b.node("Cast", {b.node("NonZero", {"x"})}, to), c}, {}, "mul"));
+    const Graph g = b.build();
+    int mul = -1;
+    for (size_t n = 0; n < g.nodes.size(); ++n)
+        if (g.nodes[n].op == "Mul") mul = static_cast<int>(n);
+    REQUIRE(mul >= 0);
+    CpuExecutor ex(g);
+    const Tensor x = Tensor::from_vector<float>(Shape{2, 3}, {0, 1, 0, 2, 0, 0});
+    const Trace trace = ex.run_trace({x});
+    const int cv = g.nodes[static_cast<size_t>(mul)].inputs[1];
+    ex.mutable_constant(cv).data<float>()[0] = -1;
+    const NodeOverride o = ex.prepare_node(mul, input_shapes_of(g, {x}), ex.sites_of(mul));
+    ex.mutable_constant(cv).data<float>()[0] = 3;
+    CHECK(o.per_run);
+    const Tensor y = ex.run_from(trace, {o})[0];
+    CHECK(y.shape() == Shape{2, 2});
+    CHECK(y.to_vector<float>() == std::vector<float>{-0.0f, -1, -1, -0.0f});
+    CHECK(ex.run({x})[0].to_vector<float>() == std::vector<float>{0, 3, 3, 0});
+    CHECK_THROWS_WITH_AS(ex.prepare_node(mul, input_shapes_of(g, {x}), ex.sites_of(mul), {0}), doctest::Contains("depend on run-time values"), Error);
+}

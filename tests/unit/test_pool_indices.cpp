@@ -111,6 +111,6 @@ TEST_CASE("MaxUnpool errors") {
     check_error({"MaxUnpool", {x, i64(Shape{1, 1, 2, 2}, {0, 1, 2, 3}), i64v({1, 1, 5})}, a}, "MaxUnpool output_shape has the wrong length");
     Op fed{"MaxUnpool", {x, i64(Shape{1, 1, 2, 2}, {0, 1, 2, 3}), i64v({1, 1, 5, 5})}, a};
     fed.runtime = {false, false, true};
-    check_error(fed, "MaxUnpool output_shape must be a constant");
+    check_data_dependent(fed);
     check_error({"MaxUnpool", {x, i64(Shape{1, 1, 2, 2}, {0, 1, 2, 3})}, Attributes{}}, "missing attribute 'kernel_shape'");
 }

@@ -74,7 +74,7 @@ TEST_CASE("NonMaxSuppression errors") {
     check_error({"NonMaxSuppression", {kBoxes, kScores, i64v({2})}, c}, "attribute 'center_point_box' out of range");
     Op fed{"NonMaxSuppression", {kBoxes, kScores, i64v({2})}};
     fed.runtime = {true, false, false};
-    check_error(fed, "NonMaxSuppression boxes must be a constant");
+    check_data_dependent(fed);
 }
 
 TEST_CASE("Unique, sorted and not, with and without axis (onnx.reference)") {
@@ -121,7 +121,7 @@ TEST_CASE("Unique errors") {
     check_error({"Unique", {f32(Shape{2}, {1, 2})}, s}, "attribute 'sorted' out of range");
     Op fed{"Unique", {f32(Shape{2}, {1, 2})}};
     fed.runtime = {true};
-    check_error(fed, "Unique input must be a constant");
+    check_data_dependent(fed);
 }
 
 TEST_CASE("TfIdfVectorizer TF, IDF, TFIDF with skips (onnx.reference)") {

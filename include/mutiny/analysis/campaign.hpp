@@ -77,6 +77,9 @@ public:
         slots_ = input_slots(graph_);
         make_inputs(data_, 0, 0, recipe_, slots_);
         const Shape& out = graph_.value(graph_.outputs[0]).shape;
+        if (graph_.value(graph_.outputs[0]).data_dependent)
+            throw Error("model output is not [batch, classes]", "model " + r_.model,
+                        "its shape depends on run-time values (data-dependent ops such as NonZero before it)");
         if (out.rank() != 2 || out[1] <= 0)
             throw Error("model output is not [batch, classes]", "model " + r_.model, "output shape " + out.str());
         r_.classes = out[1];

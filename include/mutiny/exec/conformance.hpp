@@ -100,10 +100,6 @@ struct ConformanceResult {
     std::string detail;                 // why it failed or was skipped; for a pass at ONNX's tolerance only, the strict mismatch
     bool onnx_tolerance_only = false;   // passed within onnx_runner_tolerance(), not within the requested one
     bool folder_tolerance = false;      // compared with the folder's tolerance.txt
-    // Positions of the fed inputs that had to be bound as constants (the first data set's values)
-    // for the model to import: its shapes depend on them. Such a pass says nothing about running
-    // the model on other values.
-    std::vector<size_t> bound_inputs;
 };
 
 // Sorted *_N.pb files of a test data set by their index N (input_10 after input_9).
@@ -191,33 +187,13 @@ inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, 
     for (const auto& e : std::filesystem::directory_iterator(dir))
         if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
     std::sort(sets.begin(), sets.end());
-    std::vector<size_t>& bound = r.bound_inputs;  // inputs bound as constants (shape-carrying inputs)
     try {
         onnx::ModelProto mp = onnx::load_model((dir / "model.onnx").string());
         if (sets.size() == 1) fit_declared_shapes(mp, numbered_files(sets.front(), "input_"));
-        try {
-            g = import_onnx(mp, (dir / "model.onnx").string());
-        } catch (const Error& e) {
-            // A model whose shapes depend on an input's value (Reshape's target, Pad's pads fed
-            // as inputs) is imported with the integer inputs of its first data set bound; if that
-            // is not enough (Range's float bounds), with every input bound.
-            if (std::string(e.what_part()).find("must be a constant") == std::string::npos || sets.empty()) throw;
-            if (sets.size() > 1) throw;  // bound values would not fit every data set
-            const auto files = numbered_files(sets.front(), "input_");
-            for (const bool all : {false, true}) {
-                bound.clear();
-                const OnnxImportOptions opt =
-                    bound_inputs(mp, files, [all](size_t, const Tensor& t) { return all || !dtype_is_float(t.dtype()); }, &bound);
-                try {
-                    g = import_onnx(mp, (dir / "model.onnx").string(), opt);
-                    break;
-                } catch (const Error& e2) {
-                    if (all || std::string(e2.what_part()).find("must be a constant") == std::string::npos) throw;
-                }
-            }
-        }
+        // A model whose shapes depend on an input's value (Reshape's target, NonZero, Pad's pads
+        // fed as inputs) runs those nodes per run (data-dependent shapes, CpuExecutor).
+        g = import_onnx(mp, (dir / "model.onnx").string());
     } catch (const Error& e) {
-        bound.clear();  // nothing was imported
         const std::string what = e.what_part();
         if (what.rfind("unsupported", 0) == 0) {
             r.status = ConformanceResult::Status::skip;
@@ -245,9 +221,7 @@ inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, 
         for (const auto& s : sets) {
             std::vector<Tensor> inputs;
             const auto files = numbered_files(s, "input_");
-            for (size_t k = 0; k < files.size(); ++k) {
-                if (std::find(bound.begin(), bound.end(), k) == bound.end()) inputs.push_back(load_onnx_tensor(files[k]));
-            }
+            for (const auto& f : files) inputs.push_back(load_onnx_tensor(f));
             // ONNX 1.12 stored bfloat16 inputs as UINT16 bit patterns (see compare_tensors).
             for (size_t j = 0; j < inputs.size() && j < g.inputs.size(); ++j)
                 if (g.value(g.inputs[j]).dtype == DType::bf16 && inputs[j].dtype() == DType::u16) inputs[j] = inputs[j].bitcast(DType::bf16);

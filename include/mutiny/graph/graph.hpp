@@ -21,6 +21,9 @@ struct Value {
     DType dtype = DType::f32;
     Shape shape;
     Tensor constant;  // non-empty: a weight or folded constant; never fed at run time
+    // The shape depends on run-time values (downstream of NonZero, Unique, a Loop whose carried
+    // value grows...): `shape` is empty and each run infers it (set by validate()).
+    bool data_dependent = false;
     bool is_constant() const { return !constant.empty(); }
 };
 

@@ -250,6 +250,14 @@ public:
         for (const auto& out : gp.output) {
             const int id = resolve(out.name);
             if (id < 0) throw Error("graph output '" + out.name + "' is never produced", where_, "no node or initializer has that name");
+            // The declared dtype stands until inference gives one (it stays for an output whose
+            // shape depends on run-time values, which validate() does not infer).
+            if (out.elem_type != 0 && !g_.value(id).is_constant()) {
+                try {
+                    g_.value(id).dtype = dtype_from_onnx(out.elem_type, where_);
+                } catch (const Error&) {  // a type Mutiny has no tensors of: inference says so where it matters
+                }
+            }
             g_.outputs.push_back(id);
         }
     }

@@ -180,7 +180,9 @@ inline std::vector<Candidate> insertion_candidates(const Graph& g, const Params&
         Candidate cand{static_cast<int>(n), ""};
         const int v = insertion_value(g, cand.node, p, cand.na);
         size_t a = 0, b = 0;
-        if (v >= 0 && transpose && !first_equal_axes(g.value(v).shape, a, b))
+        if (v >= 0 && transpose && g.value(v).data_dependent)
+            cand.na = "transpose at " + where_node(g, cand.node) + ": the value's shape depends on run-time values";
+        else if (v >= 0 && transpose && !first_equal_axes(g.value(v).shape, a, b))
             cand.na = "transpose at " + where_node(g, cand.node) + " " + (p.str("order") == "after" ? "output" : "input " + p.str("input")) +
                       " " + g.value(v).shape.str() + ": no two axes have the same size";
         c.push_back(cand);
@@ -269,6 +271,7 @@ inline std::string not_shape_preserving(const Graph& g, int n) {
             return where_node(g, n) + " has a second output in use";
     const Value& in = g.value(x);
     const Value& out = g.value(node.outputs[0]);
+    if (in.data_dependent || out.data_dependent) return where_node(g, n) + " has shapes that depend on run-time values";
     if (in.shape != out.shape || in.dtype != out.dtype)
         return where_node(g, n) + " changes the shape " + in.shape.str() + " -> " + out.shape.str();
     return "";

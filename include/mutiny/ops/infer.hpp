@@ -12,6 +12,31 @@
 
 namespace mutiny {
 
+// Prepares node n's kernel (op `def`) for known input values (`in`: their types, `values`: the
+// tensors, nullptr for an absent optional input) and output types `out`, with `sites`, and runs
+// it: its outputs. Constant folding, data-dependent nodes (CpuExecutor) and tests evaluate one
+// node this way.
+inline std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, const OpDef& def, const std::vector<TypeInfo>& in,
+                                         const std::vector<const Tensor*>& values, const std::vector<TypeInfo>& out,
+                                         const SiteConfig& sites = {}) {
+    PrepareContext pc;
+    pc.graph = &g;
+    pc.node = &n;
+    pc.in = in;
+    pc.out = out;
+    pc.consts = values;
+    pc.sites = sites;
+    Kernel k = def.prepare(pc);
+    std::vector<Tensor> outs;
+    for (const TypeInfo& t : out) outs.emplace_back(t.dtype, t.shape);
+    ExecContext ec;
+    ec.node = &n;
+    ec.in = values;
+    for (auto& t : outs) ec.out.push_back(&t);
+    k(ec);
+    return outs;
+}
+
 // Types of every value of g given the types of its inputs (in g.inputs order) and, where known,
 // their values (nullptr: known only at run time). Known values count as constants: with `fold`,
 // nodes whose inputs are all constant are evaluated and their outputs returned in `folded`
@@ -23,10 +48,17 @@ namespace mutiny {
 // whatever sizes the symbolic dimensions take; `shape_values` (indexed by value id) receives the
 // integer ones, which depend on the input shapes alone and which a plan may give its kernels as
 // constants.
+//
+// Data-dependent shapes: an op whose output shape depends on the value of a run-time input
+// (NonZero, Unique, a computed Reshape target) throws ValueDependentShape. With `dynamic` (indexed
+// by value id), inference goes on instead: that node's outputs, and everything computed from
+// them, are marked 1 there, with the value's declared dtype and an empty shape, to be inferred per
+// run (CpuExecutor). Without it the exception propagates (a subgraph's types, the OpenCL planner).
 inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector<TypeInfo>& input_types,
                                                const std::vector<const Tensor*>& input_values,
                                                std::vector<Tensor>* folded = nullptr,
-                                               std::vector<Tensor>* shape_values = nullptr) {
+                                               std::vector<Tensor>* shape_values = nullptr,
+                                               std::vector<char>* dynamic = nullptr) {
     if (input_types.size() != g.inputs.size() || input_values.size() != g.inputs.size())
         throw Error("wrong number of graph inputs", "graph " + g.name,
                     std::to_string(input_types.size()) + " given, " + std::to_string(g.inputs.size()) + " declared");
@@ -50,9 +82,30 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
         known[id] = 1;
         if (input_values[i]) consts[id] = *input_values[i];
     }
+    if (dynamic) dynamic->assign(g.values.size(), 0);
+    // Marks node n's outputs data-dependent (see above).
+    auto mark_dynamic = [&](const Node& n) {
+        for (int o : n.outputs) {
+            types[static_cast<size_t>(o)] = TypeInfo{g.value(o).dtype, Shape()};
+            known[static_cast<size_t>(o)] = 1;
+            (*dynamic)[static_cast<size_t>(o)] = 1;
+        }
+    };
     const Registry& reg = Registry::instance();
     for (const Node& n : g.nodes) {
         const OpDef& def = reg.get(n.op, Graph::where(n));
+        if (dynamic) {
+            bool dyn = false;
+            for (int v : n.inputs) dyn = dyn || (v >= 0 && (*dynamic)[static_cast<size_t>(v)]);
+            if (dyn) {
+                for (int v : n.inputs)
+                    if (v >= 0 && !known[static_cast<size_t>(v)])
+                        throw Error("input '" + g.value(v).name + "' used before it is computed", Graph::where(n),
+                                    "the graph is not in topological order");
+                mark_dynamic(n);
+                continue;
+            }
+        }
         std::vector<TypeInfo> in(n.inputs.size());
         std::vector<const Tensor*> cin(n.inputs.size(), nullptr);
         bool all_const = true;
@@ -84,7 +137,13 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
         for (size_t i = 0; i < n.inputs.size(); ++i)
             if (n.inputs[i] >= 0) refuse_bf16(in[i].dtype, "input " + std::to_string(i));
         InferContext ctx(g, n, in, cin);
-        def.infer(ctx);
+        try {
+            def.infer(ctx);
+        } catch (const ValueDependentShape&) {
+            if (!dynamic) throw;
+            mark_dynamic(n);
+            continue;
+        }
         for (size_t o = 0; o < n.outputs.size(); ++o) refuse_bf16(ctx.outputs()[o].dtype, "output " + std::to_string(o));
         for (size_t o = 0; o < n.outputs.size(); ++o) {
             const TypeInfo& t = ctx.outputs()[o];
@@ -98,20 +157,7 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
         bool small = true;
         for (const TypeInfo& t : ctx.outputs()) small = small && t.shape.numel() <= 4096;
         if (all_const && def.prepare && (folded || small)) {
-            PrepareContext pc;
-            pc.graph = &g;
-            pc.node = &n;
-            pc.in = in;
-            pc.out = ctx.outputs();
-            pc.consts = cin;
-            Kernel k = def.prepare(pc);
-            std::vector<Tensor> outs;
-            for (auto& t : ctx.outputs()) outs.emplace_back(t.dtype, t.shape);
-            ExecContext ec;
-            ec.node = &n;
-            ec.in = cin;
-            for (auto& t : outs) ec.out.push_back(&t);
-            k(ec);
+            const std::vector<Tensor> outs = evaluate_node(g, n, def, in, cin, ctx.outputs());
             for (size_t o = 0; o < n.outputs.size(); ++o) {
                 consts[static_cast<size_t>(n.outputs[o])] = outs[o];
                 if (shape_values && !dtype_is_float(outs[o].dtype())) {
@@ -130,7 +176,8 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
 
 // Concrete types of every value for one batch size (symbolic dims of the graph inputs replaced by
 // `batch`), folding as infer_types_given does.
-inline std::vector<TypeInfo> infer_types(const Graph& g, int64_t batch, std::vector<Tensor>* folded = nullptr) {
+inline std::vector<TypeInfo> infer_types(const Graph& g, int64_t batch, std::vector<Tensor>* folded = nullptr,
+                                         std::vector<char>* dynamic = nullptr) {
     std::vector<TypeInfo> in;
     for (int id : g.inputs) {
         const Value& val = g.value(id);
@@ -139,7 +186,7 @@ inline std::vector<TypeInfo> infer_types(const Graph& g, int64_t batch, std::vec
             if (d < 0) d = batch;
         in.push_back(TypeInfo{val.dtype, s});
     }
-    return infer_types_given(g, in, std::vector<const Tensor*>(in.size(), nullptr), folded);
+    return infer_types_given(g, in, std::vector<const Tensor*>(in.size(), nullptr), folded, nullptr, dynamic);
 }
 
 // The size validation and folding give the graph's symbolic dimensions: the smallest of 1, 8, 32,
@@ -154,10 +201,11 @@ inline int64_t symbolic_size(const Graph& g) {
         for (auto d : g.value(id).shape) symbolic = symbolic || d < 0;
     if (!symbolic) return 1;
     std::exception_ptr first;
+    std::vector<char> dynamic;
     for (int64_t m : {1, 8, 32, 128}) {
         try {
-            infer_types(g, m);
-            infer_types(g, 2 * m);
+            infer_types(g, m, nullptr, &dynamic);
+            infer_types(g, 2 * m, nullptr, &dynamic);
             return m;
         } catch (const Error&) {
             if (!first) first = std::current_exception();
@@ -167,17 +215,23 @@ inline int64_t symbolic_size(const Graph& g) {
 }
 
 // Sorts the graph, infers at the symbolic size m and 2m (symbolic_size), and records graph-level
-// shapes (-1 where a dimension follows a symbolic input dimension). Throws with the failing node
-// on any inconsistency.
+// shapes (-1 where a dimension follows a symbolic input dimension; Value::data_dependent where the
+// shape depends on run-time values). Throws with the failing node on any inconsistency.
 inline void validate(Graph& g) {
     g.sort();
     if (g.outputs.empty()) throw Error("graph has no outputs", "graph " + g.name, "nothing to compute");
     const int64_t m = symbolic_size(g);
-    const auto t1 = infer_types(g, m);
-    const auto t2 = infer_types(g, 2 * m);
+    std::vector<char> d1, d2;
+    const auto t1 = infer_types(g, m, nullptr, &d1);
+    const auto t2 = infer_types(g, 2 * m, nullptr, &d2);
     for (size_t v = 0; v < g.values.size(); ++v) {
         Value& val = g.values[v];
         if (val.is_constant() || g.is_input(static_cast<int>(v))) continue;
+        val.data_dependent = d1[v] || d2[v];
+        if (val.data_dependent) {  // dtype as declared (or as an earlier validation found), shape per run
+            val.shape = Shape();
+            continue;
+        }
         Shape s = t1[v].shape;
         if (t2[v].shape.rank() == s.rank())
             for (size_t d = 0; d < s.rank(); ++d)
@@ -200,8 +254,9 @@ inline void fold_constants(Graph& g) {
     for (int id : g.inputs)
         for (auto d : g.value(id).shape) batch_dependent = batch_dependent || d < 0;
     const int64_t m = symbolic_size(g);
-    infer_types(g, m, &f1);
-    if (batch_dependent) infer_types(g, 2 * m, &f2);
+    std::vector<char> dynamic;  // data-dependent values are never constants: nothing to fold there
+    infer_types(g, m, &f1, &dynamic);
+    if (batch_dependent) infer_types(g, 2 * m, &f2, &dynamic);
     else f2 = f1;
     auto same = [](const Tensor& a, const Tensor& b) { return !a.empty() && !b.empty() && a.bitwise_equal(b); };
     // Reshape targets computed from the batch size: make them batch-agnostic.

@@ -31,6 +31,14 @@ struct TypeInfo {
     Shape shape;
 };
 
+// Thrown by shape inference when an output shape depends on the values of an input that is known
+// only at run time (NonZero, Unique, TopK with a computed K, a Reshape target read from data).
+// Whole-graph inference (infer_types_given with a `dynamic` mask) catches it and marks the node's
+// outputs data-dependent: the CPU executor then infers, prepares and runs that node per run.
+struct ValueDependentShape : Error {
+    using Error::Error;
+};
+
 class InferContext {
 public:
     InferContext(const Graph& g, const Node& n, std::vector<TypeInfo> in, std::vector<const Tensor*> consts)
@@ -47,7 +55,7 @@ public:
     const Tensor* constant(size_t i) const { return has_input(i) ? consts_[i] : nullptr; }
     const Tensor& require_constant(size_t i, const char* what) const {
         const Tensor* t = constant(i);
-        if (!t) throw Error(std::string(what) + " must be a constant", where(), "Mutiny needs static shapes; input " + std::to_string(i) + " is computed at run time");
+        if (!t) throw ValueDependentShape(std::string(what) + " must be a constant", where(), "its value sets an output shape and input " + std::to_string(i) + " is computed at run time");
         return *t;
     }
     void set_output(size_t i, DType t, Shape s) {

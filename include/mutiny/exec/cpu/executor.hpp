@@ -15,6 +15,12 @@
 // input alone (elementwise activations; pooling, per channel): they run on those units only, and
 // the full tensor (the trace's, with the units replaced) is made only where a node needs it. Both
 // are checked bitwise against full re-execution in tests/unit/test_incremental.cpp.
+//
+// Data-dependent shapes (Value::data_dependent: downstream of NonZero, Unique, a Loop whose
+// carried value grows...): such a node has no planned kernel or buffer. Each run infers its output
+// shapes from its inputs' values, prepares its kernel for them and runs it, as subgraphs run
+// (ops/control/subgraph.hpp): exact, and slower only for those nodes. Everything before them keeps
+// the static plan.
 #ifndef MUTINY_EXEC_CPU_EXECUTOR_HPP_
 #define MUTINY_EXEC_CPU_EXECUTOR_HPP_
 
@@ -48,6 +54,11 @@ struct NodeOverride {
     Kernel kernel;
     std::vector<int64_t> units;
     std::map<size_t, Tensor> inputs;  // input position -> the sliced constant the kernel reads there
+    // A node with data-dependent shapes has no kernel until its input values are known: it is
+    // prepared per run with these sites from `inputs`, which then hold its constant inputs as they
+    // were when the override was made (a weight mutant's patched weights).
+    bool per_run = false;
+    SiteConfig sites;
 };
 
 struct CpuOptions {
@@ -111,11 +122,22 @@ public:
     NodeOverride prepare_node(int n, const InputShapes& shapes, const SiteConfig& sites, const std::vector<int64_t>& units = {}) {
         Plan& p = plan_for(shapes);
         const Node& node = graph_.nodes.at(static_cast<size_t>(n));
-        PrepareContext pc = prepare_context(p, node);
-        pc.sites = sites;
         NodeOverride o;
         o.node = n;
         o.units = units;
+        if (p.dynamic_node.at(static_cast<size_t>(n))) {
+            if (!units.empty())
+                throw Error("cannot compute only some units of this node", Graph::where(node),
+                            "its shapes depend on run-time values (see sliceable())");
+            o.per_run = true;
+            o.sites = sites;
+            for (size_t i = 0; i < node.inputs.size(); ++i)
+                if (node.inputs[i] >= 0 && graph_.value(node.inputs[i]).is_constant())
+                    o.inputs[i] = graph_.value(node.inputs[i]).constant.clone();
+            return o;
+        }
+        PrepareContext pc = prepare_context(p, node);
+        pc.sites = sites;
         // Kernels may read constant inputs at run time too (a Gemm's bias), so the sliced
         // constants travel with the override and replace the node's inputs when it runs.
         if (!units.empty()) slice_context(pc, node, units, o.inputs);
@@ -133,8 +155,11 @@ public:
     // Whether prepare_node() can compute only some output units of node n (its OpDef says; Conv
     // without groups, Gemm and MatMul with constant f32 weights).
     bool sliceable(int n) const {
+        const Node& node = graph_.nodes.at(static_cast<size_t>(n));
+        for (int o : node.outputs)
+            if (graph_.value(o).data_dependent) return false;
         UnitAxes axes;
-        return unit_axes(graph_.nodes.at(static_cast<size_t>(n)), axes);
+        return unit_axes(node, axes);
     }
 
     // Re-executes what depends on the overridden nodes, everything else read from the trace;
@@ -161,6 +186,8 @@ private:
         // Integer values that depend on the input shapes alone (shape arithmetic), by value id:
         // constants for this plan's kernels.
         std::vector<Tensor> shape_values;
+        std::vector<char> dynamic;               // value -> shape known per run only (data-dependent)
+        std::vector<char> dynamic_node;          // node -> inferred, prepared and run per run
         std::vector<Kernel> kernels;
         std::vector<int> slot;                   // value -> pooled buffer, -1 for none
         std::vector<std::shared_ptr<Storage>> pool;
@@ -215,7 +242,7 @@ private:
         auto p = std::make_unique<Plan>();
         p->batch = batch_of_shapes(graph_, shapes);
         p->types = infer_types_given(graph_, input_types(graph_, shapes), std::vector<const Tensor*>(shapes.size(), nullptr), nullptr,
-                                     &p->shape_values);
+                                     &p->shape_values, &p->dynamic);
         p->shape_values.resize(graph_.values.size());
         const Registry& reg = Registry::instance();
         const size_t nv = graph_.values.size();
@@ -228,16 +255,23 @@ private:
         p->free_after.assign(graph_.nodes.size(), {});
         std::vector<size_t> slot_size;
         std::vector<int> free_slots;
+        p->dynamic_node.assign(graph_.nodes.size(), 0);
         for (size_t n = 0; n < graph_.nodes.size(); ++n) {
             const Node& node = graph_.nodes[n];
-            PrepareContext pc = prepare_context(*p, node);
-            pc.sites = sites_of(static_cast<int>(n));
             const OpDef& def = reg.get(node.op, Graph::where(node));
             if (!def.prepare) throw Error("op has no CPU kernel", Graph::where(node), "it can only be folded at import");
-            p->kernels.push_back(def.prepare(pc));
-            // Outputs take the smallest free slot that fits (best fit), else a new slot.
+            for (int o : node.outputs) p->dynamic_node[n] = p->dynamic_node[n] || p->dynamic[static_cast<size_t>(o)];
+            if (p->dynamic_node[n]) {
+                p->kernels.emplace_back();  // prepared per run (run_dynamic)
+            } else {
+                PrepareContext pc = prepare_context(*p, node);
+                pc.sites = sites_of(static_cast<int>(n));
+                p->kernels.push_back(def.prepare(pc));
+            }
+            // Outputs take the smallest free slot that fits (best fit), else a new slot; values
+            // of data-dependent shape get their own storage each run.
             for (int o : node.outputs) {
-                if (is_graph_output(graph_, o)) continue;
+                if (is_graph_output(graph_, o) || p->dynamic[static_cast<size_t>(o)]) continue;
                 const TypeInfo& t = p->types[static_cast<size_t>(o)];
                 const size_t bytes = static_cast<size_t>(t.shape.numel()) * dtype_size(t.dtype);
                 int best = -1;
@@ -371,6 +405,11 @@ private:
         for (size_t i = 0; i < inputs.size(); ++i) vals[static_cast<size_t>(graph_.inputs[i])] = inputs[i];
         for (size_t n = 0; n < graph_.nodes.size(); ++n) {
             const Node& node = graph_.nodes[n];
+            if (p.dynamic_node[n]) {
+                run_dynamic(n, vals, sites_of(static_cast<int>(n)));
+                for (int v : p.free_after[n]) vals[static_cast<size_t>(v)] = Tensor();
+                continue;
+            }
             ExecContext ec;
             ec.node = &node;
             for (int in : node.inputs) ec.in.push_back(in >= 0 ? &vals[static_cast<size_t>(in)] : nullptr);
@@ -400,6 +439,10 @@ private:
         for (size_t i = 0; i < inputs.size(); ++i) vals[static_cast<size_t>(graph_.inputs[i])] = inputs[i];
         for (size_t n = 0; n < graph_.nodes.size(); ++n) {
             const Node& node = graph_.nodes[n];
+            if (p.dynamic_node[n]) {
+                run_dynamic(n, vals, sites_of(static_cast<int>(n)));
+                continue;
+            }
             for (int o : node.outputs) {
                 const TypeInfo& t = p.types[static_cast<size_t>(o)];
                 vals[static_cast<size_t>(o)] = Tensor(t.dtype, t.shape);
@@ -407,6 +450,38 @@ private:
             run_node(node, p.kernels[n], vals);
         }
         return vals;
+    }
+
+    // Runs node n of data-dependent shapes: its output types inferred from its inputs' values, its
+    // kernel prepared for them with `sites`, its outputs in storage of their own. `consts`, when
+    // given, replace inputs by position (an override's snapshot of the node's weights).
+    void run_dynamic(size_t n, std::vector<Tensor>& vals, const SiteConfig& sites, const std::map<size_t, Tensor>* consts = nullptr) const {
+        const Node& node = graph_.nodes[n];
+        std::vector<TypeInfo> in;
+        std::vector<const Tensor*> cin;
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const int v = node.inputs[i];
+            const Tensor* t = v >= 0 ? &vals[static_cast<size_t>(v)] : nullptr;
+            if (consts) {
+                auto it = consts->find(i);
+                if (it != consts->end()) t = &it->second;
+            }
+            in.push_back(t ? TypeInfo{t->dtype(), t->shape()} : TypeInfo{});
+            cin.push_back(t);
+        }
+        const OpDef& def = Registry::instance().get(node.op, Graph::where(node));
+        InferContext ic(graph_, node, in, cin);
+        def.infer(ic);
+        for (size_t o = 0; o < node.outputs.size(); ++o)
+            for (auto d : ic.outputs()[o].shape)
+                if (d < 0) throw Error("negative dimension inferred", Graph::where(node), "output " + std::to_string(o) + " has shape " + ic.outputs()[o].shape.str());
+        std::vector<Tensor> outs;
+        try {
+            outs = evaluate_node(graph_, node, def, in, cin, ic.outputs(), sites);
+        } catch (const Error& e) {
+            throw Error(e.what_part(), Graph::where(node), e.why_part());
+        }
+        for (size_t o = 0; o < node.outputs.size(); ++o) vals[static_cast<size_t>(node.outputs[o])] = std::move(outs[o]);
     }
 
     void run_node(const Node& node, Kernel& kernel, std::vector<Tensor>& vals) const {
@@ -478,6 +553,13 @@ private:
             if (!run) continue;
             for (int o : node.outputs) dirty[static_cast<size_t>(o)] = 1;
             const NodeOverride* o = ov[n];
+            if (p.dynamic_node[n]) {
+                for (int in : node.inputs)
+                    if (in >= 0) materialize(in);
+                if (o && !o->per_run) throw Error("override prepared for another plan", Graph::where(node), "its shapes depend on run-time values");
+                run_dynamic(n, vals, o ? o->sites : sites_of(static_cast<int>(n)), o ? &o->inputs : nullptr);
+                continue;
+            }
             if (o && !o->units.empty()) {
                 // Compute the chosen units only: a narrow value.
                 const int out = node.outputs[0];

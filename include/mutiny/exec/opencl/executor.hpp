@@ -217,8 +217,15 @@ private:
         auto p = std::make_unique<Plan>();
         p->batch = batch_of_shapes(graph_, shapes);
         const int64_t batch = p->batch;
-        p->types = infer_types_given(graph_, input_types(graph_, shapes), std::vector<const Tensor*>(shapes.size(), nullptr), nullptr,
-                                     &p->shape_values);
+        try {
+            p->types = infer_types_given(graph_, input_types(graph_, shapes), std::vector<const Tensor*>(shapes.size(), nullptr), nullptr,
+                                         &p->shape_values);
+        } catch (const ValueDependentShape& e) {
+            // The device plan allocates every buffer before the first kernel runs; a shape known
+            // only per run has no place in it (the CPU executor infers such nodes per run).
+            throw Error(e.what_part(), e.where_part(),
+                        e.why_part() + "; the OpenCL executor plans static shapes only: run this model on the CPU (--device cpu)");
+        }
         const size_t nv = graph_.values.size();
         p->shape_values.resize(nv);
         p->mem.assign(nv, nullptr);

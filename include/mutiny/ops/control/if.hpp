@@ -1,6 +1,7 @@
 // If: runs then_branch or else_branch by a one-element bool condition; the branches take no
 // inputs of their own and may read outer values. Output types: the chosen branch's when the
-// condition is a constant; otherwise both branches must agree (Mutiny plans static shapes).
+// condition is a constant; otherwise both branches must agree in dtype, and where their shapes differ the
+// node's output shapes are data-dependent (inferred per run by the CPU executor).
 // The condition is MutateNN's if-statement: its comparison is a kernel site of the node that
 // computes it (Less, Greater, ...), so a mutant of that node flips branches here.
 #ifndef MUTINY_OPS_CONTROL_IF_HPP_
@@ -31,11 +32,14 @@ inline void infer_if(InferContext& c) {
     } else {
         out = then_b.infer({}, {}, c);
         const auto other = else_b.infer({}, {}, c);
-        for (size_t i = 0; i < out.size(); ++i)
-            if (out[i].dtype != other[i].dtype || out[i].shape != other[i].shape)
-                c.fail("the branches give output " + std::to_string(i) + " different types",
-                       std::string(dtype_name(out[i].dtype)) + " " + out[i].shape.str() + " and " + dtype_name(other[i].dtype) + " " +
-                           other[i].shape.str() + ": its shape would depend on the condition's run-time value, and Mutiny plans static shapes");
+        for (size_t i = 0; i < out.size(); ++i) {
+            if (out[i].dtype != other[i].dtype)
+                c.fail("the branches give output " + std::to_string(i) + " different dtypes",
+                       std::string(dtype_name(out[i].dtype)) + " and " + dtype_name(other[i].dtype));
+            if (out[i].shape != other[i].shape)  // the shape follows the condition: known per run only
+                throw ValueDependentShape("the branches give output " + std::to_string(i) + " different shapes", c.where(),
+                                          out[i].shape.str() + " and " + other[i].shape.str() + ": it depends on the condition's run-time value");
+        }
     }
     for (size_t i = 0; i < c.node().outputs.size(); ++i) c.set_output(i, out[i].dtype, out[i].shape);
 }

@@ -126,11 +126,17 @@ inline void infer_loop(InferContext& c) {
     const std::vector<TypeInfo> out = body.infer(loop_types(c, n), {}, c);
     if (out[0].dtype != DType::boolean || out[0].shape.numel() != 1)
         c.fail("the body's condition output must be one bool", std::string("got ") + dtype_name(out[0].dtype) + " " + out[0].shape.str());
-    for (size_t i = 0; i < n; ++i)
-        if (out[1 + i].dtype != c.dtype(2 + i) || out[1 + i].shape != c.shape(2 + i))
-            c.fail("carried value " + std::to_string(i) + " changes type in the body",
-                   std::string("from ") + dtype_name(c.dtype(2 + i)) + " " + c.shape(2 + i).str() + " to " + dtype_name(out[1 + i].dtype) + " " +
-                       out[1 + i].shape.str() + " (Mutiny plans static shapes)");
+    for (size_t i = 0; i < n; ++i) {
+        if (out[1 + i].dtype != c.dtype(2 + i))
+            c.fail("carried value " + std::to_string(i) + " changes dtype in the body",
+                   std::string("from ") + dtype_name(c.dtype(2 + i)) + " to " + dtype_name(out[1 + i].dtype));
+        // A carried value that grows (or shrinks) each iteration ends with a shape known only by
+        // running the loop: the node is then run per run, its shapes inferred from the values.
+        if (out[1 + i].shape != c.shape(2 + i))
+            throw ValueDependentShape("carried value " + std::to_string(i) + " changes shape in the body", c.where(),
+                                      "from " + c.shape(2 + i).str() + " to " + out[1 + i].shape.str() +
+                                          ", so its final shape depends on the number of iterations");
+    }
     int64_t trips = -1;
     if (k > 0) {
         const Tensor* m = c.constant(0);
@@ -139,9 +145,9 @@ inline void infer_loop(InferContext& c) {
         if (cond && !condition_value(*cond, c.where(), "the condition")) trips = 0;
         else if (m && cond_always) trips = std::max<int64_t>(0, m->get_i64(0));
         else
-            c.fail("the iteration count of a Loop with scan outputs must be a constant",
-                   "their length is the number of iterations, known before running only when M is a constant and the condition "
-                   "cannot turn false (or every input is a constant); Mutiny plans static shapes");
+            throw ValueDependentShape("the iteration count of a Loop with scan outputs must be a constant", c.where(),
+                                      "their length is the number of iterations, known before running only when M is a constant and "
+                                      "the condition cannot turn false (or every input is a constant)");
     }
     for (size_t o = 0; o < nd.outputs.size(); ++o) {
         if (o < n) {

@@ -73,6 +73,8 @@ struct Body {
         std::vector<TypeInfo> all;
         try {
             all = infer_types_given(*graph, types, values);
+        } catch (const ValueDependentShape& e) {  // the node's outputs then depend on values too
+            throw ValueDependentShape(e.what_part(), where + ": " + e.where_part(), e.why_part());
         } catch (const Error& e) {
             throw Error(e.what_part(), where + ": " + e.where_part(), e.why_part());
         }

@@ -136,11 +136,11 @@ inline ResizeGeometry resize_geometry(const ResizeAttrs& at, const Shape& x, con
                             std::to_string(2 * na) + " values)");
     }
     if (!s.value)
-        throw Error(std::string("Resize ") + sname + " must be a constant", where,
-                    std::string("Mutiny needs static shapes; the output shape follows from ") + sname);
+        throw ValueDependentShape(std::string("Resize ") + sname + " must be a constant", where,
+                                  std::string("the output shape follows from ") + sname + ", which is computed at run time");
     const bool crop = at.coord == Coord::tf_crop_and_resize;
     if (crop && !roi.given) throw Error("Resize tf_crop_and_resize needs roi", where, "roi is absent or empty");
-    if (crop && !roi.value) throw Error("Resize roi must be a constant", where, "tf_crop_and_resize's roi is computed at run time");
+    if (crop && !roi.value) throw ValueDependentShape("Resize roi must be a constant", where, "tf_crop_and_resize's roi is computed at run time");
 
     ResizeGeometry g;
     g.in = x.dims();
