@@ -1,6 +1,7 @@
 // The split forms of `mutiny campaign` (docs/cli.md, "Scale out"): --shard K/N runs one
 // deterministic part of the mutant list and writes DIR/shard.bin for `mutiny merge`; --mpi runs
-// the whole campaign over the ranks of an MPI job (mpi_campaign.cpp).
+// the whole campaign over the ranks of an MPI job (mpi_campaign.cpp); --sample / --until run a
+// stratified sample and estimate the scores with confidence intervals (campaign_sample.cpp).
 #pragma once
 
 #include <string>
@@ -8,6 +9,7 @@
 
 #include <mutiny/analysis/campaign_options.hpp>
 #include <mutiny/analysis/merge.hpp>
+#include <mutiny/analysis/sample.hpp>
 #include <mutiny/analysis/shard.hpp>
 #include <mutiny/io/dataset_base.hpp>
 
@@ -39,6 +41,17 @@ int run_campaign_shard(const SplitCampaign& s, const std::vector<mutiny::Mutant>
 // Runs the campaign over the ranks of an MPI job and writes the report (rank 0); without
 // MUTINY_WITH_MPI a bad call naming the build option.
 int run_campaign_mpi(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& command_line);
+
+// --sample N[:SEED][,strata=operator|layer|operator*layer] and --until ci=H, checked before
+// anything loads (a bad call otherwise).
+struct SampleOption {
+    mutiny::SamplePlan plan;
+    double until = 0;  // the largest half-width wanted; 0: one sample of plan.size
+};
+SampleOption sample_option(const Args& a);
+
+// Runs the sample (growing it with --until), writes the sampled mutants' report and estimate.json.
+int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const SampleOption& o, const std::string& command_line);
 
 // Throws when every device failed (a report in which no device ran is not a result).
 void check_some_device_ran(const mutiny::CampaignResult& r, const std::string& model_path);

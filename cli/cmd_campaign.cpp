@@ -138,7 +138,7 @@ void print_batch_choice(std::ostream& os, const mutiny::CampaignResult& r) {
 }  // namespace
 
 int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster", "shard"},
+    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster", "shard", "sample", "until"},
            {"help", "resume", "no-incremental", "no-outputs", "quiet", "mpi"});
     if (a.has("help")) {
         std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME|--mutants FILE --out DIR\n"
@@ -182,7 +182,11 @@ int cmd_campaign(int argc, char** argv) {
                      "  `mutiny merge DIR1 ... DIRN --out DIR` writes the whole campaign's report.\n"
                      "--mpi: run under mpirun (`mpirun -np R mutiny campaign ... --mpi`): every rank loads the model and\n"
                      "  data, rank 0 hands out chunks of mutants and writes the report; --resume after a rank died\n"
-                     "  continues from the chunks done and each chunk's checkpoint (builds with MUTINY_WITH_MPI only).\n";
+                     "  continues from the chunks done and each chunk's checkpoint (builds with MUTINY_WITH_MPI only).\n"
+                     "--sample N[:SEED][,strata=operator|layer|operator*layer]: run a stratified random sample of N mutants\n"
+                     "  (default seed 0, strata operator) and estimate the whole list's scores with 95% intervals\n"
+                     "  (DIR/estimate.json; the report covers the sampled mutants). --until ci=H doubles the sample until\n"
+                     "  every interval's half-width is at most H (starting from N, or 1% of the list).\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("campaign needs exactly one MODEL");
@@ -195,9 +199,12 @@ int cmd_campaign(int argc, char** argv) {
         throw UsageError("campaign needs --ops LIST, --preset NAME or --mutants FILE");
     }
     const int64_t batch = batch_option(a, 1000);
-    const bool split = a.has("shard") || a.has("mpi");
-    if (a.has("shard") && a.has("mpi")) throw UsageError("--shard and --mpi are two ways to split a campaign: give one");
-    if (split && a.has("cluster")) throw UsageError(std::string("--cluster cannot be combined with --") + (a.has("mpi") ? "mpi" : "shard"));
+    const bool sample = a.has("sample") || a.has("until");
+    const bool split = a.has("shard") || a.has("mpi") || sample;
+    if (a.has("shard") + a.has("mpi") + sample > 1) throw UsageError("--shard, --mpi and --sample are three ways to split a campaign: give one");
+    if (split && a.has("cluster"))
+        throw UsageError(std::string("--cluster cannot be combined with --") + (a.has("mpi") ? "mpi" : sample ? "sample" : "shard"));
+    const SampleOption sampling = sample_option(a);
     const mutiny::ShardSpec shard = a.has("shard") ? shard_option(a) : mutiny::ShardSpec{};
     const std::string path = a.positionals()[0];
     mutiny::EnumerateOptions eo;
@@ -245,6 +252,7 @@ int cmd_campaign(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
     if (split) {
         const SplitCampaign s{f, *ds, a.get("data"), path, hash, opt, a.has("quiet")};
+        if (sample) return run_campaign_sample(s, mutants, sampling, command);
         return a.has("mpi") ? run_campaign_mpi(s, mutants, command) : run_campaign_shard(s, mutants, shard);
     }
     mutiny::Campaign campaign(f.model.graph, mutants, *ds, f.recipe, a.get("data"), opt, path, hash);

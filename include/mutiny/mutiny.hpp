@@ -71,6 +71,7 @@
 #include "analysis/discrepancy.hpp"
 #include "analysis/kill.hpp"
 #include "analysis/merge.hpp"
+#include "analysis/sample.hpp"
 #include "analysis/scores.hpp"
 #include "analysis/shard.hpp"
 #include "analysis/shard_cost.hpp"

@@ -44,8 +44,8 @@ victim=''
 i=0
 while [ -z \"$victim\" ]; do
   for p in /proc/[0-9]*; do
-    if tr '\\0' '\\n' <\"$p/environ\" 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 &&
-       tr '\\0' ' ' <\"$p/cmdline\" 2>/dev/null | grep -qF \"$2\"; then victim=\${p#/proc/}; fi
+    if tr '\\0' '\\n' 2>/dev/null <\"$p/environ\" | grep -qx OMPI_COMM_WORLD_RANK=1 &&
+       tr '\\0' ' ' 2>/dev/null <\"$p/cmdline\" | grep -qF \"$2\"; then victim=\${p#/proc/}; fi
   done
   i=$((i + 1))
   if [ $i -gt 600 ]; then echo 'rank 1 not found'; kill -9 $job; exit 5; fi
@@ -88,6 +88,8 @@ if(NOT out MATCHES "chunks \\(([0-9]+) done before, ([0-9]+) resumed from their 
 endif()
 set(before ${CMAKE_MATCH_1})
 set(checkpoints ${CMAKE_MATCH_2})
+# Rank 1 was killed in a chunk that had checkpointed, so at least that chunk resumes from its
+# checkpoint (chunk results carry the batch their run resumed at).
 if(before LESS 1 OR before GREATER 7 OR checkpoints LESS 1)
   message(FATAL_ERROR "resumed with ${before} of 8 chunks done and ${checkpoints} from checkpoints: expected 1..7 and at least 1")
 endif()

@@ -28,7 +28,7 @@
 namespace mutiny {
 
 struct CampaignPart {
-    std::string kind = "shard";  // "shard" (--shard K/N) or "chunk" (an MPI chunk)
+    std::string kind = "shard";  // "shard" (--shard K/N), "chunk" (an MPI chunk) or "sample" (a round of --sample)
     int64_t index = 1, count = 1;  // part K of N
     std::string key;             // campaign_key() of the whole campaign
     int64_t total = 0;           // mutants in the whole campaign
@@ -102,6 +102,7 @@ inline std::vector<uint8_t> save_part(const CampaignPart& p) {
     w.vec(r.original_seconds);
     for (const auto& x : r.original_vs_first) campaign_detail::save_disc(w, x);
     w.f64(r.seconds);
+    w.i64(r.resumed_at_batch);
     w.u64(r.mutants.size());
     for (const MutantResult& m : r.mutants) {
         w.str(m.mutant.spec.str());
@@ -137,7 +138,7 @@ inline CampaignPart load_part(const std::vector<uint8_t>& sealed_bytes, const st
     p.index = rd.i64();
     p.count = rd.i64();
     p.total = rd.i64();
-    if (p.kind != "shard" && p.kind != "chunk") throw bad("unknown part kind '" + p.kind + "'");
+    if (p.kind != "shard" && p.kind != "chunk" && p.kind != "sample") throw bad("unknown part kind '" + p.kind + "'");
     if (p.count < 1 || p.index < 1 || p.index > p.count) throw bad("part " + std::to_string(p.index) + " of " + std::to_string(p.count));
     p.indices = rd.vec<int64_t>();
     if (p.total < 0 || static_cast<int64_t>(p.indices.size()) > p.total) throw bad("more mutants than the campaign has");
@@ -175,6 +176,7 @@ inline CampaignPart load_part(const std::vector<uint8_t>& sealed_bytes, const st
         if (c < 0 || c > r.inputs) throw bad("the original is correct on " + std::to_string(c) + " of " + std::to_string(r.inputs) + " inputs");
     for (size_t d = 1; d < D; ++d) r.original_vs_first.push_back(campaign_detail::load_disc(rd, r.inputs, r.classes, where));
     r.seconds = rd.f64();
+    r.resumed_at_batch = rd.i64();
     const uint64_t M = rd.u64();
     if (M != p.indices.size()) throw bad(std::to_string(M) + " mutant results for " + std::to_string(p.indices.size()) + " indices");
     r.mutants.resize(M);
