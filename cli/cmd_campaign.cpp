@@ -22,6 +22,7 @@
 
 #include "args.hpp"
 #include "campaign_devices.hpp"
+#include "campaign_shard.hpp"
 #include "commands.hpp"
 #include "model_file.hpp"
 
@@ -137,8 +138,8 @@ void print_batch_choice(std::ostream& os, const mutiny::CampaignResult& r) {
 }  // namespace
 
 int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster"},
-           {"help", "resume", "no-incremental", "no-outputs", "quiet"});
+    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster", "shard", "sample", "until"},
+           {"help", "resume", "no-incremental", "no-outputs", "quiet", "mpi"});
     if (a.has("help")) {
         std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME|--mutants FILE --out DIR\n"
                      "                       [--device cpu,opencl[:N|:NAME]]\n"
@@ -175,7 +176,17 @@ int cmd_campaign(int argc, char** argv) {
                      "  into one mutant per cluster of ceil(units / N) Ward clusters of its neurons; mutants:threshold=T\n"
                      "  runs one representative per average-linkage cluster of mutants (distances in [0, 1]; features\n"
                      "  weights = the mutated neurons' scaled weights, behaviour = softmax outputs on P probe inputs,\n"
-                     "  default 100) and counts its verdict once per member. Writes DIR/acceleration.json too.\n";
+                     "  default 100) and counts its verdict once per member. Writes DIR/acceleration.json too.\n"
+                     "--shard K/N: run part K of N of the mutant list (dealt by estimated cost, the same split on every\n"
+                     "  machine) into DIR, checkpointed as a whole campaign is; DIR/shard.bin holds its results, and\n"
+                     "  `mutiny merge DIR1 ... DIRN --out DIR` writes the whole campaign's report.\n"
+                     "--mpi: run under mpirun (`mpirun -np R mutiny campaign ... --mpi`): every rank loads the model and\n"
+                     "  data, rank 0 hands out chunks of mutants and writes the report; --resume after a rank died\n"
+                     "  continues from the chunks done and each chunk's checkpoint (builds with MUTINY_WITH_MPI only).\n"
+                     "--sample N[:SEED][,strata=operator|layer|operator*layer]: run a stratified random sample of N mutants\n"
+                     "  (default seed 0, strata operator) and estimate the whole list's scores with 95% intervals\n"
+                     "  (DIR/estimate.json; the report covers the sampled mutants). --until ci=H doubles the sample until\n"
+                     "  every interval's half-width is at most H (starting from N, or 1% of the list).\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("campaign needs exactly one MODEL");
@@ -188,6 +199,13 @@ int cmd_campaign(int argc, char** argv) {
         throw UsageError("campaign needs --ops LIST, --preset NAME or --mutants FILE");
     }
     const int64_t batch = batch_option(a, 1000);
+    const bool sample = a.has("sample") || a.has("until");
+    const bool split = a.has("shard") || a.has("mpi") || sample;
+    if (a.has("shard") + a.has("mpi") + sample > 1) throw UsageError("--shard, --mpi and --sample are three ways to split a campaign: give one");
+    if (split && a.has("cluster"))
+        throw UsageError(std::string("--cluster cannot be combined with --") + (a.has("mpi") ? "mpi" : sample ? "sample" : "shard"));
+    const SampleOption sampling = sample_option(a);
+    const mutiny::ShardSpec shard = a.has("shard") ? shard_option(a) : mutiny::ShardSpec{};
     const std::string path = a.positionals()[0];
     mutiny::EnumerateOptions eo;
     if (a.has("ops")) eo.ops.push_back(a.get("ops"));
@@ -232,6 +250,11 @@ int cmd_campaign(int argc, char** argv) {
     }
     std::string command = "mutiny";
     for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+    if (split) {
+        const SplitCampaign s{f, *ds, a.get("data"), path, hash, opt, a.has("quiet")};
+        if (sample) return run_campaign_sample(s, mutants, sampling, command);
+        return a.has("mpi") ? run_campaign_mpi(s, mutants, command) : run_campaign_shard(s, mutants, shard);
+    }
     mutiny::Campaign campaign(f.model.graph, mutants, *ds, f.recipe, a.get("data"), opt, path, hash);
     if (!a.has("quiet"))
         std::cerr << "campaign: " << mutants.size() << " mutants x " << ds->size() << " inputs on " << a.get("device", "cpu") << " -> " << opt.out_dir

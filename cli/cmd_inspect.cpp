@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include <mutiny/analysis/shard_cost.hpp>
 #include <mutiny/ops/infer.hpp>
 
 #include "args.hpp"
@@ -12,36 +13,6 @@
 #include "model_file.hpp"
 
 namespace cli {
-
-namespace {
-
-// Multiply-accumulates of the compute-heavy ops, counted as 2 FLOPs each, with every symbolic
-// dimension at `m` (1: per input of a model with only a batch dimension).
-double flops_at(const mutiny::Graph& g, int64_t m) {
-    std::vector<char> dynamic;
-    const auto types = mutiny::infer_types(g, m, nullptr, &dynamic);
-    double f = 0;
-    for (const auto& n : g.nodes) {
-        bool dyn = false;  // shapes known per run only: not counted (inspect says so)
-        for (int o : n.outputs) dyn = dyn || dynamic[static_cast<size_t>(o)];
-        if (dyn) continue;
-        auto out = [&](size_t i) { return types[static_cast<size_t>(n.outputs[i])].shape; };
-        auto in = [&](size_t i) { return types[static_cast<size_t>(n.inputs[i])].shape; };
-        if (n.op == "Conv" || n.op == "ConvTranspose") {
-            const auto w = in(1);
-            f += 2.0 * static_cast<double>(out(0).numel()) * static_cast<double>(w.numel() / w[0]);
-        } else if (n.op == "Gemm" || n.op == "MatMul") {
-            const auto a = in(0);
-            const double k = static_cast<double>(a[a.rank() - 1 - (n.op == "Gemm" && n.attrs.get_int("transA", 0) ? 1 : 0)]);
-            f += 2.0 * static_cast<double>(out(0).numel()) * k;
-        } else {
-            f += static_cast<double>(n.outputs.empty() ? 0 : out(0).numel());
-        }
-    }
-    return f;
-}
-
-}  // namespace
 
 int cmd_inspect(int argc, char** argv) {
     Args a(argc, argv, 2, {"device"}, {"help"});
@@ -82,8 +53,8 @@ int cmd_inspect(int argc, char** argv) {
         if (dyn.size() > 10) std::cout << "  ... and " << dyn.size() - 10 << " more\n";
     }
     const int64_t m = mutiny::symbolic_size(g);
-    if (m == 1) std::cout << "FLOPs per input: " << static_cast<long long>(flops_at(g, 1)) << "\n";
-    else std::cout << "FLOPs with every symbolic dimension at " << m << ": " << static_cast<long long>(flops_at(g, m)) << "\n";
+    if (m == 1) std::cout << "FLOPs per input: " << static_cast<long long>(mutiny::graph_flops(g, 1)) << "\n";
+    else std::cout << "FLOPs with every symbolic dimension at " << m << ": " << static_cast<long long>(mutiny::graph_flops(g, m)) << "\n";
     if (a.has("device")) {
         DeviceBackend dev(g, a);
         const auto host = dev.host_nodes();

@@ -11,6 +11,7 @@ const Command commands[] = {
     {"eval", "eval MODEL --data SPEC", "top-1/top-5 accuracy, throughput, confusion matrix", cmd_eval},
     {"run", "run MODEL --out FILE", "one CSV row of outputs per input", cmd_run},
     {"campaign", "campaign MODEL --data SPEC --ops LIST --out DIR", "mutation campaign with report", cmd_campaign},
+    {"merge", "merge DIR... --out DIR", "the report of a campaign run as shards (--shard K/N)", cmd_merge},
     {"cluster", "cluster VECTORS.csv", "hierarchical clustering (SciPy linkage matrix, flat cuts)", cmd_cluster},
     {"conformance", "conformance DIR...", "run ONNX backend test folders", cmd_conformance},
     {"devices", "devices", "the CPU's instruction-set level; OpenCL platforms and devices", cmd_devices},

@@ -29,6 +29,7 @@ int cmd_conformance(int argc, char** argv);
 int cmd_devices(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
+int cmd_merge(int argc, char** argv);
 int cmd_mutants(int argc, char** argv);
 int cmd_protocol(int argc, char** argv);
 int cmd_run(int argc, char** argv);

@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake         # compiler, CMake/CTest
+  libopenmpi-dev openmpi-bin    # Open MPI: campaign --mpi (the mpi tests)
   libtbb-dev                    # oneTBB: task parallelism on the CPU
   opencl-c-headers opencl-clhpp-headers ocl-icd-opencl-dev  # OpenCL headers, C++ bindings, ICD loader
   pocl-opencl-icd clinfo        # OpenCL on the CPU (tests), and a way to list devices

@@ -70,7 +70,11 @@
 #include "analysis/checkpoint.hpp"
 #include "analysis/discrepancy.hpp"
 #include "analysis/kill.hpp"
+#include "analysis/merge.hpp"
+#include "analysis/sample.hpp"
 #include "analysis/scores.hpp"
+#include "analysis/shard.hpp"
+#include "analysis/shard_cost.hpp"
 #include "analysis/stats.hpp"
 #include "cluster/accelerate.hpp"  // DeepMAACC's neuron and mutant clustering, on top of analysis
 #include "cluster/mutant_clustering.hpp"

@@ -13,15 +13,7 @@ file(MAKE_DIRECTORY "${WORK_DIR}")
 set(common campaign models/fashion_lenet5.onnx --data fashion-mnist:test@first=1000 --ops vanilla --batch 50 --threads 1
     --kill prediction,killed-classes:mutant-label,statistical --quiet)
 
-# run(WHAT COMMAND...): runs the command, prints its output, fails unless it exits 0; sets `out`.
-function(run what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
-  message("${o}${e}")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${what} failed (${rc})")
-  endif()
-  set(out "${o}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/campaign_test_helpers.cmake")  # run()
 
 run("uninterrupted run" "${CLI}" ${common} --out "${WORK_DIR}/full")
 

@@ -50,6 +50,24 @@
 
 namespace mutiny {
 
+// Two identities (texts of "what value" lines) compared: the first line that differs, as "it has
+// 'batch 240' where this campaign has 'batch 1000'" (checkpoints here, shards in merge.hpp).
+inline std::string identity_difference(const std::string& theirs, const std::string& ours) {
+    size_t a = 0, b = 0;
+    while (a < theirs.size() || b < ours.size()) {
+        const size_t ea = std::min(theirs.find('\n', std::min(a, theirs.size())), theirs.size());
+        const size_t eb = std::min(ours.find('\n', std::min(b, ours.size())), ours.size());
+        const std::string la = a < ea ? theirs.substr(a, ea - a) : "", lb = b < eb ? ours.substr(b, eb - b) : "";
+        if (la != lb) {
+            auto show = [](const std::string& l) { return l.empty() ? std::string("nothing") : "'" + (l.size() > 120 ? l.substr(0, 120) + "..." : l) + "'"; };
+            return "it has " + show(la) + " where this campaign has " + show(lb);
+        }
+        a = ea + 1;
+        b = eb + 1;
+    }
+    return "the identities differ";
+}
+
 class Campaign {
 public:
     // `model` names the model in reports, `model_hash` identifies its bytes (for resume checks).
@@ -444,23 +462,6 @@ private:
         if (!(s >= 0) || !std::isfinite(s)) throw Error("corrupt checkpoint", path, "a time that is negative or not finite");
         return s;
     }
-    // "it has 'batch 240' where this campaign has 'batch 1000'": the first line that differs.
-    static std::string identity_difference(const std::string& theirs, const std::string& ours) {
-        size_t a = 0, b = 0;
-        while (a < theirs.size() || b < ours.size()) {
-            const size_t ea = std::min(theirs.find('\n', std::min(a, theirs.size())), theirs.size());
-            const size_t eb = std::min(ours.find('\n', std::min(b, ours.size())), ours.size());
-            const std::string la = a < ea ? theirs.substr(a, ea - a) : "", lb = b < eb ? ours.substr(b, eb - b) : "";
-            if (la != lb) {
-                auto show = [](const std::string& l) { return l.empty() ? std::string("nothing") : "'" + (l.size() > 120 ? l.substr(0, 120) + "..." : l) + "'"; };
-                return "it has " + show(la) + " where this campaign has " + show(lb);
-            }
-            a = ea + 1;
-            b = eb + 1;
-        }
-        return "the identities differ";
-    }
-
     static constexpr const char* kCheckpointMagic = "MUTINY-CHECKPOINT-2";
 
     Graph graph_;

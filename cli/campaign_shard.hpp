@@ -1,0 +1,59 @@
+// The split forms of `mutiny campaign` (docs/cli.md, "Scale out"): --shard K/N runs one
+// deterministic part of the mutant list and writes DIR/shard.bin for `mutiny merge`; --mpi runs
+// the whole campaign over the ranks of an MPI job (mpi_campaign.cpp); --sample / --until run a
+// stratified sample and estimate the scores with confidence intervals (campaign_sample.cpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <mutiny/analysis/campaign_options.hpp>
+#include <mutiny/analysis/merge.hpp>
+#include <mutiny/analysis/sample.hpp>
+#include <mutiny/analysis/shard.hpp>
+#include <mutiny/io/dataset_base.hpp>
+
+#include "args.hpp"
+#include "model_file.hpp"
+
+namespace cli {
+
+// Everything a split run needs besides the mutants: what cmd_campaign prepared.
+struct SplitCampaign {
+    const Feeding& feeding;
+    const mutiny::Dataset& data;
+    std::string data_spec, model_path, model_hash;
+    mutiny::CampaignOptions options;
+    bool quiet = false;
+};
+
+// --shard K/N, checked before anything loads: K and N integers, 1 <= K <= N (a bad call otherwise).
+mutiny::ShardSpec shard_option(const Args& a);
+
+// The key of the whole campaign (shard.hpp) and a part over the mutants `indices` of `all`, run.
+mutiny::CampaignPart run_campaign_part(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key,
+                                       const std::vector<size_t>& indices, const std::string& kind, int64_t index, int64_t count);
+std::string whole_campaign_key(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all);
+
+// Runs shard K/N into options.out_dir (checkpointed; --resume continues) and writes shard.bin.
+int run_campaign_shard(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const mutiny::ShardSpec& shard);
+
+// Runs the campaign over the ranks of an MPI job and writes the report (rank 0); without
+// MUTINY_WITH_MPI a bad call naming the build option.
+int run_campaign_mpi(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& command_line);
+
+// --sample N[:SEED][,strata=operator|layer|operator*layer] and --until ci=H, checked before
+// anything loads (a bad call otherwise).
+struct SampleOption {
+    mutiny::SamplePlan plan;
+    double until = 0;  // the largest half-width wanted; 0: one sample of plan.size
+};
+SampleOption sample_option(const Args& a);
+
+// Runs the sample (growing it with --until), writes the sampled mutants' report and estimate.json.
+int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const SampleOption& o, const std::string& command_line);
+
+// Throws when every device failed (a report in which no device ran is not a result).
+void check_some_device_ran(const mutiny::CampaignResult& r, const std::string& model_path);
+
+}  // namespace cli

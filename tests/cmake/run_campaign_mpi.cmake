@@ -1,0 +1,104 @@
+# MPI (ctest test cli.campaign_mpi, labels cli and mpi): `mpirun -np R mutiny campaign ... --mpi` with
+# R = 1, 2 and 4 ranks on this machine (--oversubscribe: more ranks than cores) writes the report.json
+# (timing aside), mutants.csv (timing column aside) and kill matrix of the one-process run, byte for
+# byte. Then a 2-rank run whose rank 1 is killed with SIGKILL once a chunk is done: the job ends
+# without a report, and the same command with --resume continues from the chunks done and ends
+# with the same files.
+#   CLI: the mutiny program; MPIEXEC: mpirun ("" when the tool is built without MPI: skipped);
+#   SH: a POSIX shell; WORK_DIR: a scratch folder (emptied first).
+cmake_minimum_required(VERSION 3.21)
+if(MPIEXEC STREQUAL "")
+  message("SKIPPED: the mutiny tool is built without MPI (configure with -DMUTINY_WITH_MPI=ON)")
+  return()
+endif()
+include("${CMAKE_CURRENT_LIST_DIR}/campaign_test_helpers.cmake")
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+# Open MPI refuses to run as root unless told it is meant.
+set(ENV{OMPI_ALLOW_RUN_AS_ROOT} 1)
+set(ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} 1)
+set(common campaign models/fashion_lenet5.onnx --data fashion-mnist:test@first=300 --ops vanilla --batch 25 --threads 1
+    --kill prediction,killed-classes:mutant-label,statistical --quiet)
+
+run("single process" "${CLI}" ${common} --out "${WORK_DIR}/single")
+foreach(ranks 1 2 4)
+  run("${ranks} ranks" "${MPIEXEC}" --oversubscribe -np ${ranks} "${CLI}" ${common} --mpi --out "${WORK_DIR}/np${ranks}")
+  if(NOT out MATCHES "mpi: ${ranks} ranks?, ")
+    message(FATAL_ERROR "the ${ranks}-rank run did not say it ran on ${ranks} ranks")
+  endif()
+  expect_same_campaign("${WORK_DIR}/single" "${WORK_DIR}/np${ranks}" "${ranks} ranks")
+endforeach()
+message("1, 2, 4 ranks: reports identical to the single process")
+
+# Start 2 ranks, wait for the first chunk file, SIGKILL rank 1 (found by the rank Open MPI puts in
+# its environment and the output folder on its command line) once an unfinished chunk has a
+# checkpoint. More inputs than above, so that
+# rank 0 cannot finish the other chunks alone before the job is torn down.
+string(REPLACE "@first=300" "@first=1000" long "${common}")
+run("single process, 1000 inputs" "${CLI}" ${long} --out "${WORK_DIR}/single1000")
+string(REPLACE ";" " " args "${long}")
+set(script "
+\"$0\" --oversubscribe -np 2 \"$1\" ${args} --mpi --out \"$2\" >\"$2.log\" 2>&1 &
+job=$!
+victim=''
+i=0
+while [ -z \"$victim\" ]; do
+  for p in /proc/[0-9]*; do
+    if tr '\\0' '\\n' 2>/dev/null <\"$p/environ\" | grep -qx OMPI_COMM_WORLD_RANK=1 &&
+       tr '\\0' ' ' 2>/dev/null <\"$p/cmdline\" | grep -qF \"$2\"; then victim=\${p#/proc/}; fi
+  done
+  i=$((i + 1))
+  if [ $i -gt 600 ]; then echo 'rank 1 not found'; kill -9 $job; exit 5; fi
+  if [ -z \"$victim\" ]; then sleep 0.1; fi
+done
+i=0
+while ! ls \"$2\"/chunks/chunk-*.bin >/dev/null 2>&1; do
+  if ! kill -0 $job 2>/dev/null; then echo 'the job ended before its first chunk'; cat \"$2.log\"; exit 3; fi
+  i=$((i + 1))
+  if [ $i -gt 30000 ]; then echo 'no chunk after 600 s'; kill -9 $job; exit 4; fi
+  sleep 0.02
+done
+# ... and until a chunk not yet done has a checkpoint, so the resume has one to continue from.
+busy=''
+while [ -z \"$busy\" ]; do
+  for c in \"$2\"/chunks/chunk-*/checkpoint.bin; do
+    if [ -f \"$c\" ] && [ ! -f \"\${c%/checkpoint.bin}.bin\" ]; then busy=$c; fi
+  done
+  if ! kill -0 $job 2>/dev/null; then echo 'the job ended before a chunk checkpointed'; cat \"$2.log\"; exit 3; fi
+  if [ -z \"$busy\" ]; then sleep 0.02; fi
+done
+kill -9 $victim
+wait $job
+echo \"job exit status $? after killing rank 1 (pid $victim)\"
+")
+execute_process(COMMAND "${SH}" -c "${script}" "${MPIEXEC}" "${CLI}" "${WORK_DIR}/killed" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "could not kill rank 1 mid-run (${rc})")
+endif()
+if(out MATCHES "job exit status 0 ")
+  message(FATAL_ERROR "the job exited 0 after rank 1 was killed")
+endif()
+if(EXISTS "${WORK_DIR}/killed/report.json")
+  message(FATAL_ERROR "report.json exists after the kill: the job had finished")
+endif()
+# The chunks the kill interrupted after a checkpoint: each must resume from it.
+file(GLOB checkpointed "${WORK_DIR}/killed/chunks/chunk-*/checkpoint.bin")
+set(interrupted 0)
+foreach(c IN LISTS checkpointed)
+  get_filename_component(chunk "${c}" DIRECTORY)
+  if(NOT EXISTS "${chunk}.bin")
+    math(EXPR interrupted "${interrupted} + 1")
+  endif()
+endforeach()
+run("resumed job" "${MPIEXEC}" --oversubscribe -np 2 "${CLI}" ${long} --mpi --out "${WORK_DIR}/killed" --resume)
+if(NOT out MATCHES "chunks \\(([0-9]+) done before, ([0-9]+) resumed from their checkpoints\\)")
+  message(FATAL_ERROR "the job did not resume from the chunks done")
+endif()
+set(before ${CMAKE_MATCH_1})
+set(checkpoints ${CMAKE_MATCH_2})
+if(before LESS 1 OR before GREATER 7 OR NOT checkpoints EQUAL interrupted)
+  message(FATAL_ERROR "resumed with ${before} of 8 chunks done and ${checkpoints} from checkpoints: expected 1..7, and ${interrupted} (the interrupted chunks with a checkpoint)")
+endif()
+expect_same_campaign("${WORK_DIR}/single1000" "${WORK_DIR}/killed" "SIGKILL of rank 1, then --resume")
+message("rank 1 killed with SIGKILL, then --resume (${before} of 8 chunks done before, ${checkpoints} of ${interrupted} interrupted chunks resumed from their checkpoints): report identical to the single process")
