@@ -70,6 +70,7 @@
 #include "analysis/checkpoint.hpp"
 #include "analysis/discrepancy.hpp"
 #include "analysis/kill.hpp"
+#include "analysis/prioritize.hpp"
 #include "analysis/scores.hpp"
 #include "analysis/stats.hpp"
 #include "cluster/accelerate.hpp"  // DeepMAACC's neuron and mutant clustering, on top of analysis
@@ -80,7 +81,9 @@
 #include "report/campaign_report.hpp"
 #include "report/cluster_report.hpp"
 #include "report/html.hpp"
+#include "report/html_util.hpp"
 #include "report/json.hpp"
+#include "report/prioritization.hpp"
 
 // The compiled part (op kernels, registries' entry points), in the one source file that defines
 // MUTINY_IMPLEMENTATION; the others link against it (or against mutiny::compiled instead).
