@@ -86,23 +86,18 @@ public:
         r_.identity = identity();
     }
 
-    // "fnv1a64:<hex>" of what the model is fed: every input tensor (dtype, shape, bytes) and label,
-    // in order, batch by batch. It changes when the data or the recipe does, not with the batch.
+    // "fnv1a64:<hex>" of what the model is fed: every sample's input tensors (dtype, shape, bytes)
+    // and its label, in order, one sample at a time, so it changes when the data or the recipe do
+    // and not with the batch. It costs one more pass over the data set (decoding included).
     std::string data_hash() const {
         uint64_t h = kFnv1aBasis;
-        const size_t n = data_.size(), step = 256;
-        for (size_t first = 0; first < n; first += step) {
-            const size_t k = std::min(step, n - first);
-            for (size_t i = 0; i < k; ++i) {
-                const std::vector<Tensor> x = make_inputs(data_, first + i, 1, recipe_, slots_);
-                for (const Tensor& t : x) {
-                    const std::string head = std::string(dtype_name(t.dtype())) + t.shape().str();
-                    h = fnv1a(head, h);
-                    h = fnv1a(t.raw(), t.nbytes(), h);
-                }
-                const int64_t label = data_.label(first + i);
-                h = fnv1a(&label, sizeof label, h);
+        for (size_t i = 0; i < data_.size(); ++i) {
+            for (const Tensor& t : make_inputs(data_, i, 1, recipe_, slots_)) {
+                h = fnv1a(std::string(dtype_name(t.dtype())) + t.shape().str(), h);
+                h = fnv1a(t.raw(), t.nbytes(), h);
             }
+            const int64_t label = data_.label(i);
+            h = fnv1a(&label, sizeof label, h);
         }
         char b[40];
         std::snprintf(b, sizeof b, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
