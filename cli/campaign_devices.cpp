@@ -29,6 +29,11 @@ public:
         base_ = std::make_unique<mutiny::OpenClExecutor>(g, o);
     }
     std::string name() const override { return name_; }
+    std::string identity() const override {
+        const mutiny::opencl::DeviceInfo& i = base_->device();
+        return name_ + ": '" + i.name + "' (" + i.vendor + ", " + i.type + "), " + i.version + ", driver " + i.driver_version + ", platform '" +
+               i.platform_name + "' " + i.platform_version;
+    }
     std::vector<mutiny::Tensor> begin_batch(const std::vector<mutiny::Tensor>& inputs) override {
         inputs_ = inputs;
         return base_->run(inputs);

@@ -25,6 +25,7 @@
 #include "campaign_shard.hpp"
 #include "commands.hpp"
 #include "model_file.hpp"
+#include "shell_words.hpp"
 
 namespace cli {
 
@@ -98,13 +99,43 @@ void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
             if (differ == 0) os << "the same verdict for all " << r.mutants.size() << " mutants\n";
             else os << "verdicts differ for " << differ << " of " << r.mutants.size() << " mutants: " << first << (differ > 3 ? ", ..." : "") << "\n";
         }
-    // Per operator, first device and criterion.
+    // Per operator, first device and criterion. An operator none of whose mutants counts has no
+    // kill ratio (a "0.00%" would read as a score): it says why instead; presets that do not apply
+    // (MutateNN's list is long) are summed up in one line.
     os << "per operator (" << r.devices[0] << ", " << r.criteria[0].name() << "):\n";
+    std::vector<std::string> presets_na;
     for (const auto& kv : mutiny::campaign_scores(r, 0, 0, "operator")) {
-        std::snprintf(line, sizeof line, "  %-36s %5lld counted  %6.2f%% killed\n", kv.first.c_str(), static_cast<long long>(kv.second.counted()),
-                      100 * kv.second.kill_ratio());
+        const mutiny::Score& s = kv.second;
+        if (s.counted() > 0) {
+            std::snprintf(line, sizeof line, "  %-36s %5lld counted  %6.2f%% killed\n", kv.first.c_str(), static_cast<long long>(s.counted()), 100 * s.kill_ratio());
+        } else if (s.not_applicable == s.mutants) {
+            const std::string base = kv.first.substr(0, kv.first.find('('));
+            if (mutiny::MutationRegistry::instance().find_preset(base)) {
+                presets_na.push_back(kv.first);
+                continue;
+            }
+            std::snprintf(line, sizeof line, "  %-36s does not apply to the model\n", kv.first.c_str());
+        } else {
+            std::snprintf(line, sizeof line, "  %-36s none counted (%lld equivalent, %lld invalid, %lld n/a, %lld lost)\n", kv.first.c_str(),
+                          static_cast<long long>(s.equivalent), static_cast<long long>(s.invalid), static_cast<long long>(s.not_applicable),
+                          static_cast<long long>(s.device_lost));
+        }
         os << line;
     }
+    if (!presets_na.empty()) {
+        os << "  " << presets_na.size() << (presets_na.size() == 1 ? " preset does" : " presets do") << " not apply to the model:";
+        for (size_t i = 0; i < presets_na.size(); ++i) os << (i ? ", " : " ") << presets_na[i];
+        os << "\n";
+    }
+}
+
+// Said where a statistical criterion is chosen: what its instances are, next to DeepCrime's.
+void print_statistical_note(std::ostream& os, const mutiny::CampaignOptions& opt) {
+    for (const auto& c : opt.criteria)
+        if (c.kind == mutiny::Criterion::Kind::statistical) {
+            os << "note: " << mutiny::statistical_caveat(opt.instances) << "\n";
+            return;
+        }
 }
 
 // The scores an accelerated campaign stands for (cluster/accelerate.hpp), and its total time.
@@ -113,6 +144,8 @@ void print_estimates(std::ostream& os, const mutiny::CampaignResult& r, const mu
     std::snprintf(line, sizeof line, "clustering %s: %lld of %lld counted mutants executed; clustering %.3f s + campaign %.3f s = %.3f s\n",
                   a.plan.str().c_str(), static_cast<long long>(a.clusters), static_cast<long long>(a.input_mutants), a.seconds, r.seconds, a.seconds + r.seconds);
     os << line;
+    os << "the campaign's answer: the estimated score of all " << a.input_mutants
+       << " counted mutants (the table above scores only the representatives that ran):\n";
     for (size_t d = 0; d < r.devices.size(); ++d)
         for (size_t c = 0; c < r.criteria.size(); ++c) {
             const mutiny::Score s = mutiny::cluster::estimated_score(r, d, c, a);
@@ -135,22 +168,44 @@ void print_batch_choice(std::ostream& os, const mutiny::CampaignResult& r) {
        << " per input; --max-memory sets the budget; results are the same whatever the batch)\n";
 }
 
+// Whether outputs-DEVICE.f32 is written: --outputs, --no-outputs, or by default when all of them
+// take at most kDefaultOutputsBound (a 1000-mutant campaign over 10000 inputs would leave 400 MB).
+constexpr int64_t kDefaultOutputsBound = int64_t{64} << 20;
+struct OutputsChoice {
+    bool keep;
+    std::string summary;  // the line the run ends with, naming the option that changes it
+};
+OutputsChoice choose_outputs(const Args& a, size_t mutants, size_t inputs, const mutiny::Graph& g, size_t devices) {
+    const mutiny::Shape& out = g.value(g.outputs.at(0)).shape;
+    const double classes = out.rank() == 2 && out[1] > 0 ? static_cast<double>(out[1]) : 1.0;
+    const double bytes = static_cast<double>(mutants + 1) * static_cast<double>(inputs) * classes * 4.0 * static_cast<double>(devices);
+    char size[32];
+    std::snprintf(size, sizeof size, "%.1f MiB", bytes / (1 << 20));
+    if (a.has("no-outputs")) return {false, std::string("not kept (--no-outputs; they would take ") + size + ")"};
+    if (a.has("outputs")) return {true, std::string("outputs-DEVICE.f32, ") + size + " (--outputs)"};
+    if (bytes <= static_cast<double>(kDefaultOutputsBound))
+        return {true, std::string("outputs-DEVICE.f32, ") + size + " (kept by default up to 64 MiB; --no-outputs skips them)"};
+    return {false, std::string("not kept: they would take ") + size + ", over the default bound of 64 MiB (--outputs keeps them)"};
+}
+
 }  // namespace
 
 int cmd_campaign(int argc, char** argv) {
     Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster", "shard", "sample", "until"},
-           {"help", "resume", "no-incremental", "no-outputs", "quiet", "mpi"});
+           {"help", "resume", "no-incremental", "outputs", "no-outputs", "quiet", "mpi"});
     if (a.has("help")) {
         std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME|--mutants FILE --out DIR\n"
                      "                       [--device cpu,opencl[:N|:NAME]]\n"
                      "                       [--kill LIST] [--position P] [--seed S] [--threads N] [--batch N]\n"
                      "                       [--max-memory SIZE] [--resume]\n"
-                     "                       [--no-incremental] [--no-outputs] [--preprocess RECIPE] [--quiet]\n"
+                     "                       [--no-incremental] [--outputs | --no-outputs] [--preprocess RECIPE] [--quiet]\n"
                      "                       [--cluster neurons:s=N | mutants:threshold=T[,features=weights|behaviour]\n"
                      "                                  [,rep=medoid|random][,probe=P][,seed=S]]\n"
                      "Runs MODEL and its mutants over the labelled data set SPEC (see `mutiny eval --help`) on each device\n"
-                     "and writes DIR/report.json, mutants.csv, kill_matrix-DEVICE.txt, manifest.json, report.html and\n"
-                     "outputs-DEVICE.f32 (every output, float32, [1 + mutants][inputs][classes], row 0 = original).\n"
+                     "and writes DIR/report.json, mutants.csv, kill_matrix-DEVICE[-CRITERION].txt, manifest.json, report.html\n"
+                     "and outputs-DEVICE.f32 (every output, float32, [1 + mutants][inputs][classes], row 0 = original):\n"
+                     "the latter by default only when all of them take at most 64 MiB; --outputs keeps them whatever\n"
+                     "their size, --no-outputs never. `mutiny replay DIR/manifest.json` reruns the campaign and checks it.\n"
                      "--ops: operators, MutateNN presets or groups (vanilla, mutatenn, deepmutation, graph, kernel,\n"
                      "  neuron, quant, all), comma-separated; an operator or preset may carry parameters,\n"
                      "  NAME(KEY=VALUE,...): --ops 'GF(ratio=0.5,sigma=0.1),CW(p=0.2)'. --preset NAME is the same as\n"
@@ -172,6 +227,8 @@ int cmd_campaign(int argc, char** argv) {
                      "--instances N: run each stochastic mutant (GF, WS: operators with a seed) as N seeded instances;\n"
                      "  `statistical` then applies DeepCrime's rule (Wilcoxon p < alpha, Cohen's d >= 0.5) to their\n"
                      "  accuracies against the original's (N >= 6 to be able to kill; default 1: Fisher's test).\n"
+                     "  Unlike DeepCrime, which compares retrained instances of both models, the instances here are\n"
+                     "  seeded mutants of one fixed original, compared with that original's accuracy.\n"
                      "--cluster: DeepMAACC's acceleration (docs/mutation.md, acceleration). neurons:s=N merges each layer's per-unit mutants\n"
                      "  into one mutant per cluster of ceil(units / N) Ward clusters of its neurons; mutants:threshold=T\n"
                      "  runs one representative per average-linkage cluster of mutants (distances in [0, 1]; features\n"
@@ -192,6 +249,7 @@ int cmd_campaign(int argc, char** argv) {
     if (a.positionals().size() != 1) throw UsageError("campaign needs exactly one MODEL");
     if (!a.has("data")) throw UsageError("campaign needs --data SPEC");
     if (!a.has("out")) throw UsageError("campaign needs --out DIR");
+    if (a.get("out") == "-") throw UsageError("--out -: campaign writes a folder of files, not to stdout; name a folder");
     if (a.has("mutants")) {
         for (const char* o : {"ops", "preset", "position", "seed"})
             if (a.has(o)) throw UsageError(std::string("--mutants FILE names the mutants; it cannot be combined with --") + o);
@@ -232,10 +290,11 @@ int cmd_campaign(int argc, char** argv) {
     opt.max_memory = global_max_memory();
     opt.instances = static_cast<int>(a.get_int("instances", 1, 1, INT32_MAX));
     opt.incremental = !a.has("no-incremental");
-    opt.keep_outputs = !a.has("no-outputs");
+    if (a.has("outputs") && a.has("no-outputs")) throw UsageError("--outputs and --no-outputs contradict each other");
     opt.out_dir = a.get("out");
     opt.resume = a.has("resume");
     opt.make_device = make_campaign_device;
+    if (!a.has("quiet")) print_statistical_note(std::cerr, opt);
     Progress progress(a.has("quiet"));
     opt.progress = [&](int64_t done, int64_t total) { progress(done, total); };
 
@@ -248,8 +307,11 @@ int cmd_campaign(int argc, char** argv) {
             std::cerr << "clustering " << plan.str() << ": " << accel.clusters << " of " << accel.input_mutants << " counted mutants run ("
                       << std::fixed << std::setprecision(3) << accel.seconds << " s)\n";
     }
+    const OutputsChoice outputs = choose_outputs(a, mutants.size(), ds->size(), f.model.graph, opt.devices.size());
+    opt.keep_outputs = outputs.keep;
+    // The command as a shell reads it (manifest.json; `mutiny replay` splits it again).
     std::string command = "mutiny";
-    for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+    for (int i = 1; i < argc; ++i) command += " " + shell_quote(argv[i]);
     if (split) {
         const SplitCampaign s{f, *ds, a.get("data"), path, hash, opt, a.has("quiet")};
         if (sample) return run_campaign_sample(s, mutants, sampling, command);
@@ -264,9 +326,13 @@ int cmd_campaign(int argc, char** argv) {
     mutiny::write_campaign_report(opt.out_dir, r, opt, command,
                                   accelerated ? std::vector<std::string>{mutiny::acceleration_html(accel, r)} : std::vector<std::string>{});
     if (accelerated) mutiny::write_durable(opt.out_dir + "/acceleration.json", mutiny::acceleration_json(accel, r));
+    if (accelerated)
+        std::cout << "representatives that ran (" << accel.clusters << " of " << accel.input_mutants
+                  << " counted mutants; not the campaign's score, see the estimate below):\n";
     print_scores(std::cout, r);
     if (accelerated) print_estimates(std::cout, r, accel);
     print_batch_choice(std::cout, r);
+    std::cout << "outputs: " << outputs.summary << "\n";
     std::cout << "report: " << opt.out_dir << "/report.html (" << std::fixed << std::setprecision(2) << r.seconds << " s"
               << (r.resumed_at_batch >= 0 ? ", resumed at batch " + std::to_string(r.resumed_at_batch) : std::string()) << ")\n";
     // A report in which no device ran is not a result: say so with the exit code too.

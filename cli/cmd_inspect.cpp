@@ -1,31 +1,82 @@
-// mutiny inspect MODEL: inputs, outputs, op counts, parameters and FLOPs per input.
+// mutiny inspect MODEL: the file's format (a native file's version, checksum and self-test), inputs,
+// outputs, op counts, parameters and FLOPs per input.
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
+#include <ostream>
 #include <map>
 #include <string>
 
 #include <mutiny/analysis/shard_cost.hpp>
+#include <mutiny/model.hpp>
 #include <mutiny/ops/infer.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"
 #include "device_backend.hpp"
-#include "model_file.hpp"
 
 namespace cli {
+
+namespace {
+
+std::string hex64(uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+    return b;
+}
+
+// The file's format and version; for a native file its checksum and self-test (m: the loaded
+// model, null when loading failed).
+void print_format(std::ostream& os, const mutiny::ModelFileInfo& info, const mutiny::NativeModel* m) {
+    if (!info.native) {
+        os << "format: ONNX, IR version " << info.ir_version << ", opsets";
+        for (const auto& o : info.opsets) os << " " << (o.domain.empty() ? "ai.onnx" : o.domain) << " " << o.version;
+        os << "\n";
+        return;
+    }
+    const mutiny::NativeHeader& h = info.header;
+    os << "format: Mutiny native model, version " << h.version << " (this Mutiny writes " << mutiny::native::kVersion << ")\n";
+    os << "checksum: fnv1a64 " << hex64(h.stored_checksum)
+       << (h.checksum_ok() ? std::string(", verified (covers ") + (h.version == 1 ? "the sections, not the header" : "every byte but its own") + ")"
+                           : ", MISMATCH: the file's bytes give " + hex64(h.computed_checksum))
+       << "\n";
+    if (!m) return;
+    if (m->selftest.empty()) {
+        os << "self-test: none (mutiny convert MODEL --out FILE.mutiny --self-test DATA adds one)\n";
+    } else {
+        const int64_t n = m->selftest.inputs.empty() || m->selftest.inputs[0].shape().rank() == 0 ? 0 : m->selftest.inputs[0].shape()[0];
+        os << "self-test: " << m->selftest.inputs.size() << " input tensor(s) of " << n << " sample(s), " << m->selftest.outputs.size()
+           << " expected output(s), tolerance rel " << m->selftest.rel_tol << " abs " << m->selftest.abs_tol << ": passed on load\n";
+    }
+}
+
+}  // namespace
 
 int cmd_inspect(int argc, char** argv) {
     Args a(argc, argv, 2, {"device"}, {"help"});
     if (a.has("help")) {
         std::cout << "usage: mutiny inspect MODEL [--device opencl[:N|:NAME]]\n"
-                     "Prints the model's inputs, outputs, op counts, parameter count and FLOPs per input.\n"
+                     "Prints the model file's format and version (for a native file its checksum and self-test), the\n"
+                     "model's inputs, outputs, op counts, parameter count and FLOPs per input.\n"
                      "With --device, plans the model on that device and lists the nodes that run their CPU\n"
                      "kernel on the host there (no OpenCL kernel for their op or dtype).\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("inspect needs exactly one MODEL");
-    const mutiny::Graph g = load_model_file(a.positionals()[0]);
-    std::cout << "model: " << a.positionals()[0] << " (graph '" << g.name << "')\n";
+    const std::string path = a.positionals()[0];
+    mutiny::ModelFileInfo info;
+    mutiny::NativeModel model;
+    try {
+        model = mutiny::load_model_with_metadata(path, &info);
+    } catch (const mutiny::Error&) {
+        // A corrupt native file: its header as stored, with what its checksum comes to, then the error.
+        if (info.native) print_format(std::cout, info, nullptr);
+        throw;
+    }
+    const mutiny::Graph& g = model.graph;
+    std::cout << "model: " << path << " (graph '" << g.name << "')\n";
+    print_format(std::cout, info, &model);
+    for (const auto& kv : model.metadata) std::cout << "metadata: " << kv.first << " = " << kv.second << "\n";
     for (int i : g.inputs)
         std::cout << "input:  " << g.value(i).name << " " << mutiny::dtype_name(g.value(i).dtype) << g.value(i).shape.str() << "\n";
     for (int o : g.outputs)

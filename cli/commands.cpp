@@ -7,7 +7,7 @@
 namespace cli {
 
 const Command commands[] = {
-    {"inspect", "inspect MODEL", "inputs, outputs, op counts, parameters, FLOPs", cmd_inspect},
+    {"inspect", "inspect MODEL", "format, inputs, outputs, op counts, parameters, FLOPs", cmd_inspect},
     {"eval", "eval MODEL --data SPEC", "top-1/top-5 accuracy, throughput, confusion matrix", cmd_eval},
     {"run", "run MODEL --out FILE", "one CSV row of outputs per input", cmd_run},
     {"campaign", "campaign MODEL --data SPEC --ops LIST --out DIR", "mutation campaign with report", cmd_campaign},
@@ -16,6 +16,9 @@ const Command commands[] = {
     {"conformance", "conformance DIR...", "run ONNX backend test folders", cmd_conformance},
     {"devices", "devices", "the CPU's instruction-set level; OpenCL platforms and devices", cmd_devices},
     {"mutants", "mutants MODEL --ops LIST", "list mutants with counts per operator", cmd_mutants},
+    {"convert", "convert MODEL --out FILE", "write a native model file, optionally with a self-test", cmd_convert},
+    {"replay", "replay DIR/manifest.json", "rerun a campaign and check its results are the same", cmd_replay},
+    {"prioritize", "prioritize CAMPAIGN_DIR", "rank the inputs by the mutants they kill (total, additional)", cmd_prioritize},
     {"protocol", "protocol MODEL --data SPEC --out DIR", "DeepMAACC's clustering protocol: speed-up vs error", cmd_protocol},
     {nullptr, nullptr, nullptr, nullptr},
 };

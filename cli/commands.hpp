@@ -26,12 +26,15 @@ void print_command_names(std::ostream& os);      // "campaign, cluster, ..." for
 int cmd_campaign(int argc, char** argv);
 int cmd_cluster(int argc, char** argv);
 int cmd_conformance(int argc, char** argv);
+int cmd_convert(int argc, char** argv);
 int cmd_devices(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
 int cmd_mutants(int argc, char** argv);
+int cmd_prioritize(int argc, char** argv);
 int cmd_protocol(int argc, char** argv);
+int cmd_replay(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 
 }  // namespace cli

@@ -3,7 +3,9 @@
 #ifndef MUTINY_MODEL_HPP_
 #define MUTINY_MODEL_HPP_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "exec/conformance.hpp"
 #include "exec/cpu/executor.hpp"
@@ -26,9 +28,25 @@ inline void verify_selftest(const NativeModel& m, const std::string& where) {
     }
 }
 
-inline NativeModel load_model_with_metadata(const std::string& path) {
+// What a model file is (`mutiny inspect` prints it): its format and version, for a native file its
+// header, for an ONNX file its IR version and operator sets.
+struct ModelFileInfo {
+    bool native = false;
+    NativeHeader header;                // native files
+    int64_t ir_version = 0;             // ONNX files
+    std::vector<onnx::OperatorSetId> opsets;
+};
+
+// Loads a model file of either format; `info`, when given, receives what the file is. A native
+// file's header is read into `info` before anything is checked, so a caller that catches the
+// error can still show the header of a corrupt file.
+inline NativeModel load_model_with_metadata(const std::string& path, ModelFileInfo* info = nullptr) {
     const auto bytes = read_model_bytes(path);  // refuses PyTorch, Keras, TFLite and TensorFlow files, naming the export
     if (is_native_file(bytes.data(), bytes.size())) {
+        if (info) {
+            info->native = true;
+            if (bytes.size() >= native::kHeader) info->header = native_header(bytes.data(), bytes.size());
+        }
         NativeModel m = load_native_bytes(bytes.data(), bytes.size(), path);
         try {
             validate(m.graph);
@@ -41,6 +59,10 @@ inline NativeModel load_model_with_metadata(const std::string& path) {
     NativeModel m;
     const onnx::ModelProto proto = onnx::parse_model(bytes.data(), bytes.size(), path);
     m.graph = import_onnx(proto, path);
+    if (info) {
+        info->ir_version = proto.ir_version;
+        info->opsets = proto.opset_import;
+    }
     // ONNX metadata_props travel with the model; "mutiny.preprocess" is read as its recipe.
     for (const auto& kv : proto.metadata_props) {
         const std::string prefix = "mutiny.";

@@ -72,6 +72,7 @@
 #include "analysis/kill.hpp"
 #include "analysis/merge.hpp"
 #include "analysis/sample.hpp"
+#include "analysis/prioritize.hpp"
 #include "analysis/scores.hpp"
 #include "analysis/shard.hpp"
 #include "analysis/shard_cost.hpp"
@@ -84,7 +85,9 @@
 #include "report/campaign_report.hpp"
 #include "report/cluster_report.hpp"
 #include "report/html.hpp"
+#include "report/html_util.hpp"
 #include "report/json.hpp"
+#include "report/prioritization.hpp"
 
 // The compiled part (op kernels, registries' entry points), in the one source file that defines
 // MUTINY_IMPLEMENTATION; the others link against it (or against mutiny::compiled instead).

@@ -8,14 +8,7 @@ set(list "${WORK_DIR}/fcnn.txt")
 set(edited "${WORK_DIR}/edited.txt")
 set(data "fashion-mnist:test@first=40")
 
-function(run rc_want)
-  execute_process(COMMAND "${CLI}" ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc STREQUAL "${rc_want}")
-    message(FATAL_ERROR "mutiny ${ARGN}: exit code ${rc}, expected ${rc_want}\n${out}${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-  set(err "${err}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/cli_run.cmake")
 
 # 1. The list: 160 CW(p=0.2) and 160 NEB mutants of fashion_fcnn.
 run(0 mutants models/fashion_fcnn.onnx --ops "CW(p=0.2),NEB" --out "${list}")

@@ -151,11 +151,26 @@ TEST_CASE("native model file: bitwise round trip, checksum, truncation, self-tes
     CHECK_THROWS_WITH_AS(load_native_bytes(bytes.data(), 20, "m.mutiny"), doctest::Contains("truncated"), Error);
 
     // Every byte of the header is checked: each one-byte change is refused with a mutiny::Error.
+    // Flags (12..15) and reserved bytes (48..63) are refused by the checksum itself, which covers
+    // every byte of the file but its own 8 (40..47): native_header shows the mismatch.
+    CHECK(native_header(bytes.data(), bytes.size()).checksum_ok());
     for (size_t i = 0; i < native::kHeader; ++i) {
         auto h = bytes;
         h[i] ^= 0x01;
         CAPTURE(i);
         CHECK_THROWS_AS(load_native_bytes(h.data(), h.size(), "m.mutiny"), Error);
+        if (i >= 8) CHECK(!native_header(h.data(), h.size()).checksum_ok());
+        if ((i >= 12 && i < 16) || i >= 48)
+            CHECK_THROWS_WITH_AS(load_native_bytes(h.data(), h.size(), "m.mutiny"), doctest::Contains("checksum mismatch"), Error);
+    }
+    {
+        const NativeHeader h = native_header(bytes.data(), bytes.size());
+        CHECK(h.version == native::kVersion);
+        CHECK(h.flags == 0);
+        CHECK(h.binary_offset % kAlignment == 0);
+        CHECK(h.binary_offset + h.binary_size == bytes.size());
+        CHECK(h.text_size <= h.binary_offset - native::kHeader);
+        CHECK(h.stored_checksum == h.computed_checksum);
     }
     // Crafted headers whose checksum was recomputed: flags, reserved bytes and a text size that
     // runs into the binary section each get their own message (the last once said "header

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -102,7 +103,26 @@ public:
             throw Error("model output is not [batch, classes]", "model " + r_.model, "output shape " + out.str());
         r_.classes = out[1];
         choose_batch();
+        r_.data_hash = data_hash();
         r_.identity = identity();
+    }
+
+    // "fnv1a64:<hex>" of what the model is fed: every sample's input tensors (dtype, shape, bytes)
+    // and its label, in order, one sample at a time, so it changes when the data or the recipe do
+    // and not with the batch. It costs one more pass over the data set (decoding included).
+    std::string data_hash() const {
+        uint64_t h = kFnv1aBasis;
+        for (size_t i = 0; i < data_.size(); ++i) {
+            for (const Tensor& t : make_inputs(data_, i, 1, recipe_, slots_)) {
+                h = fnv1a(std::string(dtype_name(t.dtype())) + t.shape().str(), h);
+                h = fnv1a(t.raw(), t.nbytes(), h);
+            }
+            const int64_t label = data_.label(i);
+            h = fnv1a(&label, sizeof label, h);
+        }
+        char b[40];
+        std::snprintf(b, sizeof b, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
+        return b;
     }
 
     // The batch: CampaignOptions::batch, lowered until its activations fit the memory budget, or
@@ -206,9 +226,9 @@ public:
         std::vector<std::vector<KillAccumulator>> acc(D);
         std::vector<KillAccumulator> orig;
         for (size_t d = 0; d < D; ++d) {
-            orig.emplace_back(N, C);
+            orig.emplace_back(N, C, opt_.criteria);
             for (size_t i = 0; i < M; ++i) {
-                acc[d].emplace_back(N, C);
+                acc[d].emplace_back(N, C, opt_.criteria);
                 if (!extra_of[i].empty()) acc[d][i].set_instances(extra_of[i].size() + 1);
             }
         }
@@ -236,6 +256,8 @@ public:
             else if (opt_.make_device) devs.push_back(opt_.make_device(name, graph_, opt_));
             else throw Error("unknown device '" + name + "'", "campaign", "this build knows: cpu");
         }
+        r_.device_identities.clear();
+        for (const auto& dev : devs) r_.device_identities.push_back(dev->identity());
         // A resumed run verifies each outputs file against the checkpoint before anything is written.
         std::vector<std::unique_ptr<campaign_detail::OutputFile>> files;
         for (size_t d = 0; d < output_sums.size(); ++d)
@@ -462,7 +484,7 @@ private:
         if (!(s >= 0) || !std::isfinite(s)) throw Error("corrupt checkpoint", path, "a time that is negative or not finite");
         return s;
     }
-    static constexpr const char* kCheckpointMagic = "MUTINY-CHECKPOINT-2";
+    static constexpr const char* kCheckpointMagic = "MUTINY-CHECKPOINT-3";  // 3: per-criterion input verdicts
 
     Graph graph_;
     std::vector<Mutant> mutants_;

@@ -12,6 +12,7 @@
 
 #include "../exec/cpu/executor.hpp"
 #include "../mutate/all.hpp"
+#include "../ops/isa/dispatch.hpp"
 
 namespace mutiny {
 
@@ -21,6 +22,9 @@ class CampaignDevice {
 public:
     virtual ~CampaignDevice() = default;
     virtual std::string name() const = 0;
+    // What computes: the CPU's instruction-set level, an OpenCL device's platform, name, version
+    // and driver (recorded in manifest.json; results do not depend on it, discrepancies may).
+    virtual std::string identity() const { return name(); }
     virtual std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) = 0;
     virtual std::vector<Tensor> run_mutant(size_t index, const Mutation& m) = 0;
     virtual void end_batch() {}
@@ -36,6 +40,7 @@ public:
         : graph_(g), exec_(g, CpuOptions{threads, {}, {}}), threads_(threads), incremental_(incremental) {}
 
     std::string name() const override { return "cpu"; }
+    std::string identity() const override { return std::string("cpu, instruction set ") + isa::name(isa::active()); }
 
     std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) override {
         inputs_ = inputs;

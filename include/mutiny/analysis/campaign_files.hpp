@@ -42,6 +42,8 @@ inline void save_summary(ByteWriter& w, const KillSummary& s) {
     w.vec(s.classes_true);
     w.vec(s.classes_mutant);
     w.vec(s.instance_correct);
+    w.u64(s.input_bits.size());
+    for (const auto& bits : s.input_bits) w.vec(bits);
 }
 inline KillSummary load_summary(ByteReader& r) {
     KillSummary s;
@@ -59,6 +61,11 @@ inline KillSummary load_summary(ByteReader& r) {
     s.classes_true = r.vec<uint8_t>();
     s.classes_mutant = r.vec<uint8_t>();
     s.instance_correct = r.vec<int64_t>();
+    // As many criteria as the campaign has at most (restore() checks the exact count).
+    const uint64_t criteria = r.u64();
+    if (criteria > 4096) throw Error("corrupt checkpoint", "kill summary", std::to_string(criteria) + " per-criterion verdict rows");
+    s.input_bits.resize(static_cast<size_t>(criteria));
+    for (auto& bits : s.input_bits) bits = r.vec<uint64_t>();
     return s;
 }
 inline void save_disc(ByteWriter& w, const Discrepancy& d) {

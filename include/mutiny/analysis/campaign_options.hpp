@@ -70,6 +70,8 @@ struct MutantResult {
 struct CampaignResult {
     std::string version = version_string();
     std::string model, model_hash, data, recipe, identity;
+    std::string data_hash;                   // "fnv1a64:<hex>" of the inputs as fed and their labels
+    std::vector<std::string> device_identities;  // per device: CampaignDevice::identity()
     int64_t inputs = 0, classes = 0, batch = 0;
     int64_t batch_requested = 0;   // CampaignOptions::batch; `batch` is lower when the memory budget says so
     int64_t memory_budget = 0;     // bytes (CampaignOptions::max_memory or its default)

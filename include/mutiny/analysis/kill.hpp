@@ -125,7 +125,24 @@ struct KillSummary {
     // Stochastic mutants run as n >= 2 seeded instances (CampaignOptions::instances): the correct
     // count of each instance, instance 0 being the mutant itself (== correct). Empty otherwise.
     std::vector<int64_t> instance_correct;
+    // Per criterion of the accumulator (KillAccumulator's `criteria`), the inputs on which it kills:
+    // killed-classes (an input of a class the original gets right, misclassified) and distance
+    // (the input's output difference over the threshold). Empty for prediction (kill_bits is its
+    // row) and statistical (no per-input verdict). input_verdicts() picks the row.
+    std::vector<std::vector<uint64_t>> input_bits;
 };
+
+// Whether a criterion's verdict is made of per-input verdicts, so it has a kill matrix.
+inline bool has_input_verdicts(const Criterion& c) { return c.kind != Criterion::Kind::statistical; }
+
+// The kill-matrix row of criterion number c (of those the accumulator was given; prediction
+// always has its row): bit i set when the criterion kills on input i. Null when the criterion
+// has no per-input verdicts or the summary holds none (a mutant that did not run).
+inline const std::vector<uint64_t>* input_verdicts(const KillSummary& s, const Criterion& c, size_t index) {
+    if (c.kind == Criterion::Kind::prediction) return s.kill_bits.empty() ? nullptr : &s.kill_bits;
+    if (!has_input_verdicts(c) || index >= s.input_bits.size() || s.input_bits[index].empty()) return nullptr;
+    return &s.input_bits[index];
+}
 
 // DeepCrime's statistical rule over the seeded instances of a stochastic mutant. DeepCrime trains
 // n instances of the original and of the mutant and kills when a GLM (or Wilcoxon) test on the two
@@ -154,10 +171,15 @@ inline DeepCrimeTest deepcrime_test(const KillSummary& s) {
 // Accumulates a mutant's outputs against the original's, batch by batch, in input order.
 class KillAccumulator {
 public:
-    KillAccumulator(int64_t inputs, int64_t classes) : classes_(classes) {
-        s_.kill_bits.assign(static_cast<size_t>((inputs + 63) / 64), 0);
+    // `criteria`: those whose per-input verdicts are kept (KillSummary::input_bits), in order.
+    KillAccumulator(int64_t inputs, int64_t classes, std::vector<Criterion> criteria = {}) : classes_(classes), criteria_(std::move(criteria)) {
+        const size_t words = static_cast<size_t>((inputs + 63) / 64);
+        s_.kill_bits.assign(words, 0);
         s_.classes_true.assign(static_cast<size_t>(classes), 0);
         s_.classes_mutant.assign(static_cast<size_t>(classes), 0);
+        s_.input_bits.resize(criteria_.size());
+        for (size_t c = 0; c < criteria_.size(); ++c)
+            if (has_input_verdicts(criteria_[c]) && criteria_[c].kind != Criterion::Kind::prediction) s_.input_bits[c].assign(words, 0);
     }
 
     // What add() needs of the original's outputs on one batch, computed once and shared by every
@@ -255,15 +277,32 @@ public:
                 if (!s_.instance_correct.empty()) ++s_.instance_correct[0];
             }
             if (y >= 0 && po == y) ++s_.original_correct;
+            const int64_t idx = first + i;
+            const size_t word = static_cast<size_t>(idx / 64);
+            const uint64_t bit = uint64_t{1} << (idx % 64);
+            const bool class_kill = po != pm && y >= 0 && po == y;
             if (po != pm) {
                 ++s_.prediction_kills;
-                const int64_t idx = first + i;
-                s_.kill_bits[static_cast<size_t>(idx / 64)] |= uint64_t{1} << (idx % 64);
+                s_.kill_bits[word] |= bit;
                 // Killed classes count only inputs the original classifies correctly.
-                if (y >= 0 && po == y) {
+                if (class_kill) {
                     s_.classes_true[static_cast<size_t>(y)] = 1;
                     s_.classes_mutant[static_cast<size_t>(pm)] = 1;
                 }
+            }
+            // Per-input verdicts, each the input's share of verdict(): the criterion kills the
+            // mutant exactly when one of its bits is set.
+            for (size_t c = 0; c < criteria_.size(); ++c) {
+                if (s_.input_bits[c].empty()) continue;
+                bool kill = false;
+                switch (criteria_[c].kind) {
+                    case Criterion::Kind::classes_true:
+                    case Criterion::Kind::classes_mutant: kill = class_kill; break;
+                    case Criterion::Kind::distance_max: kill = row.max_diff > criteria_[c].param; break;
+                    case Criterion::Kind::distance_kl: kill = std::isfinite(row.kl) && row.kl > criteria_[c].param; break;
+                    default: break;
+                }
+                if (kill) s_.input_bits[c][word] |= bit;
             }
             if (row.max_diff > s_.max_abs_diff || std::isnan(row.max_diff)) s_.max_abs_diff = row.max_diff;
             if (std::isfinite(row.kl)) s_.max_kl = std::max(s_.max_kl, row.kl);
@@ -293,8 +332,11 @@ public:
     void restore(KillSummary s, int64_t processed, const std::string& where) {
         auto bad = [&](const std::string& why) { return Error("checkpoint does not fit this campaign", where, why); };
         if (s.kill_bits.size() != s_.kill_bits.size() || s.classes_true.size() != s_.classes_true.size() ||
-            s.classes_mutant.size() != s_.classes_mutant.size() || s.instance_correct.size() != s_.instance_correct.size())
-            throw bad("its vectors' lengths (kill bits, classes, instances) differ from the campaign's");
+            s.classes_mutant.size() != s_.classes_mutant.size() || s.instance_correct.size() != s_.instance_correct.size() ||
+            s.input_bits.size() != s_.input_bits.size())
+            throw bad("its vectors' lengths (kill bits, classes, instances, per-criterion bits) differ from the campaign's");
+        for (size_t c = 0; c < s.input_bits.size(); ++c)
+            if (s.input_bits[c].size() != s_.input_bits[c].size()) throw bad("per-input verdicts of criterion " + criteria_[c].name() + " of the wrong length");
         if (processed < 0 || processed > static_cast<int64_t>(s_.kill_bits.size()) * 64) throw bad("it claims " + std::to_string(processed) + " inputs done");
         if (s.inputs < 0 || s.inputs > processed) throw bad(std::to_string(s.inputs) + " inputs counted of " + std::to_string(processed) + " run");
         for (int64_t n : {s.correct, s.original_correct, s.prediction_kills})
@@ -305,6 +347,8 @@ public:
             const int64_t lo = static_cast<int64_t>(w) * 64;  // bits at or past `processed` were never run
             const uint64_t allowed = processed >= lo + 64 ? ~uint64_t{0} : processed <= lo ? 0 : (uint64_t{1} << (processed - lo)) - 1;
             if (s.kill_bits[w] & ~allowed) throw bad("kill bits set for inputs not yet run");
+            for (const auto& bits : s.input_bits)
+                if (!bits.empty() && (bits[w] & ~allowed)) throw bad("per-input verdicts set for inputs not yet run");
         }
         int64_t bits = 0;
         for (uint64_t w : s.kill_bits) bits += static_cast<int64_t>(__builtin_popcountll(w));
@@ -319,6 +363,7 @@ public:
 
 private:
     int64_t classes_;
+    std::vector<Criterion> criteria_;
     KillSummary s_;
 };
 
@@ -354,6 +399,29 @@ inline Verdict verdict(const KillSummary& s, const Criterion& c) {
         case Criterion::Kind::distance_kl: killed = s.max_kl > c.param; break;
     }
     return killed ? Verdict::killed : Verdict::survived;
+}
+
+// What the statistical criterion compares, said where it is chosen and in the report, so a reader
+// who knows DeepCrime is not misled: DeepCrime retrains n instances of the original and of the
+// mutant and compares the two samples (training variance included); here one fixed original is
+// compared with one run of the mutant (instances < 2) or with seeded instances of it.
+inline std::string statistical_caveat(int instances) {
+    if (instances >= 2)
+        return "statistical: each stochastic mutant (GF, WS) runs as " + std::to_string(instances) +
+               " seeded instances compared with the one fixed original's accuracy (Wilcoxon signed-rank, Cohen's d); "
+               "DeepCrime compares retrained instances of the original and of the mutant, so training variance is not in these verdicts";
+    return "statistical: Fisher's exact test on one run of each mutant against the one fixed original; DeepCrime compares "
+           "retrained instances of the original and of the mutant (--instances N applies its rule to seeded instances of GF and WS)";
+}
+
+// The classes this criterion counts as killed, ascending (killed-classes criteria; empty for the others).
+inline std::vector<int64_t> killed_class_ids(const KillSummary& s, const Criterion& c) {
+    const std::vector<uint8_t>* v = c.kind == Criterion::Kind::classes_true ? &s.classes_true : c.kind == Criterion::Kind::classes_mutant ? &s.classes_mutant : nullptr;
+    std::vector<int64_t> ids;
+    if (v)
+        for (size_t k = 0; k < v->size(); ++k)
+            if ((*v)[k]) ids.push_back(static_cast<int64_t>(k));
+    return ids;
 }
 
 // Classes this criterion counts as killed (killed-classes criteria; empty for the others).

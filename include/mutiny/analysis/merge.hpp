@@ -192,7 +192,7 @@ inline CampaignPart load_part(const std::vector<uint8_t>& sealed_bytes, const st
         for (size_t d = 0; d < D; ++d) {
             KillSummary s = campaign_detail::load_summary(rd);
             // KillAccumulator::restore checks every length and count against the campaign.
-            KillAccumulator acc(r.inputs, r.classes);
+            KillAccumulator acc(r.inputs, r.classes, r.criteria);  // per-criterion input verdicts too
             if (!s.instance_correct.empty()) acc.set_instances(s.instance_correct.size());
             acc.restore(std::move(s), r.inputs, who);
             DeviceRun run;

@@ -194,16 +194,44 @@ inline std::vector<uint8_t> save_native_bytes(const NativeModel& m) {
 
 inline bool is_native_file(const uint8_t* p, size_t n) { return n >= 8 && std::memcmp(p, native::kMagic, 8) == 0; }
 
+// A native file's header as stored, and what its checksum comes to (`mutiny inspect` prints both,
+// so a corrupt file shows what was expected and what is there).
+struct NativeHeader {
+    uint32_t version = 0, flags = 0;
+    uint64_t text_size = 0, binary_offset = 0, binary_size = 0;
+    uint64_t stored_checksum = 0;
+    uint64_t computed_checksum = 0;  // over the file as it is; meaningful for versions 1 and 2 only
+    bool checksum_ok() const { return stored_checksum == computed_checksum; }
+};
+
+// Reads the header of a native file of n >= native::kHeader bytes with the magic (is_native_file);
+// the sections are not checked here (load_native_bytes does).
+inline NativeHeader native_header(const uint8_t* p, size_t n) {
+    auto get = [&](size_t at, int bytes) {
+        uint64_t v = 0;
+        for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(p[at + static_cast<size_t>(i)]) << (8 * i);
+        return v;
+    };
+    NativeHeader h;
+    h.version = static_cast<uint32_t>(get(8, 4));
+    h.flags = static_cast<uint32_t>(get(12, 4));
+    h.text_size = get(16, 8);
+    h.binary_offset = get(24, 8);
+    h.binary_size = get(32, 8);
+    h.stored_checksum = get(40, 8);
+    h.computed_checksum = native::header_checksum(p, n, h.version == 1 ? 1 : native::kVersion);
+    return h;
+}
+
 inline NativeModel load_native_bytes(const uint8_t* p, size_t n, const std::string& where) {
     using namespace native;
     if (n < kHeader) throw Error("truncated native model", where, "file is " + std::to_string(n) + " bytes, shorter than the 64-byte header");
     if (!is_native_file(p, n)) throw Error("not a Mutiny model file", where, "bad magic bytes");
-    auto get32 = [&](size_t at) { uint32_t v = 0; for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(p[at + i]) << (8 * i); return v; };
-    auto get64 = [&](size_t at) { uint64_t v = 0; for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[at + i]) << (8 * i); return v; };
-    const uint32_t version = get32(8);
+    const NativeHeader h = native_header(p, n);
+    const uint32_t version = h.version;
     if (version != 1 && version != kVersion)
         throw Error("unsupported native model version " + std::to_string(version), where, "this Mutiny reads versions 1 and " + std::to_string(kVersion));
-    const uint64_t tsize = get64(16), boff = get64(24), bsize = get64(32), sum = get64(40);
+    const uint64_t tsize = h.text_size, boff = h.binary_offset, bsize = h.binary_size;
     // Sizes first (each its own message), so a truncated file is called truncated, not corrupt.
     if (boff > n || bsize > n - boff)
         throw Error("truncated native model", where,
@@ -214,11 +242,10 @@ inline NativeModel load_native_bytes(const uint8_t* p, size_t n, const std::stri
         throw Error("corrupt native model header", where,
                     "a text section of " + std::to_string(tsize) + " bytes does not fit before the binary section at byte " + std::to_string(boff) +
                         " (which must be a multiple of " + std::to_string(kAlignment) + ")");
-    if (header_checksum(p, n, version) != sum)
-        throw Error("native model checksum mismatch", where, "the file is corrupt (it changed after it was written)");
+    if (!h.checksum_ok()) throw Error("native model checksum mismatch", where, "the file is corrupt (it changed after it was written)");
     // Version 1 files' checksum does not cover the header: their flags and reserved bytes are checked
     // here (and checked again for version 2, whose checksum a crafted file can recompute).
-    if (get32(12) != 0) throw Error("unsupported native model flags " + std::to_string(get32(12)), where, "this Mutiny knows no flags (the field must be 0)");
+    if (h.flags != 0) throw Error("unsupported native model flags " + std::to_string(h.flags), where, "this Mutiny knows no flags (the field must be 0)");
     for (size_t i = 48; i < kHeader; ++i)
         if (p[i] != 0) throw Error("corrupt native model header", where, "reserved byte " + std::to_string(i) + " is not 0");
     const uint8_t* bin = p + boff;

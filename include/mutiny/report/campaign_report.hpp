@@ -3,10 +3,12 @@
 // matrix (kill_matrix.txt, format below) and manifest.json (how to reproduce the run). Every file
 // is written durably by rename (analysis/checkpoint.hpp), so a crash never leaves half a report.
 //
-// kill_matrix.txt: line 1 "# mutiny kill matrix v1 device=D criterion=prediction inputs=N mutants=M",
+// kill_matrix-D.txt: line 1 "# mutiny kill matrix v1 device=D criterion=prediction inputs=N mutants=M",
 // then one line per mutant: its id, a space, and N bits as ceil(N/4) lowercase hex digits; digit k
 // holds inputs 4k..4k+3, input 4k in its lowest bit. A 1 bit: the mutant's top-1 differs from the
 // original's on that input. Mutants that did not run (invalid, not applicable, equivalent) are all 0.
+// Every other criterion with per-input verdicts (killed-classes, distance) has its own matrix,
+// kill_matrix-D-CRITERION.txt, the same format: a 1 bit where that criterion kills on the input.
 #ifndef MUTINY_REPORT_CAMPAIGN_REPORT_HPP_
 #define MUTINY_REPORT_CAMPAIGN_REPORT_HPP_
 
@@ -18,6 +20,7 @@
 
 #include "../analysis/campaign.hpp"
 #include "../analysis/checkpoint.hpp"
+#include "../analysis/prioritize.hpp"
 #include "../analysis/scores.hpp"
 #include "../ops/isa/dispatch.hpp"
 #include "json.hpp"
@@ -65,6 +68,10 @@ inline std::string csv_field(const std::string& s) {
 
 }  // namespace report_detail
 
+// A mutant's layer as reports show it: "*" (a mutant of every occurrence, or of the whole model)
+// reads as words.
+inline std::string layer_label(const std::string& layer) { return layer == "*" ? "(all layers)" : layer; }
+
 // Scores of device d under criterion c, grouped by `by` ("operator", "layer", "category", or "" for all).
 inline std::map<std::string, Score> campaign_scores(const CampaignResult& r, size_t d, size_t c, const std::string& by) {
     std::vector<std::string> key;
@@ -72,7 +79,7 @@ inline std::map<std::string, Score> campaign_scores(const CampaignResult& r, siz
     std::vector<int64_t> kc;
     for (size_t i = 0; i < r.mutants.size(); ++i) {
         const Mutant& m = r.mutants[i].mutant;
-        key.push_back(by == "operator" ? operator_label(m.spec) : by == "layer" ? m.layer : by == "category" ? m.category : "all");
+        key.push_back(by == "operator" ? operator_label(m.spec) : by == "layer" ? layer_label(m.layer) : by == "category" ? m.category : "all");
         v.push_back(r.verdict_of(i, d, c));
         kc.push_back(r.killed_classes_of(i, d, c));
     }
@@ -90,6 +97,49 @@ inline std::vector<const std::vector<uint64_t>*> killed_rows(const CampaignResul
         if (which) which->push_back(i);
     }
     return rows;
+}
+
+// The kill matrices a campaign writes: prediction on every device (kill_matrix-D.txt), then each
+// other criterion with per-input verdicts (kill_matrix-D-CRITERION.txt). `criterion` indexes
+// r.criteria; kPredictionMatrix stands for prediction, whether or not it is a criterion.
+constexpr size_t kPredictionMatrix = static_cast<size_t>(-1);
+struct KillMatrixFile {
+    size_t device, criterion;
+    std::string name;
+};
+inline std::vector<KillMatrixFile> kill_matrix_files(const CampaignResult& r) {
+    std::vector<KillMatrixFile> out;
+    for (size_t d = 0; d < r.devices.size(); ++d) {
+        const std::string dev = campaign_detail::device_file_name(r.devices[d]);
+        out.push_back({d, kPredictionMatrix, "kill_matrix-" + dev + ".txt"});
+        for (size_t c = 0; c < r.criteria.size(); ++c)
+            if (has_input_verdicts(r.criteria[c]) && r.criteria[c].kind != Criterion::Kind::prediction)
+                out.push_back({d, c, "kill_matrix-" + dev + "-" + campaign_detail::device_file_name(r.criteria[c].name()) + ".txt"});
+    }
+    return out;
+}
+
+// Row of mutant i in a kill matrix (null: all 0, the mutant did not run or the device lost it).
+inline const std::vector<uint64_t>* kill_matrix_row(const CampaignResult& r, size_t i, size_t d, size_t criterion) {
+    if (r.mutants[i].mutant.status != MutantStatus::ok || r.mutants[i].runs.size() <= d) return nullptr;
+    const KillSummary& s = r.mutants[i].runs[d].summary;
+    if (criterion == kPredictionMatrix) return s.kill_bits.empty() ? nullptr : &s.kill_bits;
+    return input_verdicts(s, r.criteria[criterion], criterion);
+}
+
+// A kill matrix of the result, as its file holds it (what `mutiny prioritize` reads back).
+inline KillMatrix kill_matrix_of(const CampaignResult& r, size_t d, size_t criterion = kPredictionMatrix) {
+    KillMatrix m;
+    m.device = r.devices[d];
+    m.criterion = criterion == kPredictionMatrix ? std::string("prediction") : r.criteria[criterion].name();
+    m.inputs = r.inputs;
+    const std::vector<uint64_t> none(static_cast<size_t>((r.inputs + 63) / 64), 0);
+    for (size_t i = 0; i < r.mutants.size(); ++i) {
+        m.ids.push_back(r.mutants[i].mutant.spec.id);
+        const std::vector<uint64_t>* row = kill_matrix_row(r, i, d, criterion);
+        m.rows.push_back(row ? *row : none);
+    }
+    return m;
 }
 
 inline std::string campaign_report_json(const CampaignResult& r) {
@@ -135,6 +185,15 @@ inline std::string campaign_report_json(const CampaignResult& r) {
             }
             j.end();
         }
+        j.end();
+    }
+    j.end();
+    j.key("kill_matrix_files").begin_array();
+    for (const auto& f : kill_matrix_files(r)) {
+        j.begin_object();
+        j.key("device").value(r.devices[f.device]);
+        j.key("criterion").value(f.criterion == kPredictionMatrix ? std::string("prediction") : r.criteria[f.criterion].name());
+        j.key("file").value(f.name);
         j.end();
     }
     j.end();
@@ -202,6 +261,12 @@ inline std::string campaign_report_json(const CampaignResult& r) {
                     if (r.criteria[c].kind == Criterion::Kind::classes_true || r.criteria[c].kind == Criterion::Kind::classes_mutant)
                         j.key(r.criteria[c].name()).value(r.killed_classes_of(i, d, c));
                 j.end();
+                // Which classes (their labels), not only how many.
+                j.key("killed_class_ids").begin_object();
+                for (size_t c = 0; c < r.criteria.size(); ++c)
+                    if (r.criteria[c].kind == Criterion::Kind::classes_true || r.criteria[c].kind == Criterion::Kind::classes_mutant)
+                        j.key(r.criteria[c].name()).inline_array(killed_class_ids(s, r.criteria[c]));
+                j.end();
                 j.key("accuracy").value(s.inputs ? static_cast<double>(s.correct) / static_cast<double>(s.inputs) : 0.0);
                 j.key("prediction_kills").value(s.prediction_kills);
                 j.key("max_abs_diff").value(s.max_abs_diff);
@@ -249,6 +314,11 @@ inline std::string campaign_mutants_csv(const CampaignResult& r) {
     for (const auto& d : r.devices)
         for (const auto& c : r.criteria) os << "," << csv_field(d + " " + c.name());
     for (const auto& d : r.devices) os << "," << csv_field(d + " accuracy") << "," << csv_field(d + " prediction_kills") << "," << csv_field(d + " seconds");
+    std::vector<size_t> class_criteria;
+    for (size_t c = 0; c < r.criteria.size(); ++c)
+        if (r.criteria[c].kind == Criterion::Kind::classes_true || r.criteria[c].kind == Criterion::Kind::classes_mutant) class_criteria.push_back(c);
+    for (const auto& d : r.devices)
+        for (size_t c : class_criteria) os << "," << csv_field(d + " " + r.criteria[c].name() + " classes");
     os << ",reason,spec\n";
     for (size_t i = 0; i < r.mutants.size(); ++i) {
         const MutantResult& m = r.mutants[i];
@@ -262,23 +332,32 @@ inline std::string campaign_mutants_csv(const CampaignResult& r) {
             os << ',' << (ran && s.inputs ? json_number(static_cast<double>(s.correct) / static_cast<double>(s.inputs)) : "")
                << ',' << (ran ? std::to_string(s.prediction_kills) : "") << ',' << (ran ? json_number(m.runs[d].seconds) : "");
         }
+        // The killed classes, space-separated labels ("" when none or the mutant did not run).
+        for (size_t d = 0; d < r.devices.size(); ++d)
+            for (size_t c : class_criteria) {
+                std::string ids;
+                if (m.mutant.status == MutantStatus::ok)
+                    for (int64_t k : killed_class_ids(m.runs[d].summary, r.criteria[c])) ids += (ids.empty() ? "" : " ") + std::to_string(k);
+                os << ',' << ids;
+            }
         const std::string reason = m.mutant.status == MutantStatus::ok && !m.runs.empty() ? m.runs[0].summary.crash_reason : m.mutant.reason;
         os << ',' << csv_field(reason) << ',' << csv_field(m.mutant.spec.str()) << '\n';
     }
     return os.str();
 }
 
-inline std::string campaign_kill_matrix(const CampaignResult& r, size_t d) {
+inline std::string campaign_kill_matrix(const CampaignResult& r, size_t d, size_t criterion = kPredictionMatrix) {
     std::ostringstream os;
-    os << "# mutiny kill matrix v1 device=" << r.devices[d] << " criterion=prediction inputs=" << r.inputs << " mutants=" << r.mutants.size() << "\n";
+    os << "# mutiny kill matrix v1 device=" << r.devices[d]
+       << " criterion=" << (criterion == kPredictionMatrix ? std::string("prediction") : r.criteria[criterion].name()) << " inputs=" << r.inputs
+       << " mutants=" << r.mutants.size() << "\n";
     const int64_t digits = (r.inputs + 3) / 4;
     std::string line;
     for (size_t i = 0; i < r.mutants.size(); ++i) {
         line.assign(static_cast<size_t>(digits), '0');
-        const KillSummary& s = r.mutants[i].runs[d].summary;
-        if (r.mutants[i].mutant.status == MutantStatus::ok && !s.kill_bits.empty())
+        if (const std::vector<uint64_t>* bits = kill_matrix_row(r, i, d, criterion))
             for (int64_t k = 0; k < digits; ++k) {
-                const uint64_t w = s.kill_bits[static_cast<size_t>((4 * k) / 64)] >> ((4 * k) % 64);
+                const uint64_t w = (*bits)[static_cast<size_t>((4 * k) / 64)] >> ((4 * k) % 64);
                 line[static_cast<size_t>(k)] = "0123456789abcdef"[w & 0xF];
             }
         os << r.mutants[i].mutant.spec.id << ' ' << line << '\n';
@@ -295,10 +374,16 @@ inline std::string campaign_manifest_json(const CampaignResult& r, const Campaig
     j.key("model").value(r.model);
     j.key("model_hash").value(r.model_hash);
     j.key("data").value(r.data);
+    j.key("data_hash").value(r.data_hash);
     j.key("recipe").value(r.recipe);
     j.key("inputs").value(r.inputs);
     j.key("devices").begin_array();
     for (const auto& d : r.devices) j.value(d);
+    j.end();
+    // What each device is (an OpenCL device's name, version and driver): results do not depend on
+    // it, cross-device discrepancies may.
+    j.key("device_identities").begin_array();
+    for (const auto& d : r.device_identities) j.value(d);
     j.end();
     // The CPU kernels' instruction-set level: not part of what reproduces the results (every level
     // gives the same bits), recorded to say how they were computed.
@@ -317,6 +402,7 @@ inline std::string campaign_manifest_json(const CampaignResult& r, const Campaig
     j.key("threads").value(opt.threads);
     j.key("incremental").value(opt.incremental);
     j.key("instances").value(opt.instances);
+    j.key("outputs").value(opt.keep_outputs);
     j.end();
     j.key("mutants").begin_array();
     for (const auto& m : r.mutants) j.value(m.mutant.spec.str());

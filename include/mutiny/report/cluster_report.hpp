@@ -88,6 +88,35 @@ struct SpeedupPoint {
     double error = 0;    // score error, accelerated - vanilla (fraction)
 };
 
+// Round axis ticks covering [lo, hi]: about n steps of 1, 2 or 5 x 10^k, the first at or below lo,
+// the last at or above hi (an axis drawn from the first to the last reads +5, 0, -5, not +9.1, +3.2).
+inline std::vector<double> nice_ticks(double lo, double hi, int n = 5) {
+    if (!(hi > lo)) hi = lo + 1;
+    const double raw = (hi - lo) / n, mag = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = 10 * mag;
+    for (double m : {1.0, 2.0, 5.0})
+        if (m * mag >= raw * (1 - 1e-9)) {
+            step = m * mag;
+            break;
+        }
+    const double first = std::floor(lo / step + 1e-9);
+    std::vector<double> t;
+    for (double k = first;; ++k) {
+        const double v = k * step;
+        t.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
+        if (v >= hi - step * 1e-9) break;
+    }
+    return t;
+}
+
+// printf format of a tick at `step` apart, as a percentage: as many decimals as the step needs.
+inline const char* tick_format(double step, bool sign) {
+    const double pct = 100 * step;
+    if (pct >= 1 - 1e-9) return sign ? "%+.0f" : "%.0f";
+    if (pct >= 0.1 - 1e-9) return sign ? "%+.1f" : "%.1f";
+    return sign ? "%+.2f" : "%.2f";
+}
+
 // Speed-up (x, time saved in %) against signed score error (y, percentage points), one colour per
 // series, zero error marked.
 inline std::string svg_speedup_error(const std::vector<SpeedupPoint>& pts, const std::string& title) {
@@ -99,9 +128,11 @@ inline std::string svg_speedup_error(const std::vector<SpeedupPoint>& pts, const
         ymin = std::min(ymin, p.error);
         ymax = std::max(ymax, p.error);
     }
-    const double ypad = (ymax - ymin) * 0.08;
-    ymin -= ypad;
-    ymax += ypad;
+    const std::vector<double> xt = nice_ticks(xmin, xmax), yt = nice_ticks(ymin, ymax);
+    xmin = xt.front();
+    xmax = xt.back();
+    ymin = yt.front();
+    ymax = yt.back();
     auto X = [&](double v) { return left + (W - left - right) * (v - xmin) / (xmax - xmin); };
     auto Y = [&](double v) { return top + (H - top - bottom) * (1 - (v - ymin) / (ymax - ymin)); };
     std::vector<std::string> series;
@@ -112,11 +143,12 @@ inline std::string svg_speedup_error(const std::vector<SpeedupPoint>& pts, const
     os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' role='img' aria-label='" << html_escape(title) << "'>\n";
     os << "<text x='0' y='16' font-size='14' font-weight='bold'>" << html_escape(title) << "</text>\n";
     os << "<rect x='" << left << "' y='" << top << "' width='" << W - left - right << "' height='" << H - top - bottom << "' fill='none' stroke='#888'/>\n";
-    for (int t = 0; t <= 5; ++t) {
-        const double xv = xmin + (xmax - xmin) * t / 5, yv = ymin + (ymax - ymin) * t / 5;
-        os << "<text x='" << fmt_num(X(xv), "%.1f") << "' y='" << H - bottom + 16 << "' font-size='10' text-anchor='middle'>" << fmt_num(100 * xv, "%.0f") << "%</text>";
-        os << "<text x='" << left - 4 << "' y='" << fmt_num(Y(yv) + 4, "%.1f") << "' font-size='10' text-anchor='end'>" << fmt_num(100 * yv, "%+.1f") << "</text>";
-    }
+    for (double xv : xt)
+        os << "<text x='" << fmt_num(X(xv), "%.1f") << "' y='" << H - bottom + 16 << "' font-size='10' text-anchor='middle'>"
+           << fmt_num(100 * xv, tick_format(xt[1] - xt[0], false)) << "%</text>";
+    for (double yv : yt)
+        os << "<text x='" << left - 4 << "' y='" << fmt_num(Y(yv) + 4, "%.1f") << "' font-size='10' text-anchor='end'>"
+           << (yv == 0 ? std::string("0") : fmt_num(100 * yv, tick_format(yt[1] - yt[0], true))) << "</text>";
     os << "\n<line x1='" << left << "' y1='" << fmt_num(Y(0), "%.1f") << "' x2='" << W - right << "' y2='" << fmt_num(Y(0), "%.1f") << "' stroke='#aaa' stroke-dasharray='4,3'/>\n";
     os << "<text x='" << (left + W - right) / 2 << "' y='" << H - 12 << "' font-size='12' text-anchor='middle'>speed-up (time saved against vanilla, clustering included)</text>\n";
     os << "<text transform='translate(14," << (top + H - bottom) / 2 << ") rotate(-90)' font-size='12' text-anchor='middle'>score error (percentage points)</text>\n";
@@ -189,6 +221,9 @@ inline std::string acceleration_html(const cluster::Acceleration& a, const Campa
        << " counted mutants of the exhaustive list (" << a.input_listed << " listed); clustering took " << fmt_num(a.seconds, "%.3f") << " s";
     if (a.probe_seconds > 0) os << " (probe runs " << fmt_num(a.probe_seconds, "%.3f") << " s)";
     os << ", the campaign " << fmt_num(r.seconds, "%.3f") << " s.</p>\n";
+    os << "<p><b>The estimates below are the campaign's answer</b>: the scores of all " << a.input_mutants
+       << " counted mutants, estimated from their clusters' representatives. The mutation scores above count only the " << a.clusters
+       << " representatives that ran.</p>\n";
     os << "<table><tr><th class='l'>device</th><th class='l'>criterion</th><th>estimated kill ratio</th><th>estimated classes score</th></tr>\n";
     for (size_t d = 0; d < r.devices.size(); ++d)
         for (size_t c = 0; c < r.criteria.size(); ++c) {

@@ -12,28 +12,10 @@
 #include <vector>
 
 #include "campaign_report.hpp"
+#include "html_util.hpp"
+#include "prioritization.hpp"
 
 namespace mutiny {
-
-inline std::string html_escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            default: o += c;
-        }
-    }
-    return o;
-}
-
-inline std::string fmt_pct(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.2f%%", 100.0 * v);
-    return b;
-}
 
 // The killed-classes score exists for the killed-classes criteria only; elsewhere a dash, not 0%.
 inline bool has_classes_score(const Criterion& c) {
@@ -44,15 +26,13 @@ inline std::string classes_score_text(const Criterion& c, const Score& s, int64_
     return has_classes_score(c) ? fmt_pct(s.classes_score(classes)) : std::string("-");
 }
 
-inline std::string fmt_num(double v, const char* f = "%.4g") {
-    char b[48];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
-
 // Horizontal bars, one per (label, value in [0, 1]), with the value printed.
 inline std::string svg_bars(const std::vector<std::pair<std::string, double>>& bars, const std::string& title) {
-    const int row = 22, left = 230, width = 420;
+    // The label column is as wide as the longest label (about 7 px a character at 12 px), so long
+    // operator names (MutateNN presets with parameters) are not cut at the left edge.
+    size_t longest = 0;
+    for (const auto& b : bars) longest = std::max(longest, b.first.size());
+    const int row = 22, width = 420, left = std::max(120, static_cast<int>(longest) * 7 + 12);
     const int h = static_cast<int>(bars.size()) * row + 40;
     std::ostringstream os;
     os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << left + width + 80 << "' height='" << h << "' role='img' aria-label='" << html_escape(title) << "'>\n";
@@ -77,7 +57,13 @@ inline std::string svg_kill_heatmap(const CampaignResult& r, size_t d) {
         if (r.mutants[i].mutant.status == MutantStatus::ok) rows.push_back(i);
     if (rows.empty() || r.inputs == 0) return "<p>No mutant ran.</p>\n";
     const int64_t R = std::min<int64_t>(120, static_cast<int64_t>(rows.size())), Cn = std::min<int64_t>(200, r.inputs);
-    const int cw = 4, ch = 4, left = 60, top = 24;
+    // Up to 40 rows, each row is one mutant, tall enough for its id; beyond, rows are binned, every
+    // row says which mutants it holds on hover, and every k-th is labelled with its first id.
+    const int cw = 4, ch = R <= 40 ? 11 : 4, top = 24;
+    size_t id_len = 0;
+    for (size_t i : rows) id_len = std::max(id_len, r.mutants[i].mutant.spec.id.size());
+    const int left = static_cast<int>(id_len) * 6 + 10;
+    const int64_t label_every = ch >= 11 ? 1 : (R + 11) / 12;
     std::ostringstream os;
     os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << left + Cn * cw + 20 << "' height='" << top + R * ch + 40 << "' role='img' aria-label='kill matrix'>\n";
     os << "<text x='0' y='14' font-size='13' font-weight='bold'>Kill matrix on " << html_escape(r.devices[d]) << ": " << rows.size() << " mutants (rows) x "
@@ -99,10 +85,15 @@ inline std::string svg_kill_heatmap(const CampaignResult& r, size_t d) {
             os << "<rect x='" << left + b * cw << "' y='" << top + a * ch << "' width='" << cw << "' height='" << ch << "' fill='rgb(" << 255 << ',' << shade << ','
                << shade << ")'/>";
         }
+        const std::string& first_id = r.mutants[rows[r0]].mutant.spec.id;
+        const std::string span = r1 - r0 > 1 ? first_id + " .. " + r.mutants[rows[r1 - 1]].mutant.spec.id : first_id;
+        os << "<rect x='0' y='" << top + a * ch << "' width='" << left << "' height='" << ch << "' fill='transparent'><title>" << html_escape(span)
+           << "</title></rect>";
+        if (a % label_every == 0)
+            os << "<text x='" << left - 4 << "' y='" << top + a * ch + std::min(ch, 10) << "' font-size='" << (ch >= 11 ? 10 : 9)
+               << "' text-anchor='end'>" << html_escape(first_id) << "</text>";
         os << "\n";
     }
-    os << "<text x='0' y='" << top + 10 << "' font-size='11'>mutant 1</text>";
-    os << "<text x='0' y='" << top + R * ch << "' font-size='11'>" << rows.size() << "</text>";
     os << "<text x='" << left << "' y='" << top + R * ch + 16 << "' font-size='11'>input 0</text>";
     os << "<text x='" << left + Cn * cw << "' y='" << top + R * ch + 16 << "' font-size='11' text-anchor='end'>" << r.inputs - 1 << "</text>\n";
     os << "</svg>\n";
@@ -138,6 +129,30 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
                << s.not_applicable << "</td><td>" << s.device_lost << "</td><td>" << fmt_pct(s.kill_ratio()) << "</td><td>" << classes_score_text(r.criteria[c], s, r.classes) << "</td></tr>\n";
         }
     os << "</table>\n";
+    for (const auto& c : r.criteria)
+        if (c.kind == Criterion::Kind::statistical) {
+            int instances = 1;
+            for (const auto& m : r.mutants)
+                for (const auto& run : m.runs) instances = std::max(instances, static_cast<int>(run.summary.instance_correct.size()));
+            os << "<p class='small'>Note: " << html_escape(statistical_caveat(instances)) << ".</p>\n";
+            break;
+        }
+
+    // Per device: the original's time, the mutants' and a mutant's mean (report.json: "timing").
+    os << "<h2>Timing</h2>\n<table><tr><th class='l'>device</th><th>original (s)</th><th>mutants (s)</th><th>mutants run</th><th>mean per mutant (ms)</th></tr>\n";
+    for (size_t d = 0; d < r.devices.size(); ++d) {
+        double t = 0;
+        int64_t ran = 0;
+        for (const auto& m : r.mutants)
+            if (m.mutant.status == MutantStatus::ok && !m.runs.empty()) {
+                t += m.runs[d].seconds;
+                ++ran;
+            }
+        os << "<tr><td class='l'>" << html_escape(r.devices[d]) << "</td><td>" << fmt_num(r.original_seconds[d], "%.3f") << "</td><td>" << fmt_num(t, "%.3f")
+           << "</td><td>" << ran << "</td><td>" << (ran ? fmt_num(1000 * t / static_cast<double>(ran), "%.2f") : std::string("-")) << "</td></tr>\n";
+    }
+    os << "</table>\n<p class='small'>Campaign wall time " << fmt_num(r.seconds, "%.2f") << " s"
+       << (r.resumed_at_batch >= 0 ? " (this process; resumed at batch " + std::to_string(r.resumed_at_batch) + ")" : std::string()) << ".</p>\n";
 
     for (size_t c = 0; c < r.criteria.size(); ++c) {
         std::vector<std::pair<std::string, double>> bars;
@@ -167,27 +182,47 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
            << " groups); " << trivial << " are trivial (killed by &ge; 90% of the inputs); " << never << " inputs kill no mutant.</p>\n";
     }
 
+    os << prioritization_html(kill_matrix_of(r, 0));
+
     if (r.devices.size() > 1) {
-        os << "<h2>Device discrepancy</h2>\n<table><tr><th class='l'>devices</th><th class='l'>model</th><th>top-1 disagreement</th><th>top-5 Jaccard</th>"
-              "<th>Kendall &tau;</th><th>max |&Delta;|</th><th>max rel &Delta;</th><th>degenerate</th></tr>\n";
+        // Per device pair: the original, how many mutants disagree at all, and the ten that
+        // disagree most (every mutant's numbers are in report.json).
+        constexpr size_t kShown = 10;
+        os << "<h2>Device discrepancy</h2>\n";
         for (size_t d = 1; d < r.devices.size(); ++d) {
-            auto row = [&](const std::string& what, const Discrepancy& x) {
-                os << "<tr><td class='l'>" << html_escape(r.devices[0] + " vs " + r.devices[d]) << "</td><td class='l'>" << html_escape(what) << "</td><td>"
+            std::vector<size_t> idx;
+            size_t disagree = 0, verdicts = 0;
+            for (size_t i = 0; i < r.mutants.size(); ++i) {
+                if (r.mutants[i].mutant.status != MutantStatus::ok) continue;
+                idx.push_back(i);
+                disagree += r.mutants[i].vs_first[d - 1].top1_disagree > 0 ? 1 : 0;
+                for (size_t c = 0; c < r.criteria.size(); ++c)
+                    if (r.verdict_of(i, 0, c) != r.verdict_of(i, d, c)) {
+                        ++verdicts;
+                        break;
+                    }
+            }
+            std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+                return r.mutants[a].vs_first[d - 1].top1_disagree > r.mutants[b].vs_first[d - 1].top1_disagree;
+            });
+            os << "<p><b>" << html_escape(r.devices[0] + " vs " + r.devices[d]) << "</b>: " << disagree << " of " << idx.size()
+               << " mutants that ran give a different top-1 on at least one input; " << verdicts << " get a different verdict under some criterion."
+               << (idx.size() > kShown ? " The " + std::to_string(kShown) + " that disagree most:" : std::string()) << "</p>\n";
+            os << "<table><tr><th class='l'>model</th><th class='l'>operator</th><th class='l'>layer</th><th>top-1 disagreement</th><th>top-5 Jaccard</th>"
+                  "<th>Kendall &tau;</th><th>max |&Delta;|</th><th>max rel &Delta;</th><th>degenerate</th></tr>\n";
+            auto row = [&](const std::string& what, const std::string& op, const std::string& layer, const Discrepancy& x) {
+                os << "<tr><td class='l'>" << html_escape(what) << "</td><td class='l'>" << html_escape(op) << "</td><td class='l'>" << html_escape(layer) << "</td><td>"
                    << fmt_pct(x.top1_disagreement()) << "</td><td>" << fmt_num(x.top5_jaccard()) << "</td><td>" << fmt_num(x.kendall_tau()) << "</td><td>"
                    << fmt_num(x.max_abs, "%.3g") << "</td><td>" << fmt_num(x.max_rel, "%.3g") << "</td><td>"
                    << (x.degenerate_a() || x.degenerate_b() ? "yes" : "no") << "</td></tr>\n";
             };
-            row("original", r.original_vs_first[d - 1]);
-            // The mutants with the largest disagreement first; at most 30 rows.
-            std::vector<size_t> idx;
-            for (size_t i = 0; i < r.mutants.size(); ++i)
-                if (r.mutants[i].mutant.status == MutantStatus::ok) idx.push_back(i);
-            std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-                return r.mutants[a].vs_first[d - 1].top1_disagree > r.mutants[b].vs_first[d - 1].top1_disagree;
-            });
-            for (size_t k = 0; k < idx.size() && k < 30; ++k) row(r.mutants[idx[k]].mutant.spec.id, r.mutants[idx[k]].vs_first[d - 1]);
+            row("original", "", "", r.original_vs_first[d - 1]);
+            for (size_t k = 0; k < idx.size() && k < kShown; ++k) {
+                const Mutant& m = r.mutants[idx[k]].mutant;
+                row(m.spec.id, operator_label(m.spec), layer_label(m.layer), r.mutants[idx[k]].vs_first[d - 1]);
+            }
+            os << "</table>\n";
         }
-        os << "</table>\n";
     }
 
     for (const auto& s : extra_sections) os << s;
@@ -200,7 +235,7 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
     for (size_t i = 0; i < shown; ++i) {
         const MutantResult& m = r.mutants[i];
         os << "<tr><td class='l'>" << html_escape(m.mutant.spec.id) << "</td><td class='l'>" << html_escape(operator_label(m.mutant.spec)) << "</td><td class='l'>"
-           << html_escape(m.mutant.layer) << "</td><td class='l'>" << mutant_status_name(m.mutant.status) << "</td>";
+           << html_escape(layer_label(m.mutant.layer)) << "</td><td class='l'>" << mutant_status_name(m.mutant.status) << "</td>";
         for (size_t d = 0; d < r.devices.size(); ++d)
             for (size_t c = 0; c < r.criteria.size(); ++c) {
                 const char* v = verdict_name(r.verdict_of(i, d, c));
@@ -216,13 +251,14 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
     return os.str();
 }
 
-// Writes report.json, mutants.csv, kill_matrix-<device>.txt, manifest.json and report.html to dir.
+// Writes report.json, mutants.csv, the kill matrices (kill_matrix_files), manifest.json and
+// report.html to dir: every file from the result alone, so a run and a merge of its shards write
+// the same bytes.
 inline void write_campaign_report(const std::string& dir, const CampaignResult& r, const CampaignOptions& opt, const std::string& command_line,
                                   const std::vector<std::string>& extra_html = {}) {
     write_durable(dir + "/report.json", campaign_report_json(r));
     write_durable(dir + "/mutants.csv", campaign_mutants_csv(r));
-    for (size_t d = 0; d < r.devices.size(); ++d)
-        write_durable(dir + "/kill_matrix-" + campaign_detail::device_file_name(r.devices[d]) + ".txt", campaign_kill_matrix(r, d));
+    for (const auto& f : kill_matrix_files(r)) write_durable(dir + "/" + f.name, campaign_kill_matrix(r, f.device, f.criterion));
     write_durable(dir + "/manifest.json", campaign_manifest_json(r, opt, command_line));
     write_durable(dir + "/report.html", campaign_report_html(r, extra_html));
 }

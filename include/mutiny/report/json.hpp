@@ -46,6 +46,40 @@ inline std::string json_string(const std::string& s) {
     return o + "\"";
 }
 
+// Reads back a string member of a top-level object JsonWriter wrote (indented, one member a line):
+// the value of the first line `  "key": "..."` at the object's first level. False when there is none.
+// Enough for `mutiny replay` to read manifest.json; not a general JSON parser.
+inline bool json_top_string(const std::string& text, const std::string& key, std::string& value) {
+    const std::string head = "\n  " + json_string(key) + ": \"";
+    const size_t at = text.find(head);
+    if (at == std::string::npos) return false;
+    std::string v;
+    for (size_t i = at + head.size(); i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '"') {
+            value = v;
+            return true;
+        }
+        if (c != '\\') {
+            v += c;
+            continue;
+        }
+        if (++i >= text.size()) return false;
+        switch (text[i]) {
+            case 'n': v += '\n'; break;
+            case 'r': v += '\r'; break;
+            case 't': v += '\t'; break;
+            case 'u':
+                if (i + 4 >= text.size()) return false;
+                v += static_cast<char>(std::strtol(text.substr(i + 1, 4).c_str(), nullptr, 16));
+                i += 4;
+                break;
+            default: v += text[i];
+        }
+    }
+    return false;
+}
+
 // Writes nested objects and arrays with two-space indentation. Usage:
 //   JsonWriter j; j.begin_object(); j.key("a").value(1); j.key("b").begin_array(); ... j.end();
 class JsonWriter {
