@@ -86,6 +86,7 @@ inline std::vector<uint8_t> save_part(const CampaignPart& p) {
     w.str(r.model_hash);
     w.str(r.data);
     w.str(r.recipe);
+    w.str(r.data_hash);
     w.i64(r.inputs);
     w.i64(r.classes);
     w.i64(r.batch);
@@ -95,6 +96,7 @@ inline std::vector<uint8_t> save_part(const CampaignPart& p) {
     w.u64(r.batch_fixed_by_model);
     strs(w, r.devices);
     strs(w, r.device_errors);
+    strs(w, r.device_identities);
     std::vector<std::string> criteria;
     for (const auto& c : r.criteria) criteria.push_back(c.name());
     strs(w, criteria);
@@ -156,6 +158,7 @@ inline CampaignPart load_part(const std::vector<uint8_t>& sealed_bytes, const st
     r.model_hash = rd.str();
     r.data = rd.str();
     r.recipe = rd.str();
+    r.data_hash = rd.str();
     r.inputs = rd.i64();
     r.classes = rd.i64();
     r.batch = rd.i64();
@@ -167,6 +170,7 @@ inline CampaignPart load_part(const std::vector<uint8_t>& sealed_bytes, const st
     r.devices = strs(rd, 1024, where);
     const size_t D = r.devices.size();
     r.device_errors = strs(rd, D, where);
+    r.device_identities = strs(rd, D, where);
     for (const auto& c : strs(rd, 1024, where)) r.criteria.push_back(parse_criterion(c));
     r.original_correct = rd.vec<int64_t>();
     r.original_seconds = rd.vec<double>();
