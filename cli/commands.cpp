@@ -14,6 +14,7 @@ const Command commands[] = {
     {"cluster", "cluster VECTORS.csv", "hierarchical clustering (SciPy linkage matrix, flat cuts)", cmd_cluster},
     {"conformance", "conformance DIR...", "run ONNX backend test folders", cmd_conformance},
     {"devices", "devices", "the CPU's instruction-set level; OpenCL platforms and devices", cmd_devices},
+    {"diff", "diff MODEL --data SPEC --against A,B", "where a device, fp16 storage or a mutant departs from a reference", cmd_diff},
     {"mutants", "mutants MODEL --ops LIST", "list mutants with counts per operator", cmd_mutants},
     {"protocol", "protocol MODEL --data SPEC --out DIR", "DeepMAACC's clustering protocol: speed-up vs error", cmd_protocol},
     {nullptr, nullptr, nullptr, nullptr},
