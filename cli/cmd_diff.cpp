@@ -190,6 +190,53 @@ void print_diff_side(const mutiny::DiffSide& s, const std::string& reference, si
         else std::printf("input %zu: first diverges at node #%d %s\n", i, d.rows[static_cast<size_t>(row)].node, d.rows[static_cast<size_t>(row)].node_name.c_str());
     }
     if (d.first_row.size() > show_inputs) std::printf("(%zu more inputs: --json FILE lists them)\n", d.first_row.size() - show_inputs);
+    for (const mutiny::OutputAgreement& a : s.agreement) {
+        const mutiny::Discrepancy& x = a.d;
+        if (x.inputs == 0) continue;  // not class scores
+        std::printf("output '%s' as class scores: top-1 disagreement %lld of %lld, top-%lld Jaccard %s, Kendall tau %s, RBO (p=%g) %s; "
+                    "invalid outputs (NaN/Inf): reference %lld, side %lld, both %lld\n",
+                    a.tensor.c_str(), static_cast<long long>(x.top1_disagree), static_cast<long long>(x.inputs), static_cast<long long>(x.k),
+                    diff_num(x.top5_jaccard()).c_str(), diff_num(x.kendall_tau()).c_str(), x.rbo_p, diff_num(x.rbo()).c_str(),
+                    static_cast<long long>(x.invalid_a), static_cast<long long>(x.invalid_b), static_cast<long long>(x.both_invalid));
+        const size_t c = x.class_count_a.size();
+        if (x.top1_disagree == 0 || c > 20) continue;
+        std::printf("confusion (rows: reference top-1, columns: side top-1, inputs where both are valid):\n");
+        for (size_t r = 0; r < c; ++r) {
+            std::printf("%4zu |", r);
+            for (size_t k = 0; k < c; ++k) std::printf(" %5lld", static_cast<long long>(x.confusion[r * c + k]));
+            std::printf("\n");
+        }
+    }
+}
+
+// Graph outputs the agreement measures read as class scores: float outputs of 2 to 4096 values per
+// input (Kendall's tau is quadratic and the confusion matrix square in the class count).
+std::vector<mutiny::OutputAgreement> diff_agreements(const mutiny::Graph& g, int64_t k, double rbo_p) {
+    std::vector<mutiny::OutputAgreement> v;
+    for (int o : g.outputs)
+        if (mutiny::dtype_is_float(g.value(o).dtype)) {
+            mutiny::OutputAgreement a;
+            a.tensor = g.value(o).name;
+            a.d.k = k;
+            a.d.rbo_p = rbo_p;
+            a.d.keep_confusion = true;
+            v.push_back(std::move(a));
+        }
+    return v;
+}
+
+// Adds one input's outputs (from the two traces) to the agreement measures.
+void add_agreement(std::vector<mutiny::OutputAgreement>& v, const mutiny::Graph& ref_g, const std::vector<mutiny::Tensor>& ref,
+                   const mutiny::Graph& side_g, const std::vector<mutiny::Tensor>& side) {
+    for (mutiny::OutputAgreement& a : v) {
+        const mutiny::Tensor& x = ref.at(static_cast<size_t>(ref_g.value_id(a.tensor)));
+        const mutiny::Tensor& y = side.at(static_cast<size_t>(side_g.value_id(a.tensor)));
+        if (x.numel() < 2 || x.numel() > 4096 || x.numel() != y.numel()) continue;
+        std::vector<float> fx, fy;
+        for (const double e : mutiny::tensor_as_doubles(x)) fx.push_back(static_cast<float>(e));
+        for (const double e : mutiny::tensor_as_doubles(y)) fy.push_back(static_cast<float>(e));
+        a.d.add(fx.data(), fy.data(), 1, x.numel());
+    }
 }
 
 // The stable line: `SIDE vs REF: diverges at node #K NAME (OP), tensor 'T', input I; required atol A
@@ -214,11 +261,12 @@ std::string diff_verdict(const mutiny::DiffSide& s, const std::string& reference
 }  // namespace
 
 int cmd_diff(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "preprocess", "against", "atol", "rtol", "stat", "json", "html", "threads", "show-inputs"},
+    Args a(argc, argv, 2, {"data", "preprocess", "against", "atol", "rtol", "stat", "json", "html", "threads", "show-inputs", "top-k", "rbo-p"},
            {"help", "fail-fast"});
     if (a.has("help")) {
         std::cout << "usage: mutiny diff MODEL --data SPEC --against A,B[,C...] [--atol LIST] [--rtol LIST] [--stat S] [--fail-fast]\n"
-                     "                   [--json FILE] [--html FILE] [--preprocess RECIPE] [--threads N] [--show-inputs N]\n"
+                     "                   [--json FILE] [--html FILE] [--top-k K] [--rbo-p P] [--preprocess RECIPE] [--threads N]\n"
+                     "                   [--show-inputs N]\n"
                      "Where each side departs from the first (the reference): every node output, matched by name, in\n"
                      "topological order, input by input. A side is\n"
                      "  cpu | opencl[:N|:NAME]       a device\n"
@@ -237,6 +285,9 @@ int cmd_diff(int argc, char** argv) {
                      "  --fail-fast      stop at the first diverging tensor\n"
                      "  --json FILE      every statistic per tensor and per input; --html FILE: the propagation chart\n"
                      "  --show-inputs N  per-input first diverging nodes printed (default 10)\n"
+                     "Each float graph output is also read as class scores: top-1 disagreement, top-K Jaccard (--top-k,\n"
+                     "default 5), Kendall tau, rank-biased overlap RBO_ext (--rbo-p, default 0.9) and the confusion between\n"
+                     "the sides' top-1 classes; an output with a NaN or Inf is invalid (two of them: both invalid, not equal).\n"
                      "Exit code 1 when some side's outputs are beyond tolerance (after printing and writing the reports).\n";
         return 0;
     }
@@ -256,6 +307,8 @@ int cmd_diff(int argc, char** argv) {
     const size_t show_inputs = static_cast<size_t>(a.get_int("show-inputs", 10, 0, INT64_MAX));
     const std::vector<DiffSideSpec> specs = parse_diff_sides(a.get("against"));
     const bool fail_fast = a.has("fail-fast");
+    const int64_t top_k = a.get_int("top-k", 5, 1, INT64_MAX);
+    const double rbo_p = a.get_number("rbo-p", 0.9, 1e-9, 1 - 1e-9);
 
     Feeding f = prepare_feeding(a.positionals()[0], a);
     auto ds = mutiny::open_dataset(a.get("data"));
@@ -266,6 +319,8 @@ int cmd_diff(int argc, char** argv) {
     std::vector<mutiny::TraceComparer> cmp;
     for (size_t s = 1; s < specs.size(); ++s) cmp.emplace_back(runners[0]->graph(), runners[s]->graph(), tol, specs[s].label);
 
+    std::vector<std::vector<mutiny::OutputAgreement>> agreement;
+    for (size_t s = 1; s < specs.size(); ++s) agreement.push_back(diff_agreements(runners[0]->graph(), top_k, rbo_p));
     std::vector<bool> done(specs.size(), false);
     for (size_t i = 0; i < ds->size(); ++i) {
         const std::vector<mutiny::Tensor> x = feed_batch(f, *ds, i, 1);
@@ -273,7 +328,9 @@ int cmd_diff(int argc, char** argv) {
         bool all_done = true;
         for (size_t s = 1; s < specs.size(); ++s) {
             if (done[s]) continue;
-            const int first = cmp[s - 1].add(ref, runners[s]->trace(x), fail_fast);
+            const std::vector<mutiny::Tensor> side = runners[s]->trace(x);
+            const int first = cmp[s - 1].add(ref, side, fail_fast);
+            add_agreement(agreement[s - 1], runners[0]->graph(), ref, runners[s]->graph(), side);
             done[s] = fail_fast && first >= 0;
             all_done = all_done && done[s];
         }
@@ -286,7 +343,7 @@ int cmd_diff(int argc, char** argv) {
     rep.reference = specs[0].label;
     rep.reference_what = runners[0]->what();
     rep.tolerance = tol.fallback;
-    for (size_t s = 1; s < specs.size(); ++s) rep.sides.push_back({specs[s].label, runners[s]->what(), cmp[s - 1].result()});
+    for (size_t s = 1; s < specs.size(); ++s) rep.sides.push_back({specs[s].label, runners[s]->what(), cmp[s - 1].result(), agreement[s - 1]});
 
     std::printf("model: %s\ndata: %s\nreference: %s (%s)\ntolerance: atol %g, rtol %g, statistic %s (an element is close when |side - ref| <= atol + rtol |ref|)\n",
                 rep.model.c_str(), rep.data.c_str(), rep.reference.c_str(), rep.reference_what.c_str(), tol.fallback.atol, tol.fallback.rtol,

@@ -11,16 +11,24 @@
 #include <string>
 #include <vector>
 
+#include "../analysis/discrepancy.hpp"
 #include "../analysis/trace_diff.hpp"
 #include "html.hpp"
 #include "json.hpp"
 
 namespace mutiny {
 
+// Agreement of one graph output read as class scores (discrepancy.hpp), reference as A, side as B.
+struct OutputAgreement {
+    std::string tensor;
+    Discrepancy d;
+};
+
 struct DiffSide {
     std::string label;  // as --against names it
     std::string what;   // what it runs, for people
     TraceDiff diff;
+    std::vector<OutputAgreement> agreement;
 };
 
 struct DiffReport {
@@ -74,6 +82,31 @@ inline std::string diff_report_json(const DiffReport& rep) {
             j.key("tensor").value(r.tensor);
             j.end();
         }
+        j.key("agreement").begin_array();
+        for (const OutputAgreement& a : s.agreement) {
+            const Discrepancy& x = a.d;
+            j.begin_object();
+            j.key("tensor").value(a.tensor);
+            j.key("inputs").value(x.inputs);
+            j.key("top1_disagreement").value(x.top1_disagreement());
+            j.key("k").value(x.k);
+            j.key("topk_jaccard").value(x.top5_jaccard());
+            j.key("kendall_tau").value(x.kendall_tau());
+            j.key("rbo_p").value(x.rbo_p);
+            j.key("rbo").value(x.rbo());
+            j.key("invalid_reference").value(x.invalid_a);
+            j.key("invalid_side").value(x.invalid_b);
+            j.key("both_invalid").value(x.both_invalid);
+            j.key("degenerate_reference").value(x.degenerate_a());
+            j.key("degenerate_side").value(x.degenerate_b());
+            const int64_t c = static_cast<int64_t>(x.class_count_a.size());
+            j.key("confusion").begin_array();  // rows: the reference's top-1 class, columns: the side's
+            for (int64_t r = 0; r < c; ++r)
+                j.inline_array(std::vector<int64_t>(x.confusion.begin() + r * c, x.confusion.begin() + (r + 1) * c));
+            j.end();
+            j.end();
+        }
+        j.end();
         j.key("first_diverging_node_per_input").begin_array();
         for (int row : d.first_row) {
             if (row < 0) j.null();
