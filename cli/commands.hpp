@@ -28,6 +28,7 @@ int cmd_cluster(int argc, char** argv);
 int cmd_conformance(int argc, char** argv);
 int cmd_convert(int argc, char** argv);
 int cmd_devices(int argc, char** argv);
+int cmd_diff(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_merge(int argc, char** argv);

@@ -77,6 +77,8 @@
 #include "analysis/shard.hpp"
 #include "analysis/shard_cost.hpp"
 #include "analysis/stats.hpp"
+#include "analysis/tensor_diff.hpp"
+#include "analysis/trace_diff.hpp"
 #include "cluster/accelerate.hpp"  // DeepMAACC's neuron and mutant clustering, on top of analysis
 #include "cluster/mutant_clustering.hpp"
 #include "cluster/neuron_clustering.hpp"
@@ -84,6 +86,7 @@
 // report
 #include "report/campaign_report.hpp"
 #include "report/cluster_report.hpp"
+#include "report/diff_report.hpp"
 #include "report/html.hpp"
 #include "report/html_util.hpp"
 #include "report/json.hpp"

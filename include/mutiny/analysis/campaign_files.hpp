@@ -77,6 +77,10 @@ inline void save_disc(ByteWriter& w, const Discrepancy& d) {
     w.f64(d.max_rel);
     w.vec(d.class_count_a);
     w.vec(d.class_count_b);
+    w.f64(d.rbo_sum);
+    w.i64(d.invalid_a);
+    w.i64(d.invalid_b);
+    w.i64(d.both_invalid);
 }
 // Reads a discrepancy over at most `processed` inputs of `classes` classes; anything else (which
 // Discrepancy::add would index past, or which no run can give) is refused.
@@ -90,18 +94,26 @@ inline Discrepancy load_disc(ByteReader& r, int64_t processed, int64_t classes, 
     d.max_rel = r.f64();
     d.class_count_a = r.vec<int64_t>();
     d.class_count_b = r.vec<int64_t>();
+    d.rbo_sum = r.f64();
+    d.invalid_a = r.i64();
+    d.invalid_b = r.i64();
+    d.both_invalid = r.i64();
     auto bad = [&](const std::string& why) { return Error("checkpoint does not fit this campaign", where, "device discrepancy: " + why); };
     if (d.inputs < 0 || d.inputs > processed) throw bad(std::to_string(d.inputs) + " inputs of " + std::to_string(processed) + " run");
     if (d.top1_disagree < 0 || d.top1_disagree > d.inputs) throw bad(std::to_string(d.top1_disagree) + " disagreements");
+    if (d.invalid_a < 0 || d.invalid_a > d.inputs || d.invalid_b < 0 || d.invalid_b > d.inputs || d.both_invalid < 0 ||
+        d.both_invalid > std::min(d.invalid_a, d.invalid_b))
+        throw bad("invalid-output counts " + std::to_string(d.invalid_a) + ", " + std::to_string(d.invalid_b) + ", " + std::to_string(d.both_invalid));
     const size_t want = d.inputs == 0 ? 0 : static_cast<size_t>(classes);
     if (d.class_count_a.size() != want || d.class_count_b.size() != want) throw bad("per-class counts of the wrong length");
-    for (const auto* v : {&d.class_count_a, &d.class_count_b}) {
+    // Invalid (NaN/Inf) outputs have no class.
+    for (const auto& [v, invalid] : {std::pair<const std::vector<int64_t>*, int64_t>{&d.class_count_a, d.invalid_a}, {&d.class_count_b, d.invalid_b}}) {
         int64_t sum = 0;
         for (int64_t c : *v) {
             if (c < 0 || c > d.inputs) throw bad("a class count of " + std::to_string(c));
             sum += c;
         }
-        if (sum != d.inputs) throw bad("class counts do not add up to the inputs");
+        if (sum + invalid != d.inputs) throw bad("class counts and invalid outputs do not add up to the inputs");
     }
     return d;
 }

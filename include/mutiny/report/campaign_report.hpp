@@ -52,6 +52,10 @@ inline void disc_object(JsonWriter& j, const Discrepancy& x) {
     j.key("top1_disagreement").value(x.top1_disagreement());
     j.key("top5_jaccard").value(x.top5_jaccard());
     j.key("kendall_tau").value(x.kendall_tau());
+    j.key("rbo").value(x.rbo());
+    j.key("invalid_a").value(x.invalid_a);
+    j.key("invalid_b").value(x.invalid_b);
+    j.key("both_invalid").value(x.both_invalid);
     j.key("max_abs_diff").value(x.max_abs);
     j.key("max_rel_diff").value(x.max_rel);
     j.key("degenerate_a").value(x.degenerate_a());

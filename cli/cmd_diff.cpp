@@ -1,0 +1,379 @@
+// mutiny diff MODEL --data SPEC --against A,B[,C...]: where a device, float16 storage or a mutant
+// first departs from a reference (the first side), tensor by tensor in topological order, within a
+// tolerance (analysis/trace_diff.hpp, analysis/tensor_diff.hpp). Every input runs alone (batch 1),
+// each side keeps every value (run_trace), and each side's trace is compared with the reference's.
+// Prints the first diverging node and the propagation profile; --json FILE and --html FILE write
+// them (report/diff_report.hpp). A side whose outputs differ beyond tolerance makes the run fail
+// (exit 1) after everything is printed and written.
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <mutiny/analysis/trace_diff.hpp>
+#include <mutiny/core/error.hpp>
+#include <mutiny/exec/cpu/executor.hpp>
+#include <mutiny/exec/opencl/opencl.hpp>
+#include <mutiny/io/dataset.hpp>
+#include <mutiny/mutate/all.hpp>
+#include <mutiny/report/diff_report.hpp>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "model_file.hpp"
+#include "replacing_file.hpp"
+
+namespace cli {
+
+namespace {
+
+// One --against item: a device (cpu, opencl[:N|:NAME]) with optional float16 storage (@fp16), or a
+// mutant spec (the line `mutiny mutants --out` writes) run on `device` (a `device=` field, default cpu).
+struct DiffSideSpec {
+    std::string label;
+    std::string device = "cpu";
+    bool fp16 = false;
+    bool mutant = false;
+    mutiny::MutantSpec spec;
+};
+
+bool diff_device_name(const std::string& d) { return d == "cpu" || d == "opencl" || (d.rfind("opencl:", 0) == 0 && d.size() > 7); }
+
+bool diff_side_start(const std::string& item) {
+    const std::string dev = item.substr(0, item.find('@'));
+    return diff_device_name(dev) || item.rfind("id=", 0) == 0 || item.rfind("op=", 0) == 0;
+}
+
+DiffSideSpec parse_diff_side(const std::string& item) {
+    DiffSideSpec s;
+    s.label = item;
+    if (item.rfind("id=", 0) == 0 || item.rfind("op=", 0) == 0) {
+        s.mutant = true;
+        std::istringstream in(item);
+        std::string tok, rest;
+        while (in >> tok) {
+            if (tok.rfind("device=", 0) == 0) s.device = tok.substr(7);
+            else rest += (rest.empty() ? "" : " ") + tok;
+        }
+        if (!diff_device_name(s.device)) throw UsageError("--against: device=" + s.device + " is not cpu or opencl[:N|:NAME]");
+        s.spec = mutiny::MutantSpec::parse(rest);
+        return s;
+    }
+    const size_t at = item.find('@');
+    s.device = item.substr(0, at);
+    if (at != std::string::npos) {
+        if (item.substr(at + 1) != "fp16") throw UsageError("--against: '" + item + "': the only mode after '@' is fp16");
+        s.fp16 = true;
+    }
+    return s;
+}
+
+// Commas separate sides, but a mutant's unit list (target=node:X/units:1,2) holds commas too: an
+// item that does not start a side (a device or id=/op=) continues the mutant before it.
+std::vector<DiffSideSpec> parse_diff_sides(const std::string& text) {
+    std::vector<std::string> items;
+    size_t i = 0;
+    while (i <= text.size()) {
+        size_t j = text.find(',', i);
+        if (j == std::string::npos) j = text.size();
+        const std::string item = text.substr(i, j - i);
+        i = j + 1;
+        if (!items.empty() && !diff_side_start(item) && (items.back().rfind("id=", 0) == 0 || items.back().rfind("op=", 0) == 0))
+            items.back() += "," + item;
+        else if (!diff_side_start(item))
+            throw UsageError("--against: '" + item + "' is not a side: expected cpu, opencl[:N|:NAME] (optionally @fp16) or a mutant spec (op=... target=...)");
+        else
+            items.push_back(item);
+    }
+    if (items.size() < 2) throw UsageError("--against needs at least two sides, the reference first (e.g. --against cpu,cpu@fp16)");
+    std::vector<DiffSideSpec> sides;
+    for (const std::string& it : items) sides.push_back(parse_diff_side(it));
+    return sides;
+}
+
+// --atol / --rtol: "X", "NAME=X" or both, comma-separated: the default and per-tensor values.
+void parse_diff_tolerance(const std::string& text, const std::string& option, double& fallback, std::map<std::string, double>& named) {
+    for (const std::string& item : split_list(text)) {
+        const size_t eq = item.rfind('=');
+        if (eq == std::string::npos) fallback = parse_number(item, option, 0, DBL_MAX);
+        else named[item.substr(0, eq)] = parse_number(item.substr(eq + 1), option + " " + item.substr(0, eq), 0, DBL_MAX);
+    }
+}
+
+// A side ready to run: its graph (the model, or the mutant's) and executor.
+class DiffRunner {
+public:
+    DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int threads) : graph_(g) {
+        mutiny::SiteConfig all;
+        if (s.fp16) all.store = mutiny::SiteConfig::Store::f16;
+        std::map<std::string, mutiny::SiteConfig> node_sites;
+        std::string mutant;
+        if (s.mutant) {
+            const mutiny::Mutation m = mutiny::apply_mutant(g, s.spec);
+            if (m.graph) graph_ = *m.graph;
+            // The model's constants are shared with the reference: copy the edited ones first.
+            for (const mutiny::WeightEdit& e : m.weights) graph_.value(e.value).constant = graph_.value(e.value).constant.clone();
+            mutiny::apply_weights(graph_, m);
+            node_sites = m.node_sites;
+            mutant = ", mutant " + mutiny::operator_label(s.spec) + " at " + s.spec.target;
+        }
+        if (s.device == "cpu") {
+            mutiny::CpuOptions opt;
+            opt.threads = threads;
+            opt.sites = all;
+            opt.node_sites = node_sites;
+            cpu_ = std::make_unique<mutiny::CpuExecutor>(graph_, opt);
+            what_ = "cpu, " + std::to_string(cpu_->threads()) + " threads";
+        } else {
+#if MUTINY_WITH_OPENCL
+            mutiny::OpenClOptions opt;
+            opt.device = s.device == "opencl" ? "" : s.device.substr(7);
+            opt.sites = all;
+            opt.node_sites = node_sites;
+            ocl_ = std::make_unique<mutiny::OpenClExecutor>(graph_, opt);
+            what_ = "opencl, " + ocl_->device().name + " (" + ocl_->device().platform_name + ")";
+#else
+            throw mutiny::Error("OpenCL backend not built", "--against " + s.label, "rebuild with -DMUTINY_WITH_OPENCL=ON");
+#endif
+        }
+        if (s.fp16) what_ += ", float16 storage (every float32 result of an op with a store site rounds to float16)";
+        what_ += mutant;
+    }
+    std::vector<mutiny::Tensor> trace(const std::vector<mutiny::Tensor>& in) {
+#if MUTINY_WITH_OPENCL
+        if (ocl_) return ocl_->run_trace(in);
+#endif
+        return cpu_->run_trace(in);
+    }
+    const mutiny::Graph& graph() const { return graph_; }
+    const std::string& what() const { return what_; }
+
+private:
+    mutiny::Graph graph_;
+    std::unique_ptr<mutiny::CpuExecutor> cpu_;
+#if MUTINY_WITH_OPENCL
+    std::unique_ptr<mutiny::OpenClExecutor> ocl_;
+#endif
+    std::string what_;
+};
+
+std::string diff_num(double v) {
+    if (std::isnan(v)) return "-";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3g", v);
+    return b;
+}
+
+void print_diff_side(const mutiny::DiffSide& s, const std::string& reference, size_t show_inputs) {
+    const mutiny::TraceDiff& d = s.diff;
+    std::printf("\n%s vs %s (%s), %lld inputs\n", s.label.c_str(), reference.c_str(), s.what.c_str(), static_cast<long long>(d.inputs));
+    std::printf("%5s  %-28s %-14s %9s %9s %9s %9s %9s %9s %9s %8s %8s %9s %9s %9s  %s\n", "node", "name", "op", "max_abs", "max_rel", "mean_abs",
+                "median", "p90", "p99", "p99.9", "cosine", "sqnr_db", "nan r/s", "req_atol", "req_rtol", "status");
+    for (const mutiny::TensorDiffRow& r : d.rows) {
+        const mutiny::TensorDiff& t = r.all;
+        const std::string nan = std::to_string(t.nan_ref) + "/" + std::to_string(t.nan_side);
+        std::string name = r.node_name.size() > 28 ? "..." + r.node_name.substr(r.node_name.size() - 25) : r.node_name;
+        std::printf("%5d  %-28s %-14s %9s %9s %9s %9s %9s %9s %9s %8s %8s %9s %9s %9s  %s%s\n", r.node, name.c_str(), r.op.c_str(),
+                    diff_num(t.max_abs).c_str(), diff_num(t.max_rel).c_str(), diff_num(t.mean_abs).c_str(), diff_num(t.median).c_str(),
+                    diff_num(t.p90).c_str(), diff_num(t.p99).c_str(), diff_num(t.p999).c_str(), diff_num(t.cosine).c_str(),
+                    diff_num(t.sqnr_db).c_str(), nan.c_str(), diff_num(t.required_atol).c_str(), diff_num(t.required_rtol).c_str(),
+                    mutiny::diff_row_status(r), r.graph_output ? " (output)" : "");
+    }
+    for (size_t i = 0; i < d.first_row.size() && i < show_inputs; ++i) {
+        const int row = d.first_row[i];
+        if (row < 0) std::printf("input %zu: within tolerance at every tensor\n", i);
+        else std::printf("input %zu: first diverges at node #%d %s\n", i, d.rows[static_cast<size_t>(row)].node, d.rows[static_cast<size_t>(row)].node_name.c_str());
+    }
+    if (d.first_row.size() > show_inputs) std::printf("(%zu more inputs: --json FILE lists them)\n", d.first_row.size() - show_inputs);
+    for (const mutiny::OutputAgreement& a : s.agreement) {
+        const mutiny::Discrepancy& x = a.d;
+        if (x.inputs == 0) continue;  // not class scores
+        std::printf("output '%s' as class scores: top-1 disagreement %lld of %lld, top-%lld Jaccard %s, Kendall tau %s, RBO (p=%g) %s; "
+                    "invalid outputs (NaN/Inf): reference %lld, side %lld, both %lld\n",
+                    a.tensor.c_str(), static_cast<long long>(x.top1_disagree), static_cast<long long>(x.inputs), static_cast<long long>(x.k),
+                    diff_num(x.top5_jaccard()).c_str(), diff_num(x.kendall_tau()).c_str(), x.rbo_p, diff_num(x.rbo()).c_str(),
+                    static_cast<long long>(x.invalid_a), static_cast<long long>(x.invalid_b), static_cast<long long>(x.both_invalid));
+        const size_t c = x.class_count_a.size();
+        if (x.top1_disagree == 0 || c > 20) continue;
+        std::printf("confusion (rows: reference top-1, columns: side top-1, inputs where both are valid):\n");
+        for (size_t r = 0; r < c; ++r) {
+            std::printf("%4zu |", r);
+            for (size_t k = 0; k < c; ++k) std::printf(" %5lld", static_cast<long long>(x.confusion[r * c + k]));
+            std::printf("\n");
+        }
+    }
+}
+
+// Graph outputs the agreement measures read as class scores: float outputs of 2 to 4096 values per
+// input (Kendall's tau is quadratic and the confusion matrix square in the class count).
+std::vector<mutiny::OutputAgreement> diff_agreements(const mutiny::Graph& g, int64_t k, double rbo_p) {
+    std::vector<mutiny::OutputAgreement> v;
+    for (int o : g.outputs)
+        if (mutiny::dtype_is_float(g.value(o).dtype)) {
+            mutiny::OutputAgreement a;
+            a.tensor = g.value(o).name;
+            a.d.k = k;
+            a.d.rbo_p = rbo_p;
+            a.d.keep_confusion = true;
+            v.push_back(std::move(a));
+        }
+    return v;
+}
+
+// Adds one input's outputs (from the two traces) to the agreement measures.
+void add_agreement(std::vector<mutiny::OutputAgreement>& v, const mutiny::Graph& ref_g, const std::vector<mutiny::Tensor>& ref,
+                   const mutiny::Graph& side_g, const std::vector<mutiny::Tensor>& side) {
+    for (mutiny::OutputAgreement& a : v) {
+        const mutiny::Tensor& x = ref.at(static_cast<size_t>(ref_g.value_id(a.tensor)));
+        const mutiny::Tensor& y = side.at(static_cast<size_t>(side_g.value_id(a.tensor)));
+        if (x.numel() < 2 || x.numel() > 4096 || x.numel() != y.numel()) continue;
+        std::vector<float> fx, fy;
+        for (const double e : mutiny::tensor_as_doubles(x)) fx.push_back(static_cast<float>(e));
+        for (const double e : mutiny::tensor_as_doubles(y)) fy.push_back(static_cast<float>(e));
+        a.d.add(fx.data(), fy.data(), 1, x.numel());
+    }
+}
+
+// The stable line: `SIDE vs REF: diverges at node #K NAME (OP), tensor 'T', input I; required atol A
+// at rtol R, required rtol Q at atol B` or `SIDE vs REF: within tolerance at every tensor`.
+std::string diff_verdict(const mutiny::DiffSide& s, const std::string& reference) {
+    const mutiny::TraceDiff& d = s.diff;
+    const int f = d.first_diverging();
+    std::string line = s.label + " vs " + reference + ": ";
+    if (f < 0) return line + "within tolerance at every tensor";
+    const mutiny::TensorDiffRow& r = d.rows[static_cast<size_t>(f)];
+    int64_t input = -1;
+    for (size_t i = 0; i < d.first_row.size() && input < 0; ++i)
+        if (d.first_row[i] == f) input = static_cast<int64_t>(i);
+    line += "diverges at node #" + std::to_string(r.node) + " " + r.node_name + " (" + r.op + "), tensor '" + r.tensor + "'";
+    if (input >= 0) line += ", input " + std::to_string(input);
+    if (r.status == mutiny::TensorDiffRow::Status::shape_differs) return line + "; shapes differ: " + r.shapes;
+    if (r.all.invalid > 0) return line + "; " + std::to_string(r.all.invalid) + " NaN/Inf pairs (" + std::to_string(r.all.both_nan) + " both NaN: both invalid)";
+    return line + "; required atol " + diff_num(r.all.required_atol) + " at rtol " + diff_num(r.tol.rtol) + ", required rtol " +
+           diff_num(r.all.required_rtol) + " at atol " + diff_num(r.tol.atol);
+}
+
+}  // namespace
+
+int cmd_diff(int argc, char** argv) {
+    Args a(argc, argv, 2, {"data", "preprocess", "against", "atol", "rtol", "stat", "json", "html", "threads", "show-inputs", "top-k", "rbo-p"},
+           {"help", "fail-fast"});
+    if (a.has("help")) {
+        std::cout << "usage: mutiny diff MODEL --data SPEC --against A,B[,C...] [--atol LIST] [--rtol LIST] [--stat S] [--fail-fast]\n"
+                     "                   [--json FILE] [--html FILE] [--top-k K] [--rbo-p P] [--preprocess RECIPE] [--threads N]\n"
+                     "                   [--show-inputs N]\n"
+                     "Where each side departs from the first (the reference): every node output, matched by name, in\n"
+                     "topological order, input by input. A side is\n"
+                     "  cpu | opencl[:N|:NAME]       a device\n"
+                     "  DEVICE@fp16                  float16 storage: every float32 result of an op with a store site\n"
+                     "                               (docs/mutation.md) rounds to float16 (nearest even)\n"
+                     "  'op=NAME target=T [K=V ...] [device=DEVICE]'  one mutant, the spec `mutiny mutants --out` writes\n"
+                     "                               (on the CPU unless device= says otherwise)\n"
+                     "Per tensor: max abs / max rel / mean / median / p90 / p99 / p99.9 of |side - reference|, cosine,\n"
+                     "SQNR (dB), NaN/Inf counts per side (two NaNs are 'both invalid', never equal), and the tolerance\n"
+                     "that would have passed.\n"
+                     "  --atol LIST      X and/or TENSOR=X, comma-separated (default 1e-08): absolute tolerance\n"
+                     "  --rtol LIST      the same for the relative tolerance (default 1e-05); an element is close when\n"
+                     "                   |side - ref| <= atol + rtol |ref| (numpy.allclose)\n"
+                     "  --stat S         what must pass: max (every element, default), median, p90, p99, p99.9 (that\n"
+                     "                   fraction of the elements), mean (mean |d| <= atol + rtol mean |ref|)\n"
+                     "  --fail-fast      stop at the first diverging tensor\n"
+                     "  --json FILE      every statistic per tensor and per input; --html FILE: the propagation chart\n"
+                     "  --show-inputs N  per-input first diverging nodes printed (default 10)\n"
+                     "Each float graph output is also read as class scores: top-1 disagreement, top-K Jaccard (--top-k,\n"
+                     "default 5), Kendall tau, rank-biased overlap RBO_ext (--rbo-p, default 0.9) and the confusion between\n"
+                     "the sides' top-1 classes; an output with a NaN or Inf is invalid (two of them: both invalid, not equal).\n"
+                     "Exit code 1 when some side's outputs are beyond tolerance (after printing and writing the reports).\n";
+        return 0;
+    }
+    if (a.positionals().size() != 1) throw UsageError("diff needs exactly one MODEL");
+    if (!a.has("data")) throw UsageError("diff needs --data SPEC");
+    if (!a.has("against")) throw UsageError("diff needs --against A,B[,C...] (the reference first)");
+    mutiny::ToleranceSet tol;
+    if (a.has("atol")) parse_diff_tolerance(a.get("atol"), "--atol", tol.fallback.atol, tol.atol);
+    if (a.has("rtol")) parse_diff_tolerance(a.get("rtol"), "--rtol", tol.fallback.rtol, tol.rtol);
+    if (a.has("stat")) {
+        try {
+            tol.fallback.stat = mutiny::parse_diff_stat(a.get("stat"));
+        } catch (const mutiny::Error& e) {
+            throw UsageError("option --stat: " + e.why_part() + ", got '" + a.get("stat") + "'");
+        }
+    }
+    const size_t show_inputs = static_cast<size_t>(a.get_int("show-inputs", 10, 0, INT64_MAX));
+    const std::vector<DiffSideSpec> specs = parse_diff_sides(a.get("against"));
+    const bool fail_fast = a.has("fail-fast");
+    const int64_t top_k = a.get_int("top-k", 5, 1, INT64_MAX);
+    const double rbo_p = a.get_number("rbo-p", 0.9, 1e-9, 1 - 1e-9);
+
+    Feeding f = prepare_feeding(a.positionals()[0], a);
+    auto ds = mutiny::open_dataset(a.get("data"));
+    check_recipe_applies(a, *ds);
+    const int threads = threads_option(a);
+    std::vector<std::unique_ptr<DiffRunner>> runners;
+    for (const DiffSideSpec& s : specs) runners.push_back(std::make_unique<DiffRunner>(f.model.graph, s, threads));
+    std::vector<mutiny::TraceComparer> cmp;
+    for (size_t s = 1; s < specs.size(); ++s) cmp.emplace_back(runners[0]->graph(), runners[s]->graph(), tol, specs[s].label);
+
+    std::vector<std::vector<mutiny::OutputAgreement>> agreement;
+    for (size_t s = 1; s < specs.size(); ++s) agreement.push_back(diff_agreements(runners[0]->graph(), top_k, rbo_p));
+    std::vector<bool> done(specs.size(), false);
+    for (size_t i = 0; i < ds->size(); ++i) {
+        const std::vector<mutiny::Tensor> x = feed_batch(f, *ds, i, 1);
+        const std::vector<mutiny::Tensor> ref = runners[0]->trace(x);
+        bool all_done = true;
+        for (size_t s = 1; s < specs.size(); ++s) {
+            if (done[s]) continue;
+            const std::vector<mutiny::Tensor> side = runners[s]->trace(x);
+            const int first = cmp[s - 1].add(ref, side, fail_fast);
+            add_agreement(agreement[s - 1], runners[0]->graph(), ref, runners[s]->graph(), side);
+            done[s] = fail_fast && first >= 0;
+            all_done = all_done && done[s];
+        }
+        if (all_done) break;
+    }
+
+    mutiny::DiffReport rep;
+    rep.model = a.positionals()[0];
+    rep.data = ds->name();
+    rep.reference = specs[0].label;
+    rep.reference_what = runners[0]->what();
+    rep.tolerance = tol.fallback;
+    for (size_t s = 1; s < specs.size(); ++s) rep.sides.push_back({specs[s].label, runners[s]->what(), cmp[s - 1].result(), agreement[s - 1]});
+
+    std::printf("model: %s\ndata: %s\nreference: %s (%s)\ntolerance: atol %g, rtol %g, statistic %s (an element is close when |side - ref| <= atol + rtol |ref|)\n",
+                rep.model.c_str(), rep.data.c_str(), rep.reference.c_str(), rep.reference_what.c_str(), tol.fallback.atol, tol.fallback.rtol,
+                mutiny::diff_stat_name(tol.fallback.stat));
+    for (const mutiny::DiffSide& s : rep.sides) print_diff_side(s, rep.reference, show_inputs);
+    if (a.has("json")) {
+        ReplacingFile file(a.get("json"));
+        file.stream() << mutiny::diff_report_json(rep);
+        file.commit();
+    }
+    if (a.has("html")) {
+        ReplacingFile file(a.get("html"));
+        file.stream() << mutiny::diff_report_html(rep);
+        file.commit();
+    }
+    std::printf("\n");
+    std::vector<std::string> failing;
+    for (const mutiny::DiffSide& s : rep.sides) {
+        std::printf("%s\n", diff_verdict(s, rep.reference).c_str());
+        // Stopped early (--fail-fast), a side's outputs were not all compared: it counts as failing.
+        if (!s.diff.outputs_pass() || s.diff.stopped) failing.push_back(s.label);
+    }
+    std::fflush(stdout);
+    if (!failing.empty()) {
+        std::string names;
+        for (const std::string& n : failing) names += (names.empty() ? "" : ", ") + n;
+        throw mutiny::Error("outputs differ beyond tolerance", names + " vs " + rep.reference,
+                            "see the first diverging node above; --atol/--rtol accept the required tolerance printed there");
+    }
+    return 0;
+}
+
+}  // namespace cli
