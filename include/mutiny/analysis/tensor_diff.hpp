@@ -88,7 +88,7 @@ struct TensorDiff {
     double max_abs = NAN, max_rel = NAN, mean_abs = NAN, median = NAN, p90 = NAN, p99 = NAN, p999 = NAN;
     double cosine = NAN, sqnr_db = NAN;
     int64_t argmax_abs = -1;                            // flat index of the largest |d|
-    // Sums over the finite pairs, so diffs of several inputs pool (pool()).
+    // Sums over the finite pairs, so diffs of several inputs pool (pool_diff()).
     double sum_abs = 0, sum_abs_ref = 0, dot = 0, ref_sq = 0, side_sq = 0, noise_sq = 0;
     // The policy's verdict and the tolerance that would have passed.
     int64_t close = 0;                                  // elements within atol + rtol |r| (same_inf included)
@@ -260,7 +260,7 @@ inline TensorDiff compare_tensors(const Tensor& ref, const Tensor& side, const D
 // Folds the diff of another input of the same tensor into `into`: counts and sums add (mean,
 // cosine, SQNR are recomputed over all inputs); max |d|, max rel, the percentiles and the required
 // tolerances are the worst input's; pass only if every input passes.
-inline void pool(TensorDiff& into, const TensorDiff& t) {
+inline void pool_diff(TensorDiff& into, const TensorDiff& t) {
     using namespace tensor_diff_detail;
     auto worst = [](double a, double b) { return std::isnan(a) ? b : std::isnan(b) ? a : std::max(a, b); };
     into.count += t.count;

@@ -46,7 +46,7 @@ struct TensorDiffRow {
     Status status = Status::compared;
     std::string shapes;             // shape_differs: "ref [..] vs side [..]"
     DiffTolerance tol;
-    TensorDiff all;                 // pooled over the inputs (tensor_diff.hpp, pool())
+    TensorDiff all;                 // pooled over the inputs (tensor_diff.hpp, pool_diff())
     int64_t worst_input = -1;       // the input with the largest required atol (then max |d|)
     int64_t failing_inputs = 0;
     std::vector<InputDiff> inputs;  // per input compared
@@ -135,7 +135,7 @@ public:
                 const bool worse = r.worst_input < 0 || t.required_atol > r.all.required_atol ||
                                    (t.required_atol == r.all.required_atol && t.max_abs > r.all.max_abs);
                 if (worse) r.worst_input = input;
-                pool(r.all, t);
+                pool_diff(r.all, t);
                 r.inputs.push_back({t.max_abs, t.required_atol, t.required_rtol, t.pass});
                 r.failing_inputs += !t.pass;
                 if (t.pass) continue;
