@@ -19,6 +19,8 @@ from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 import onnxruntime as ort
 
+from backend_test_folder import write_folder
+
 F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
 
 
@@ -33,23 +35,15 @@ def model(graph, opset=16):
 
 
 def write_case(out, name, m, feeds_list):
-    d = os.path.join(out, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
     onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(d, "model.onnx"))
     sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
     try:
         ref = ReferenceEvaluator(m)
     except RuntimeError as e:  # a case the reference does not implement
         print(f"{name}: onnx.reference cannot run it ({e}); ONNX Runtime only")
         ref = None
-    for k, feeds in enumerate(feeds_list):
-        s = os.path.join(d, f"test_data_set_{k}")
-        os.makedirs(s)
-        for i, inp in enumerate(m.graph.input):
-            t = numpy_helper.from_array(feeds[inp.name], inp.name)
-            open(os.path.join(s, f"input_{i}.pb"), "wb").write(t.SerializeToString())
+
+    def run(feeds):
         res = sess.run(None, feeds)
         if ref is not None:
             # Values only: the reference concatenates Loop's scan outputs (np.vstack) where the
@@ -61,9 +55,9 @@ def write_case(out, name, m, feeds_list):
                 expected = None
             for a, b in zip(res, expected or []):
                 np.testing.assert_allclose(np.ravel(a), np.ravel(b), rtol=1e-6, atol=1e-6)
-        for i, (o, r) in enumerate(zip(m.graph.output, res)):
-            t = numpy_helper.from_array(np.asarray(r), o.name)
-            open(os.path.join(s, f"output_{i}.pb"), "wb").write(t.SerializeToString())
+        return res
+
+    write_folder(out, name, m, feeds_list, run)
 
 
 def loop_runtime():

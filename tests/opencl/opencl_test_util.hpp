@@ -126,6 +126,21 @@ inline bool load_case(const fs::path& dir, Case& c, std::string& why) {
     return true;
 }
 
+#if MUTINY_WITH_OPENCL
+// Runs every data set of a backend test folder on both executors: each output bitwise equal (nodes
+// that run on the host under OpenCL run the same CPU kernel on the same inputs).
+inline void check_sets_bitwise(const fs::path& dir, CpuExecutor& cpu, OpenClExecutor& ocl) {
+    for (const auto& set : fs::directory_iterator(dir)) {
+        if (!set.is_directory()) continue;
+        std::vector<Tensor> in;
+        for (const auto& f : numbered_files(set.path(), "input_")) in.push_back(load_onnx_tensor(f));
+        const auto want = cpu.run(in), got = ocl.run(in);
+        REQUIRE(got.size() == want.size());
+        for (size_t i = 0; i < got.size(); ++i) CHECK(got[i].bitwise_equal(want[i]));
+    }
+}
+#endif
+
 // Random inputs in [0, 1) for a graph (batch for symbolic dimensions).
 inline std::vector<Tensor> random_inputs(const Graph& g, int64_t batch, unsigned seed) {
     std::vector<Tensor> in;

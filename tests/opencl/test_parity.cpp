@@ -358,14 +358,7 @@ TEST_CASE("control flow runs on the host under OpenCL with the CPU's bits") {
         for (const auto& n : ocl.fallback_nodes()) control += n.find("(If)") != std::string::npos || n.find("(Loop)") != std::string::npos ||
                                                               n.find("(Scan)") != std::string::npos;
         CHECK(control == 1);
-        for (const auto& set : fs::directory_iterator(root / name)) {
-            if (!set.is_directory()) continue;
-            std::vector<Tensor> in;
-            for (const auto& f : numbered_files(set.path(), "input_")) in.push_back(load_onnx_tensor(f));
-            const auto want = cpu.run(in), got = ocl.run(in);
-            REQUIRE(got.size() == want.size());
-            for (size_t i = 0; i < got.size(); ++i) CHECK(got[i].bitwise_equal(want[i]));
-        }
+        check_sets_bitwise(root / name, cpu, ocl);
     }
 }
 

@@ -190,12 +190,15 @@ public:
         for (size_t k = 0; k < gp.node.size(); ++k) {
             const auto& np = gp.node[k];
             Node n;
-            n.op = np.op_type;
+            // An op of another domain is registered as "<domain>.<op_type>" (ONNX Runtime's
+            // com.microsoft quantized ops: ops/quant/contrib_*.hpp); the default domain's by its type.
+            const bool other_domain = !np.domain.empty() && np.domain != "ai.onnx";
+            n.op = other_domain ? np.domain + "." + np.op_type : np.op_type;
             n.name = np.name.empty() ? np.op_type + "_" + std::to_string(k) : np.name;
             const std::string w = where_ + " " + Graph::where(n) + " (opset " + std::to_string(opset_) + ")";
-            if (!np.domain.empty() && np.domain != "ai.onnx")
-                throw Error("unsupported op '" + np.domain + "." + np.op_type + "'", w, "Mutiny implements the default ONNX domain only");
-            const OpDef* def = reg.find(np.op_type);
+            if (other_domain && !reg.find(n.op))
+                throw Error("unsupported op '" + n.op + "'", w, "Mutiny implements the default ONNX domain and a few of ONNX Runtime's com.microsoft quantized ops");
+            const OpDef* def = reg.find(n.op);
             if (!def) throw Error("unsupported op '" + np.op_type + "'", w, "Mutiny has no implementation of this op");
             // Subgraphs first: the outer values they read become this node's extra inputs.
             std::vector<std::string> node_captures;

@@ -1,14 +1,18 @@
 // Quantization-aware mutation operators (docs/mutation.md) for quantized graphs as ONNX Runtime's
-// tools write them (QDQ: QuantizeLinear -> DequantizeLinear around each float op):
+// tools write them (QDQ: QuantizeLinear -> DequantizeLinear around each float op; QOperator:
+// QLinearConv, QLinearMatMul and ORT's com.microsoft QLinear* ops computing on integers):
 //   QS     quantization scale: the node's scale (every element, per-tensor or per-axis) x (1 + p)
 //   QZ     zero-point shift: the node's zero point + d, saturated to its integer type
-//   QR     rounding mode of a QuantizeLinear: half away from zero, toward zero, floor or ceil
-//          instead of ONNX's half to even (a kernel site: the graph and constants stay untouched)
+//   QR     rounding mode of a quantizer (QuantizeLinear, the contrib QLinear* ops' requantization):
+//          half away from zero, toward zero, floor or ceil instead of half to even (a kernel site:
+//          the graph and constants stay untouched)
 // QS and QZ edit constants like the weight-level operators (apply and revert restore every bit).
 // A Q and its DQ usually share one scale and zero-point initializer: the edit then moves the
 // quantization grid of both, as a mis-calibrated deployment would; every reader of the edited
-// constant is a changed node. Targets: QuantizeLinear and DequantizeLinear nodes whose scale
-// (zero point) is a constant; others are not applicable, with the reason.
+// constant is a changed node. Targets: Q and DQ nodes (their scale and zero point, inputs 1 and
+// 2) and QOperator nodes (their output's scale and zero point: the quantization they write, which
+// a Q node would hold in a QDQ graph) whose scale (zero point) is a constant; others are not
+// applicable, with the reason.
 #ifndef MUTINY_MUTATE_QUANT_OPS_HPP_
 #define MUTINY_MUTATE_QUANT_OPS_HPP_
 
@@ -26,20 +30,32 @@
 namespace mutiny {
 namespace mutate_quant {
 
-inline bool is_qdq(const std::string& op) { return op == "QuantizeLinear" || op == "DequantizeLinear"; }
+// The input holding the scale of the quantization a node's QS / QZ edit (its zero point is the
+// next input), or -1 for a node without one: Q and DQ their own, QOperator nodes their output's.
+inline int quant_scale_input(const std::string& op) {
+    if (op == "QuantizeLinear" || op == "DequantizeLinear") return 1;
+    if (op == "QLinearConv" || op == "QLinearMatMul" || op == "com.microsoft.QLinearAdd" || op == "com.microsoft.QLinearMul") return 6;
+    if (op == "com.microsoft.QLinearSigmoid" || op == "com.microsoft.QLinearLeakyRelu" || op == "com.microsoft.QLinearGlobalAveragePool")
+        return 3;
+    return -1;
+}
 
-// Q and DQ nodes; `input` (1: scale, 2: zero point) must be a constant of an accepted type.
-inline std::vector<Candidate> qdq_candidates(const Graph& g, int input) {
+// The input QS (scale) or QZ (zero point) edits in node n.
+inline int quant_param_input(const Node& node, bool zero_point) { return quant_scale_input(node.op) + (zero_point ? 1 : 0); }
+
+// Nodes with a quantization; its scale (zero point) must be a constant of an accepted type.
+inline std::vector<Candidate> qdq_candidates(const Graph& g, bool zero_point) {
     std::vector<Candidate> c;
     for (size_t n = 0; n < g.nodes.size(); ++n) {
         const Node& node = g.nodes[n];
-        if (!is_qdq(node.op)) continue;
+        if (quant_scale_input(node.op) < 0) continue;
+        const int input = quant_param_input(node, zero_point);
         Candidate cand{static_cast<int>(n), ""};
         const int v = node.input(static_cast<size_t>(input));
-        const char* what = input == 1 ? "scale" : "zero point";
+        const char* what = zero_point ? "zero point" : "scale";
         if (v < 0) cand.na = Graph::where(node) + " has no " + what + " input (it is 0)";
         else if (!g.value(v).is_constant()) cand.na = Graph::where(node) + ": its " + what + " is computed at run time, not a constant";
-        else if (input == 1 && g.value(v).constant.dtype() != DType::f32)
+        else if (!zero_point && g.value(v).constant.dtype() != DType::f32)
             cand.na = Graph::where(node) + ": its scale is " + dtype_name(g.value(v).constant.dtype()) + "; QS edits float32 scales";
         c.push_back(cand);
     }
@@ -64,13 +80,14 @@ inline void register_qs(MutationRegistry& r) { r.add([] {
     d.name = "QS";
     d.family = "quant";
     d.category = "quantization parameters";
-    d.summary = "quantization scale: the Q/DQ node's scale x (1 + p) (every channel of a per-axis scale)";
+    d.summary = "quantization scale: the Q/DQ node's scale, a QLinear* node's output scale, x (1 + p) (every channel of a per-axis scale)";
     d.params = {ParamDef::real("p", "0.1", -1, 100, true, false, "relative change of the scale (> -1)")};
     d.expansion = Expansion::per_node;
-    d.candidates = [](const Graph& g, const Params&) { return qdq_candidates(g, 1); };
-    d.none_reason = [](const Params&) { return std::string("the model has no QuantizeLinear or DequantizeLinear node"); };
+    d.candidates = [](const Graph& g, const Params&) { return qdq_candidates(g, false); };
+    d.none_reason = [](const Params&) { return std::string("the model has no QuantizeLinear, DequantizeLinear or QLinear* node"); };
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target&, const Params& p, uint64_t) {
-        const int v = g.nodes[static_cast<size_t>(nodes.at(0))].input(1);
+        const Node& node = g.nodes[static_cast<size_t>(nodes.at(0))];
+        const int v = node.input(static_cast<size_t>(quant_param_input(node, false)));
         const Tensor& s = g.value(v).constant;
         const double f = 1.0 + p.num("p");
         WeightEdit e;
@@ -92,13 +109,14 @@ inline void register_qz(MutationRegistry& r) { r.add([] {
     d.name = "QZ";
     d.family = "quant";
     d.category = "quantization parameters";
-    d.summary = "zero-point shift: the Q/DQ node's zero point + d, saturated to its integer type";
+    d.summary = "zero-point shift: the Q/DQ node's zero point, a QLinear* node's output zero point, + d, saturated to its integer type";
     d.params = {ParamDef::integer("d", "1", -255, 255, "shift in quantization steps")};
     d.expansion = Expansion::per_node;
-    d.candidates = [](const Graph& g, const Params&) { return qdq_candidates(g, 2); };
-    d.none_reason = [](const Params&) { return std::string("the model has no QuantizeLinear or DequantizeLinear node"); };
+    d.candidates = [](const Graph& g, const Params&) { return qdq_candidates(g, true); };
+    d.none_reason = [](const Params&) { return std::string("the model has no QuantizeLinear, DequantizeLinear or QLinear* node"); };
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target&, const Params& p, uint64_t) {
-        const int v = g.nodes[static_cast<size_t>(nodes.at(0))].input(2);
+        const Node& node = g.nodes[static_cast<size_t>(nodes.at(0))];
+        const int v = node.input(static_cast<size_t>(quant_param_input(node, true)));
         const Tensor& z = g.value(v).constant;
         int64_t lo = 0, hi = 0;
         switch (z.dtype()) {
@@ -134,7 +152,7 @@ inline void register_qr(MutationRegistry& r) { r.add([] {
     d.name = "QR";
     d.family = "quant";
     d.category = "quantization rounding";
-    d.summary = "rounding mode of a QuantizeLinear: x / scale rounded `mode` instead of half to even";
+    d.summary = "rounding mode of a quantizer (QuantizeLinear, a contrib QLinear* op): x / scale rounded `mode` instead of half to even";
     d.params = {ParamDef::choice("mode", "half_away", {"half_away", "toward_zero", "floor", "ceil"},
                                  "half away from zero (std::round), toward zero (truncation), floor or ceil")};
     d.expansion = Expansion::per_node;
@@ -144,7 +162,7 @@ inline void register_qr(MutationRegistry& r) { r.add([] {
             if (mutate_kernel::has_site(g.nodes[n].op, mutate_kernel::Site::rounding)) c.push_back({static_cast<int>(n), ""});
         return c;
     };
-    d.none_reason = [](const Params&) { return std::string("the model has no QuantizeLinear node"); };
+    d.none_reason = [](const Params&) { return std::string("the model has no QuantizeLinear or contrib QLinear* node"); };
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target&, const Params& p, uint64_t) {
         SiteConfig s;
         const std::string m = p.str("mode");
