@@ -51,7 +51,7 @@ def write_case(out, name, m, feeds_list):
             try:
                 expected = ref.run(None, feeds)
             except ValueError as e:  # its np.vstack of zero scan iterations
-                print(f"{name} data set {k}: onnx.reference cannot run it ({e}); ONNX Runtime only")
+                print(f"{name}: onnx.reference cannot run these feeds ({e}); ONNX Runtime only")
                 expected = None
             for a, b in zip(res, expected or []):
                 np.testing.assert_allclose(np.ravel(a), np.ravel(b), rtol=1e-6, atol=1e-6)
