@@ -292,6 +292,8 @@ int cmd_diff(int argc, char** argv) {
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("diff needs exactly one MODEL");
+    for (const char* k : {"json", "html"})  // the console report is standard output already
+        if (a.get(k, "") == "-") throw UsageError(std::string("--") + k + " -: diff prints its report on standard output; name a file");
     if (!a.has("data")) throw UsageError("diff needs --data SPEC");
     if (!a.has("against")) throw UsageError("diff needs --against A,B[,C...] (the reference first)");
     mutiny::ToleranceSet tol;

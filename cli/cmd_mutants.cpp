@@ -25,7 +25,7 @@ int cmd_mutants(int argc, char** argv) {
     Args a(argc, argv, 2, {"ops", "position", "seed", "out"}, {"help"});
     if (a.has("help")) {
         const auto& reg = mutiny::MutationRegistry::instance();
-        std::cout << "usage: mutiny mutants MODEL --ops LIST [--position P] [--seed S] [--out FILE]\n"
+        std::cout << "usage: mutiny mutants MODEL --ops LIST [--position P] [--seed S] [--out FILE|-]\n"
                      "Lists the mutants of MODEL for the operators, presets or groups in LIST (comma-separated)\n"
                      "and prints counts per operator, with invalid, not applicable and equivalent ones.\n"
                      "LIST items are NAME or NAME(KEY=VALUE,...), e.g. --ops 'GF(ratio=0.5,sigma=0.1),CW(p=0.2),vanilla':\n"
@@ -95,16 +95,18 @@ int cmd_mutants(int argc, char** argv) {
                                                      " --seed " + std::to_string(opt.seed));
         f.commit();
     }
-    std::cout << "model: " << path << "\n";
-    std::cout << std::left << std::setw(34) << "operator" << std::right << std::setw(9) << "mutants" << std::setw(9) << "ok" << std::setw(9)
+    // With --out -, the list is standard output; the table goes to stderr.
+    std::ostream& info = a.get("out", "") == "-" ? std::cerr : std::cout;
+    info << "model: " << path << "\n";
+    info << std::left << std::setw(34) << "operator" << std::right << std::setw(9) << "mutants" << std::setw(9) << "ok" << std::setw(9)
               << "invalid" << std::setw(9) << "n/a" << std::setw(11) << "equivalent" << "\n";
     for (const auto& op : order) {
         const Counts& c = per_op[op];
-        std::cout << std::left << std::setw(34) << op << std::right << std::setw(9) << c.total() << std::setw(9) << c.ok << std::setw(9)
+        info << std::left << std::setw(34) << op << std::right << std::setw(9) << c.total() << std::setw(9) << c.ok << std::setw(9)
                   << c.invalid << std::setw(9) << c.na << std::setw(11) << c.equivalent << "\n";
     }
-    if (a.has("out")) std::cout << "wrote " << ms.size() << " specs to " << a.get("out") << "\n";
-    std::cout << "total: " << all.total() << " (invalid " << all.invalid << ", not applicable " << all.na << ", equivalent " << all.equivalent
+    if (a.has("out")) info << "wrote " << ms.size() << " specs to " << (a.get("out") == "-" ? "standard output" : a.get("out")) << "\n";
+    info << "total: " << all.total() << " (invalid " << all.invalid << ", not applicable " << all.na << ", equivalent " << all.equivalent
               << ")\n";
     return 0;
 }

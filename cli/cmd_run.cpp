@@ -22,7 +22,7 @@ namespace cli {
 int cmd_run(int argc, char** argv) {
     Args a(argc, argv, 2, {"images", "data", "preprocess", "out", "batch", "threads", "device"}, {"help"});
     if (a.has("help")) {
-        std::cout << "usage: mutiny run MODEL --images DIR|--data SPEC [--preprocess RECIPE] --out FILE.csv [--batch N] [--threads N]\n"
+        std::cout << "usage: mutiny run MODEL --images DIR|--data SPEC [--preprocess RECIPE] --out FILE.csv|- [--batch N] [--threads N]\n"
                      "                  [--device cpu|opencl[:N|:NAME]]\n"
                      "Writes one CSV row per input: source, label (empty if unknown), top-1, then every output value.\n"
                      "An output whose shape follows the data (NonZero, Unique...) needs --batch 1; its rows may differ in length.\n";
@@ -80,7 +80,7 @@ int cmd_run(int argc, char** argv) {
         }
     }
     file.commit();
-    std::printf("wrote %zu rows to %s\n", ds->size(), out.c_str());
+    std::fprintf(file.to_stdout() ? stderr : stdout, "wrote %zu rows to %s\n", ds->size(), file.to_stdout() ? "standard output" : out.c_str());
     return 0;
 }
 

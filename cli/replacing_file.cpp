@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 
 #include <unistd.h>
 
@@ -20,17 +21,24 @@ std::string temporary_next_to(const std::string& path) {
 }  // namespace
 
 ReplacingFile::ReplacingFile(std::string path) : path_(std::move(path)), tmp_(temporary_next_to(path_)) {
+    if (to_stdout()) return;
     out_.open(tmp_, std::ios::binary | std::ios::trunc);
     if (!out_) throw mutiny::Error("cannot write", path_, "cannot create the temporary " + tmp_ + ": " + std::strerror(errno));
 }
 
 ReplacingFile::~ReplacingFile() {
-    if (committed_) return;
+    if (committed_ || to_stdout()) return;
     out_.close();
     ::unlink(tmp_.c_str());
 }
 
 void ReplacingFile::commit() {
+    if (to_stdout()) {
+        committed_ = true;
+        std::cout << buffer_.str() << std::flush;
+        if (!std::cout) throw mutiny::Error("cannot write", "standard output", "write failed (a closed pipe or a full disk)");
+        return;
+    }
     out_.flush();
     const bool written = static_cast<bool>(out_);
     out_.close();
