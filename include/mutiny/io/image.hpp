@@ -184,8 +184,10 @@ inline JpegLayout jpeg_layout(const uint8_t* p, size_t n) {
     bool progressive = false;
     size_t i = 2;  // after SOI (FF D8)
     for (;;) {
+        // stb skips bytes that are not a marker where it looks for one, so the walk does too (it
+        // once stopped there, and the tables of the segments after went unchecked: fuzz_image).
+        while (i < n && p[i] != 0xFF) ++i;
         if (i >= n) return truncated();
-        if (p[i] != 0xFF) return j;  // malformed: stb reports it
         while (i < n && p[i] == 0xFF) ++i;  // fill bytes
         if (i >= n) return truncated();
         const uint8_t m = p[i++];
