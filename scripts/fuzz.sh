@@ -28,7 +28,7 @@ while [[ $# -gt 0 ]]; do
     --runs) runs="${2:?--runs needs N}"; shift 2 ;;
     --jobs) jobs="${2:?--jobs needs N}"; shift 2 ;;
     --keep-corpus) keep=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) targets+=("fuzz_${1#fuzz_}"); shift ;;
   esac
