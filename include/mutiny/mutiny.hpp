@@ -42,6 +42,7 @@
 #include "ops/op.hpp"
 
 // io
+#include "io/csv_vectors.hpp"
 #include "io/dataset.hpp"
 #include "io/image.hpp"
 #include "io/model_format.hpp"

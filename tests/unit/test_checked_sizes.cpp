@@ -356,3 +356,13 @@ TEST_CASE("other sizes derived from attributes and values are checked (DepthToSp
           "ConvTranspose output size overflows at crafted node 't' (ConvTranspose): spatial dim 0: 1099511627776 * 16777215 does not fit "
           "64 bits");
 }
+
+TEST_CASE("a negative graph input dimension is refused, not taken for an unknown one (-1 stays unknown)") {
+    const Buf m = model({node("Relu", "r", {"x"}, {"y"})}, {}, {value_info("x", kFloat, {1, -9})}, {value_info("y")});
+    CHECK(error_of([&] { import_bytes(m); }) ==
+          "negative dimension in graph input at crafted input 'x': dimension 1 is -9; a dimension is a size >= 0 or a name (dim_param)");
+    // -1, which some exporters write for "unknown", imports as an unknown dimension.
+    const Buf ok = model({node("Relu", "r", {"x"}, {"y"})}, {}, {value_info("x", kFloat, {1, -1})}, {value_info("y")});
+    const Graph g = import_bytes(ok);
+    CHECK(g.value(g.inputs[0]).shape.str() == Shape{1, -1}.str());
+}

@@ -161,6 +161,93 @@ TEST_CASE("image: missing, empty, corrupt and truncated files throw an Error nam
     CHECK(contains(e, "directory"));
 }
 
+TEST_CASE("image: a PNM header whose width or height is not a number is refused, not decoded as 0x0 (fuzz_image)") {
+    // stb reads the width '[' as 0 and returned an empty image that passed as decoded.
+    const std::vector<uint8_t> pgm = {'P', '5', '\n', '[', ' ', '2', '\n', '2', '5', '5', '\n', 0, 0x40, 0x80, 0xff};
+    const std::string e = error_of([&] { load_image_from_memory(pgm.data(), pgm.size(), "bad.pgm"); });
+    CHECK(e == "cannot decode image at bad.pgm: corrupt PNM (its header gives a size of 0x0 pixels)");
+    const std::vector<uint8_t> ppm = {'P', '6', ' ', '1', ' ', 'x', ' ', '2', '5', '5', '\n', 1, 2, 3};
+    CHECK(error_of([&] { load_image_from_memory(ppm.data(), ppm.size(), "bad.ppm"); }) ==
+          "cannot decode image at bad.ppm: corrupt PNM (its header gives a size of 1x0 pixels)");
+}
+
+TEST_CASE("image: a PNM declaring more pixels than it holds is refused before decoding (fuzz_image)") {
+    // 16 bytes declaring 222x2545222: stb allocated the declared size and the image 2.26 GB of floats.
+    const std::string pgm = "P5\n\n222 2545222@";
+    CHECK(error_of([&] { load_image_from_memory(pgm.data(), pgm.size(), "big.pgm"); }) ==
+          "truncated image at big.pgm: PNM of 222x2545222 pixels needs 565039284 bytes of pixel data, the file has 0");
+    // 2x2 RGB with 16-bit samples needs 24 bytes; a comment in the header is skipped.
+    std::string ppm = "P6 # made by hand\n2 2\n65535\n" + std::string(23, '\x7f');
+    CHECK(error_of([&] { load_image_from_memory(ppm.data(), ppm.size(), "cut.ppm"); }) ==
+          "truncated image at cut.ppm: PNM of 2x2 pixels needs 24 bytes of pixel data, the file has 23");
+    ppm += '\x7f';
+    const Image im = load_image_from_memory(ppm.data(), ppm.size(), "whole.ppm");
+    CHECK(im.width == 2);
+    CHECK(im.channels == 3);
+    CHECK(im.pixels[0] == doctest::Approx(0x7f7f * 255.0 / 65535.0));
+}
+
+TEST_CASE("image: a JPEG whose scan uses a Huffman or quantisation table it never defined is refused (fuzz_image)") {
+    // stb reads such a table's uninitialised memory: a crash in fuzz_image, or pixels that change
+    // from run to run. The table ids of a valid JPEG are renamed so the frame's are missing.
+    TempDir tmp("jpeg-tables");
+    std::vector<uint8_t> px(16 * 16 * 3);
+    for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>(i * 13);
+    REQUIRE(stbi_write_jpg((tmp / "ok.jpg").c_str(), 16, 16, 3, px.data(), 90) != 0);
+    const auto ok = read_all(tmp / "ok.jpg");
+    CHECK(load_image_from_memory(ok.data(), ok.size(), "ok.jpg").width == 16);
+    // Each table of the first segment with marker `m` whose class/id byte is `from` becomes `to`.
+    auto renamed = [&](uint8_t m, uint8_t from, uint8_t to) {
+        std::vector<uint8_t> b = ok;
+        for (size_t i = 2; i + 4 < b.size(); ++i) {
+            if (b[i] != 0xFF || b[i + 1] != m) continue;
+            const size_t end = i + 2 + (size_t(b[i + 2]) << 8 | b[i + 3]);
+            for (size_t t = i + 4; t < end;) {
+                const uint8_t id = b[t];
+                if (id == from) b[t] = to;
+                if (m == 0xC4) {
+                    size_t symbols = 0;
+                    for (size_t k = 1; k <= 16; ++k) symbols += b[t + k];
+                    t += 17 + symbols;
+                } else {
+                    t += 1 + ((id >> 4) ? 128 : 64);
+                }
+            }
+            break;
+        }
+        return b;
+    };
+    const auto no_ac0 = renamed(0xC4, 0x10, 0x12);
+    CHECK(error_of([&] { load_image_from_memory(no_ac0.data(), no_ac0.size(), "a.jpg"); }) ==
+          "cannot decode image at a.jpg: corrupt JPEG (a scan uses AC Huffman table 0, which is not defined before it)");
+    // stb skips bytes that are not a marker between segments: so must the check (fuzz_image).
+    auto junk = no_ac0;
+    for (size_t i = 2; i + 1 < junk.size(); ++i)
+        if (junk[i] == 0xFF && junk[i + 1] == 0xC4) {
+            junk.insert(junk.begin() + static_cast<std::ptrdiff_t>(i), {0x63, 0x63, 0x63});
+            break;
+        }
+    CHECK(error_of([&] { load_image_from_memory(junk.data(), junk.size(), "j.jpg"); }) ==
+          "cannot decode image at j.jpg: corrupt JPEG (a scan uses AC Huffman table 0, which is not defined before it)");
+    const auto no_dc0 = renamed(0xC4, 0x00, 0x03);
+    CHECK(error_of([&] { load_image_from_memory(no_dc0.data(), no_dc0.size(), "d.jpg"); }) ==
+          "cannot decode image at d.jpg: corrupt JPEG (a scan uses DC Huffman table 0, which is not defined before it)");
+    const auto no_q0 = renamed(0xDB, 0x00, 0x02);
+    CHECK(error_of([&] { load_image_from_memory(no_q0.data(), no_q0.size(), "q.jpg"); }) ==
+          "cannot decode image at q.jpg: corrupt JPEG (the frame uses quantisation table 0, which is not defined before its first scan)");
+}
+
+TEST_CASE("image: the decoded image must fit the memory limit (max_tensor_bytes, --max-memory)") {
+    const std::string pgm = "P5 64 64 255\n" + std::string(64 * 64, '\x10');
+    const size_t saved = max_tensor_bytes();
+    max_tensor_bytes() = 64 * 64 * 4 - 1;
+    const std::string e = error_of([&] { load_image_from_memory(pgm.data(), pgm.size(), "a.pgm"); });
+    max_tensor_bytes() = saved;
+    CHECK(e == "decoded image too large at a.pgm: 4096 elements of 4 bytes exceed the memory limit of 16383 bytes "
+               "(raise it with --max-memory or mutiny::max_tensor_bytes())");
+    CHECK(load_image_from_memory(pgm.data(), pgm.size(), "a.pgm").pixels.size() == 4096);
+}
+
 TEST_CASE("image: shared data images load with the right sizes and channels") {
     const std::string root = (mutiny_test::shared_data() / "images").string();
     MUTINY_DATA_OR_SKIP(root);

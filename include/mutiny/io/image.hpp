@@ -10,11 +10,14 @@
 //
 // Failures (missing file, unknown format, corrupt or truncated data) throw mutiny::Error naming the
 // file and the reason (stb's failure reason when stb is the one that rejects the data). stb is
-// lenient with truncated BMP files (it pads missing rows), so the BMP pixel array's extent is
-// checked here before decoding.
+// lenient with truncated BMP and PNM files (it pads missing rows, or leaves them unread), so their
+// pixel arrays' extent is checked here before decoding, and the decoded size against the memory
+// limit (max_tensor_bytes(), CLI --max-memory).
 #ifndef MUTINY_IO_IMAGE_HPP_
 #define MUTINY_IO_IMAGE_HPP_
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -33,6 +36,7 @@
 #error "mutiny/io/image.hpp needs stb_image.h (Debian: libstb-dev)"
 #endif
 
+#include "../core/checked.hpp"
 #include "../core/error.hpp"
 #include "file_bytes.hpp"
 
@@ -114,13 +118,53 @@ inline void check_bmp_extent(const uint8_t* p, size_t n, const std::string& sour
                     "BMP pixel data needs " + std::to_string(need) + " bytes, the file has " + std::to_string(n));
 }
 
+// stb reads a binary PGM/PPM's pixels without checking the file holds them (it allocates the declared
+// size and leaves the rest unread): check the header's width x height x channels x sample bytes fit
+// in the bytes after it. The header is "P5"/"P6", then width, height and maxval as decimal numbers
+// separated by blanks or '#' comments, then one blank.
+inline void check_pnm_extent(const uint8_t* p, size_t n, const std::string& source) {
+    size_t i = 2;
+    auto number = [&]() -> uint64_t {
+        for (;;) {
+            while (i < n && std::isspace(p[i])) ++i;
+            if (i < n && p[i] == '#') {
+                while (i < n && p[i] != '\n' && p[i] != '\r') ++i;
+                continue;
+            }
+            break;
+        }
+        uint64_t v = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9') {
+            v = std::min<uint64_t>(v * 10 + static_cast<uint64_t>(p[i] - '0'), uint64_t{1} << 40);  // saturates
+            ++i;
+        }
+        return v;
+    };
+    const uint64_t w = number(), h = number(), maxval = number();
+    ++i;  // the one blank after maxval
+    if (w == 0 || h == 0) return;  // reported as a corrupt header after stb's look
+    const uint64_t channels = p[1] == '6' ? 3 : 1, sample = maxval > 255 ? 2 : 1;
+    const uint64_t have = i < n ? n - i : 0;
+    // w, h < 2^41: the product is checked by division so it cannot wrap.
+    if (w * channels * sample > have || h > have / (w * channels * sample))
+        throw Error("truncated image", source,
+                    "PNM of " + std::to_string(w) + "x" + std::to_string(h) + " pixels needs " +
+                        (w * channels * sample > (UINT64_MAX / h) ? std::string("more than 2^64") : std::to_string(w * h * channels * sample)) +
+                        " bytes of pixel data, the file has " + std::to_string(have));
+}
+
 // A JPEG's marker structure, walked without decoding: its frame size (from the SOFn segment) and
 // whether the data reaches the end-of-image marker. stb's decoder fills a truncated baseline JPEG
 // with zeros and succeeds, so a cut file would be classified as if whole; this catches it.
+//
+// It also checks that every scan's Huffman and quantisation tables were defined before it: stb
+// reads an undefined table's uninitialised memory, and can crash (fuzz_image) or give pixels that
+// change from run to run.
 struct JpegLayout {
     enum class End { complete, truncated, malformed } end = End::malformed;
     size_t cut_at = 0;       // truncated: the file's size
     int64_t width = -1, height = -1;
+    std::string why;         // malformed for a reason found here (else stb reports it)
 };
 inline JpegLayout jpeg_layout(const uint8_t* p, size_t n) {
     JpegLayout j;
@@ -129,10 +173,21 @@ inline JpegLayout jpeg_layout(const uint8_t* p, size_t n) {
         j.cut_at = n;
         return j;
     };
+    auto malformed = [&](std::string why) {
+        j.end = JpegLayout::End::malformed;
+        j.why = std::move(why);
+        return j;
+    };
+    bool defined[2][4] = {};  // Huffman tables seen: [DC, AC][id]
+    bool quant_defined[4] = {};
+    std::vector<uint8_t> quant_used;  // the frame's components' quantisation tables
+    bool progressive = false;
     size_t i = 2;  // after SOI (FF D8)
     for (;;) {
+        // stb skips bytes that are not a marker where it looks for one, so the walk does too (it
+        // once stopped there, and the tables of the segments after went unchecked: fuzz_image).
+        while (i < n && p[i] != 0xFF) ++i;
         if (i >= n) return truncated();
-        if (p[i] != 0xFF) return j;  // malformed: stb reports it
         while (i < n && p[i] == 0xFF) ++i;  // fill bytes
         if (i >= n) return truncated();
         const uint8_t m = p[i++];
@@ -149,6 +204,43 @@ inline JpegLayout jpeg_layout(const uint8_t* p, size_t n) {
         if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC && len >= 7) {
             j.height = static_cast<int64_t>(p[i + 3]) << 8 | p[i + 4];
             j.width = static_cast<int64_t>(p[i + 5]) << 8 | p[i + 6];
+            progressive = m == 0xC2;
+            const size_t nf = len >= 8 ? p[i + 7] : 0;
+            quant_used.clear();
+            for (size_t c = 0; c < nf && 10 + 3 * c < len; ++c) quant_used.push_back(p[i + 10 + 3 * c]);
+        }
+        if (m == 0xDB) {  // DQT: tables of (precision << 4 | id, 64 values of 1 or 2 bytes)
+            for (size_t t = i + 2; t < i + len; t += 1 + ((p[t] >> 4) ? 128 : 64))
+                if ((p[t] & 15) < 4) quant_defined[p[t] & 15] = true;
+        }
+        if (m == 0xC4) {  // DHT: tables of (class << 4 | id, 16 code counts, the symbols)
+            for (size_t t = i + 2; t < i + len;) {
+                if (t + 17 > i + len) return malformed("a Huffman table segment is cut short");
+                size_t symbols = 0;
+                for (size_t k = 1; k <= 16; ++k) symbols += p[t + k];
+                if ((p[t] >> 4) < 2 && (p[t] & 15) < 4) defined[p[t] >> 4][p[t] & 15] = true;
+                t += 17 + symbols;
+            }
+        }
+        if (m == 0xDA)
+            for (uint8_t q : quant_used)
+                if (q < 4 && !quant_defined[q])
+                    return malformed("the frame uses quantisation table " + std::to_string(q) + ", which is not defined before its first scan");
+        if (m == 0xDA && len >= 3) {  // SOS: components (id, DC table << 4 | AC table), then Ss
+            const size_t ns = p[i + 2];
+            if (len >= 6 + 2 * ns) {
+                const int ss = p[i + 3 + 2 * ns];
+                for (size_t c = 0; c < ns; ++c) {
+                    const int td = p[i + 4 + 2 * c] >> 4, ta = p[i + 4 + 2 * c] & 15;
+                    // Baseline scans use both tables; a progressive scan its DC table when it
+                    // starts at coefficient 0 and its AC table otherwise.
+                    const bool dc = !progressive || ss == 0, ac = !progressive || ss > 0;
+                    if (dc && td < 4 && !defined[0][td])
+                        return malformed("a scan uses DC Huffman table " + std::to_string(td) + ", which is not defined before it");
+                    if (ac && ta < 4 && !defined[1][ta])
+                        return malformed("a scan uses AC Huffman table " + std::to_string(ta) + ", which is not defined before it");
+                }
+            }
         }
         i += len;
         if (m == 0xDA) {  // SOS: entropy-coded data up to the next marker (not a stuffed 00 or RSTn)
@@ -202,9 +294,14 @@ inline Image load_image_from_memory(const void* data, size_t size, const std::st
                     std::string("not a PNG, JPEG, BMP or PNM file (starts with bytes ") + head + ")");
     }
     if (std::strcmp(fmt, "BMP") == 0) io_detail::check_bmp_extent(p, size, source);
-    if (std::strcmp(fmt, "JPEG") == 0 && io_detail::jpeg_layout(p, size).end == io_detail::JpegLayout::End::truncated)
-        throw Error("cannot decode image", source,
-                    "corrupt or truncated JPEG (the data ends at byte " + std::to_string(size) + ", before the end-of-image marker)");
+    if (std::strcmp(fmt, "PNM") == 0) io_detail::check_pnm_extent(p, size, source);
+    if (std::strcmp(fmt, "JPEG") == 0) {
+        const io_detail::JpegLayout j = io_detail::jpeg_layout(p, size);
+        if (j.end == io_detail::JpegLayout::End::truncated)
+            throw Error("cannot decode image", source,
+                        "corrupt or truncated JPEG (the data ends at byte " + std::to_string(size) + ", before the end-of-image marker)");
+        if (!j.why.empty()) throw Error("cannot decode image", source, "corrupt JPEG (" + j.why + ")");
+    }
 
     const int len = static_cast<int>(size);
     int w = 0, h = 0, comp = 0;
@@ -221,7 +318,14 @@ inline Image load_image_from_memory(const void* data, size_t size, const std::st
         const std::string reason = !why || std::strcmp(why, "unknown image type") == 0 ? "its header is not valid" : why;
         throw Error("cannot decode image", source, std::string("corrupt or truncated ") + fmt + " (" + reason + ")");
     }
+    // stb's PNM reader takes a width or height it cannot read as 0 and "decodes" an empty image.
+    if (w <= 0 || h <= 0)
+        throw Error("cannot decode image", source,
+                    std::string("corrupt ") + fmt + " (its header gives a size of " + std::to_string(w) + "x" + std::to_string(h) + " pixels)");
     const int want = comp <= 2 ? 1 : 3;  // gray(+alpha) -> gray, RGB(A) -> RGB
+    // The float image within the memory limit before stb allocates its own copy (a small PNG or
+    // JPEG can declare up to 2^30 pixels).
+    checked::bytes(static_cast<int64_t>(w) * h * want, sizeof(float), "decoded image", source);
     const bool sixteen = stbi_is_16_bit_from_memory(p, len) != 0;
 
     Image im;

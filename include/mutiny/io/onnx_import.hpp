@@ -166,6 +166,21 @@ inline Attribute attribute_from_proto(const onnx::AttributeProto& a, const std::
 // that owns the subgraph gets the outer value as an extra input after its formal ones, so that
 // sorting, pruning and the executors see the dependency like any other. An outer constant (a
 // weight) is copied into the subgraph as a constant instead, so the body's kernels can pre-pack it.
+// A graph input's shape: a dimension with neither value nor name is unknown (-1), as is a
+// dim_value of -1 (some exporters write it for "unknown"); any other negative value is refused
+// rather than taken for unknown.
+inline Shape input_shape(const onnx::ValueInfoProto& in, const std::string& where) {
+    std::vector<int64_t> dims;
+    for (const auto& d : in.dims) {
+        if (d.has_value && d.value < -1)
+            throw Error("negative dimension in graph input", where,
+                        "dimension " + std::to_string(dims.size()) + " is " + std::to_string(d.value) +
+                            "; a dimension is a size >= 0 or a name (dim_param)");
+        dims.push_back(d.has_value ? d.value : -1);
+    }
+    return Shape(dims);
+}
+
 class GraphImport {
 public:
     GraphImport(Graph& g, int64_t opset, std::string where, GraphImport* outer)
@@ -279,9 +294,7 @@ private:
             const std::string w = where_ + " input '" + in.name + "'";
             if (g_.find_value(in.name) >= 0) throw Error("subgraph input '" + in.name + "' defined twice", w, "input names must be unique");
             // The op that runs the subgraph gives its inputs' types (bodies often omit them).
-            std::vector<int64_t> dims;
-            for (const auto& d : in.dims) dims.push_back(d.has_value ? d.value : -1);
-            g_.add_input(in.name, in.elem_type == 0 ? DType::f32 : dtype_from_onnx(in.elem_type, w), Shape(dims));
+            g_.add_input(in.name, in.elem_type == 0 ? DType::f32 : dtype_from_onnx(in.elem_type, w), input_shape(in, w));
         }
         add_nodes(gp);
         add_outputs(gp);
@@ -333,9 +346,7 @@ inline Graph import_onnx(const onnx::ModelProto& m, const std::string& where, co
         }
         if (in.elem_type == 0) throw Error("unsupported graph input type (sequence, map or optional)", w, "Mutiny's values are tensors");
         if (!in.has_shape) throw Error("graph input has no shape", w, "Mutiny needs static shapes (a symbolic batch dimension is fine)");
-        std::vector<int64_t> dims;
-        for (const auto& d : in.dims) dims.push_back(d.has_value ? d.value : -1);
-        g.add_input(in.name, dtype_from_onnx(in.elem_type, w), Shape(dims));
+        g.add_input(in.name, dtype_from_onnx(in.elem_type, w), input_shape(in, w));
     }
     GraphImport gi(g, opset, where, nullptr);
     gi.add_nodes(gp);
