@@ -12,6 +12,13 @@
 
 namespace mutiny {
 
+// An op's infer() may compute a negative size from a file's values; refused before anything uses it.
+inline void check_inferred_dims(const Node& n, const std::vector<TypeInfo>& outs) {
+    for (size_t o = 0; o < outs.size(); ++o)
+        for (auto d : outs[o].shape)
+            if (d < 0) throw Error("negative dimension inferred", Graph::where(n), "output " + std::to_string(o) + " has shape " + outs[o].shape.str());
+}
+
 // Prepares node n's kernel (op `def`) for known input values (`in`: their types, `values`: the
 // tensors, nullptr for an absent optional input) and output types `out`, with `sites`, and runs
 // it: its outputs. Constant folding, data-dependent nodes (CpuExecutor) and tests evaluate one
@@ -94,21 +101,9 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
     const Registry& reg = Registry::instance();
     for (const Node& n : g.nodes) {
         const OpDef& def = reg.get(n.op, Graph::where(n));
-        if (dynamic) {
-            bool dyn = false;
-            for (int v : n.inputs) dyn = dyn || (v >= 0 && (*dynamic)[static_cast<size_t>(v)]);
-            if (dyn) {
-                for (int v : n.inputs)
-                    if (v >= 0 && !known[static_cast<size_t>(v)])
-                        throw Error("input '" + g.value(v).name + "' used before it is computed", Graph::where(n),
-                                    "the graph is not in topological order");
-                mark_dynamic(n);
-                continue;
-            }
-        }
         std::vector<TypeInfo> in(n.inputs.size());
         std::vector<const Tensor*> cin(n.inputs.size(), nullptr);
-        bool all_const = true;
+        bool all_const = true, dyn = false;
         for (size_t i = 0; i < n.inputs.size(); ++i) {
             const int v = n.inputs[i];
             if (v < 0) continue;
@@ -118,6 +113,11 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
             in[i] = types[static_cast<size_t>(v)];
             if (!consts[static_cast<size_t>(v)].empty()) cin[i] = &consts[static_cast<size_t>(v)];
             else all_const = false;
+            dyn = dyn || (dynamic && (*dynamic)[static_cast<size_t>(v)]);
+        }
+        if (dyn) {  // computed from a data-dependent value: data-dependent too
+            mark_dynamic(n);
+            continue;
         }
         std::vector<Tensor> shape_holders;  // storage-less tensors standing for run-time inputs
         if (def.shape_only && !all_const) {
@@ -145,12 +145,9 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
             continue;
         }
         for (size_t o = 0; o < n.outputs.size(); ++o) refuse_bf16(ctx.outputs()[o].dtype, "output " + std::to_string(o));
+        check_inferred_dims(n, ctx.outputs());
         for (size_t o = 0; o < n.outputs.size(); ++o) {
             const TypeInfo& t = ctx.outputs()[o];
-            for (auto d : t.shape)
-                if (d < 0)
-                    throw Error("negative dimension inferred", Graph::where(n),
-                                "output " + std::to_string(o) + " has shape " + t.shape.str());
             types[static_cast<size_t>(n.outputs[o])] = t;
             known[static_cast<size_t>(n.outputs[o])] = 1;
         }

@@ -472,9 +472,7 @@ private:
         const OpDef& def = Registry::instance().get(node.op, Graph::where(node));
         InferContext ic(graph_, node, in, cin);
         def.infer(ic);
-        for (size_t o = 0; o < node.outputs.size(); ++o)
-            for (auto d : ic.outputs()[o].shape)
-                if (d < 0) throw Error("negative dimension inferred", Graph::where(node), "output " + std::to_string(o) + " has shape " + ic.outputs()[o].shape.str());
+        check_inferred_dims(node, ic.outputs());
         std::vector<Tensor> outs;
         try {
             outs = evaluate_node(graph_, node, def, in, cin, ic.outputs(), sites);
