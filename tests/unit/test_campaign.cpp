@@ -388,8 +388,9 @@ TEST_CASE("campaign: a device lost mid-run: its unfinished mutants are marked, t
 TEST_CASE("campaign: the batch is lowered to fit the memory budget, with the same results") {
     MUTINY_FASHION_MNIST_OR_SKIP();
     Setup s;
-    // The estimate: twice the bytes of every non-constant value of one input's run (the original's
-    // trace and a mutant's recomputed values), counted here from the inferred shapes.
+    // The estimate: the bytes of every non-constant value of one input's run, for the original's
+    // trace and once more for each of the two mutants the two threads run at once, counted here
+    // from the inferred shapes.
     int64_t per_sample = 0;
     for (const Value& v : s.g.values) {
         if (v.is_constant()) continue;
@@ -403,7 +404,7 @@ TEST_CASE("campaign: the batch is lowered to fit the memory budget, with the sam
     a.batch = 1000;
     a.criteria = parse_criteria("prediction,killed-classes:mutant-label,statistical");
     const CampaignResult ra = s.run(a);
-    CHECK(ra.bytes_per_input == 2 * per_sample);
+    CHECK(ra.bytes_per_input == 3 * per_sample);
     CHECK(ra.memory_budget == default_campaign_memory());
     CHECK(ra.batch == 1000);  // a small model: the default budget holds the whole batch
     CampaignOptions b = a;
@@ -438,4 +439,45 @@ TEST_CASE("memory sizes as people write them") {
     CHECK(memory_size_str(int64_t{1} << 30) == "1.0 GiB");
     CHECK(physical_memory_bytes() > 0);
     CHECK(default_campaign_memory() <= (int64_t{1} << 30));
+}
+
+TEST_CASE("campaign: the CPU device's mutants run side by side give each one's own outputs, bitwise") {
+    MUTINY_FASHION_MNIST_OR_SKIP();
+    Setup s;
+    // Weight mutants of every kind on one layer (they edit the same weights), kernel and graph
+    // mutants, and one that throws: run three at a time and one at a time.
+    std::vector<Mutation> muts;
+    std::vector<size_t> ids;
+    for (size_t i = 0; i < s.mutants.size(); ++i) {
+        Outcome o = evaluate_mutant(s.g, s.mutants[i].spec);
+        if (o.status != MutantStatus::ok) continue;
+        muts.push_back(std::move(o.mutation));
+        ids.push_back(i);
+    }
+    REQUIRE(muts.size() > 60);
+    Mutation broken;
+    broken.changed_nodes = {};  // changes nothing: the device refuses it
+    muts.push_back(broken);
+    ids.push_back(s.mutants.size());
+    const std::vector<Tensor> x = make_inputs(*s.ds, 0, 50, Recipe("unit"), input_slots(s.g));
+    CpuCampaignDevice one(s.g, 1, true), three(s.g, 3, true);
+    one.begin_batch(x);
+    three.begin_batch(x);
+    CHECK(three.parallel_mutants() == 3);
+    std::vector<const Mutation*> ptrs;
+    for (const auto& m : muts) ptrs.push_back(&m);
+    const std::vector<MutantRun> runs = three.run_mutants(ids, ptrs);
+    REQUIRE(runs.size() == muts.size());
+    for (size_t k = 0; k + 1 < muts.size(); ++k) {
+        CAPTURE(s.mutants[ids[k]].spec.str());
+        REQUIRE(!runs[k].error);
+        const Tensor want = one.run_mutant(ids[k], muts[k])[0];
+        REQUIRE(runs[k].outputs.size() == 1);
+        CHECK(std::memcmp(want.raw(), runs[k].outputs[0].raw(), want.nbytes()) == 0);
+    }
+    CHECK(runs.back().error);
+    // The shared weights are as they were: the original runs as before.
+    CpuExecutor ex(s.g, CpuOptions{1, {}, {}});
+    const Tensor y = ex.run(x)[0], y3 = three.begin_batch(x)[0];
+    CHECK(std::memcmp(y.raw(), y3.raw(), y.nbytes()) == 0);
 }

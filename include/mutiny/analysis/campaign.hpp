@@ -127,8 +127,9 @@ public:
 
     // The batch: CampaignOptions::batch, lowered until its activations fit the memory budget, or
     // the batch size the model's inputs fix. The estimate runs the original on one input (or one
-    // fixed-size batch) and counts every value it keeps (the trace mutants restart from) twice (a
-    // mutant recomputes at most as much again); inputs are counted too.
+    // fixed-size batch) and counts every value it keeps (the trace mutants restart from) once, and
+    // once more per mutant the CPU runs at once (one per thread; each recomputes at most as much
+    // again); inputs are counted too.
     void choose_batch() {
         r_.batch_requested = opt_.batch;
         r_.memory_budget = opt_.max_memory > 0 ? opt_.max_memory : default_campaign_memory();
@@ -146,7 +147,9 @@ public:
         int64_t bytes = 0;
         for (size_t v = 0; v < trace.size(); ++v)
             if (!graph_.values[v].is_constant()) bytes += static_cast<int64_t>(trace[v].nbytes());
-        r_.bytes_per_input = std::max<int64_t>(1, 2 * bytes / probe);
+        const bool cpu = std::find(opt_.devices.begin(), opt_.devices.end(), "cpu") != opt_.devices.end();
+        const int64_t at_once = cpu ? ex.threads() : 1;
+        r_.bytes_per_input = std::max<int64_t>(1, (1 + at_once) * bytes / probe);
         const int64_t fits = std::max<int64_t>(1, r_.memory_budget / r_.bytes_per_input);
         opt_.batch = std::min(opt_.batch, fits);
         if (fixed > 0) opt_.batch = fixed;  // the only size the model takes, whatever the budget
@@ -301,40 +304,63 @@ public:
                 if (d > 0 && !base[0].empty()) r_.original_vs_first[d - 1].add(base[0].data<float>(), base[d].data<float>(), n, C);
             }
             report_progress(b * static_cast<int64_t>(M + 1) + 1, steps);
-            for (size_t i = 0; i < M; ++i) {
-                if (mutants_[i].status == MutantStatus::ok) {
-                    std::vector<Tensor> outs(D);
-                    for (size_t d = 0; d < D; ++d) {
-                        if (base[d].empty()) continue;
-                        const auto s0 = std::chrono::steady_clock::now();
-                        try {
-                            outs[d] = devs[d]->run_mutant(i, mutations[i])[0];
-                            check_output(outs[d], n, opt_.devices[d]);
-                            kill_arena.execute([&] { acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first, &refs[d]); });
-                            if (!files.empty()) files[d]->write(static_cast<int64_t>(i) + 1, first, outs[d]);
-                            for (size_t j : extra_of[i]) run_instance(*devs[d], M + j, extra[j].k, extra[j].mutation, extra[j].status,
-                                                                      extra[j].reason, base[d], acc[d][i], labels, n, opt_.devices[d]);
-                        } catch (const std::exception& e) {
-                            outs[d] = Tensor();
-                            // The mutant's fault, or the device's? A device that still runs the
-                            // original as before is fine (the mutant crashed); one that does not is
-                            // lost: its mutants from here on are marked device_lost, the other
-                            // devices go on.
-                            if (device_alive(*devs[d], x, base[d])) {
-                                acc[d][i].crash(e.what());
-                            } else {
-                                r_.device_errors[d] = "device lost while running mutant " + mutants_[i].spec.id + " on batch " + std::to_string(b) +
-                                                      " (its unfinished mutants are marked device_lost; other devices' results are kept): " + e.what();
-                                base[d] = Tensor();
-                            }
-                        }
-                        r_.mutants[i].runs[d].seconds += seconds_since(s0);
+            // Mutants in groups: each device runs a group at once where it can (the CPU: one per
+            // thread); results are then taken in mutant order, as one at a time would give them.
+            size_t width = 1;
+            for (const auto& dev : devs) width = std::max(width, dev->parallel_mutants());
+            const size_t group = width > 1 ? 16 * width : 1;
+            for (size_t g0 = 0; g0 < M; g0 += group) {
+                const size_t g1 = std::min(M, g0 + group);
+                std::vector<size_t> ids;
+                std::vector<const Mutation*> muts;
+                for (size_t i = g0; i < g1; ++i)
+                    if (mutants_[i].status == MutantStatus::ok) {
+                        ids.push_back(i);
+                        muts.push_back(&mutations[i]);
                     }
-                    for (size_t d = 1; d < D; ++d)
-                        if (!outs[0].empty() && !outs[d].empty())
-                            r_.mutants[i].vs_first[d - 1].add(outs[0].data<float>(), outs[d].data<float>(), n, C);
+                std::vector<std::vector<MutantRun>> runs(D);
+                for (size_t d = 0; d < D; ++d)
+                    if (!base[d].empty() && !ids.empty()) runs[d] = devs[d]->run_mutants(ids, muts);
+                size_t k = 0;
+                for (size_t i = g0; i < g1; ++i) {
+                    if (mutants_[i].status == MutantStatus::ok) {
+                        std::vector<Tensor> outs(D);
+                        for (size_t d = 0; d < D; ++d) {
+                            if (base[d].empty() || runs[d].empty()) continue;
+                            MutantRun& run = runs[d][k];
+                            const auto s0 = std::chrono::steady_clock::now();
+                            try {
+                                if (run.error) std::rethrow_exception(run.error);
+                                outs[d] = run.outputs.at(0);
+                                check_output(outs[d], n, opt_.devices[d]);
+                                kill_arena.execute([&] { acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first, &refs[d]); });
+                                if (!files.empty()) files[d]->write(static_cast<int64_t>(i) + 1, first, outs[d]);
+                                for (size_t j : extra_of[i]) run_instance(*devs[d], M + j, extra[j].k, extra[j].mutation, extra[j].status,
+                                                                          extra[j].reason, base[d], acc[d][i], labels, n, opt_.devices[d]);
+                            } catch (const std::exception& e) {
+                                outs[d] = Tensor();
+                                // The mutant's fault, or the device's? A device that still runs the
+                                // original as before is fine (the mutant crashed); one that does not is
+                                // lost: its mutants from here on are marked device_lost, the other
+                                // devices go on.
+                                if (device_alive(*devs[d], x, base[d])) {
+                                    acc[d][i].crash(e.what());
+                                } else {
+                                    r_.device_errors[d] = "device lost while running mutant " + mutants_[i].spec.id + " on batch " + std::to_string(b) +
+                                                          " (its unfinished mutants are marked device_lost; other devices' results are kept): " + e.what();
+                                    base[d] = Tensor();
+                                }
+                            }
+                            r_.mutants[i].runs[d].seconds += run.seconds + seconds_since(s0);
+                            run.outputs.clear();
+                        }
+                        for (size_t d = 1; d < D; ++d)
+                            if (!outs[0].empty() && !outs[d].empty())
+                                r_.mutants[i].vs_first[d - 1].add(outs[0].data<float>(), outs[d].data<float>(), n, C);
+                        ++k;
+                    }
+                    report_progress(b * static_cast<int64_t>(M + 1) + static_cast<int64_t>(i) + 2, steps);
                 }
-                report_progress(b * static_cast<int64_t>(M + 1) + static_cast<int64_t>(i) + 2, steps);
             }
             for (auto& dev : devs) dev->end_batch();
             if (!ckpt.empty()) {

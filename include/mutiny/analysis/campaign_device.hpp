@@ -4,10 +4,16 @@
 #ifndef MUTINY_ANALYSIS_CAMPAIGN_DEVICE_HPP_
 #define MUTINY_ANALYSIS_CAMPAIGN_DEVICE_HPP_
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../exec/cpu/executor.hpp"
@@ -16,8 +22,17 @@
 
 namespace mutiny {
 
+// One mutant's run on one batch: its outputs, or what it threw, and its time.
+struct MutantRun {
+    std::vector<Tensor> outputs;
+    std::exception_ptr error;
+    double seconds = 0;
+};
+
 // One device a campaign runs on. begin_batch() runs the original on a batch; run_mutant() gives a
 // mutant's outputs on the same batch. Implementations may keep per-mutant state across batches.
+// run_mutants() runs several (the campaign hands them out in groups of parallel_mutants()); a
+// device that runs them at once gives each its own outputs, exactly those of run_mutant().
 class CampaignDevice {
 public:
     virtual ~CampaignDevice() = default;
@@ -27,13 +42,37 @@ public:
     virtual std::string identity() const { return name(); }
     virtual std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) = 0;
     virtual std::vector<Tensor> run_mutant(size_t index, const Mutation& m) = 0;
+    virtual size_t parallel_mutants() const { return 1; }
+    virtual std::vector<MutantRun> run_mutants(const std::vector<size_t>& index, const std::vector<const Mutation*>& m) {
+        std::vector<MutantRun> runs(index.size());
+        for (size_t k = 0; k < index.size(); ++k) runs[k] = timed_run(index[k], *m[k]);
+        return runs;
+    }
     virtual void end_batch() {}
+
+protected:
+    MutantRun timed_run(size_t index, const Mutation& m) {
+        MutantRun r;
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+            r.outputs = run_mutant(index, m);
+        } catch (...) {
+            r.error = std::current_exception();
+        }
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return r;
+    }
 };
 
-// The CPU device: incremental execution from the original's trace. Weight mutants patch the
-// shared constants, re-prepare the nodes that read them (only the changed units when the layer
-// allows) and re-run what depends on them; kernel mutants re-prepare their nodes with the
-// mutated sites; graph mutants run their own executor (kept across batches).
+// The CPU device: incremental execution from the original's trace. Weight mutants re-prepare the
+// nodes that read their edited constants from mutated copies (patched_constants; only the changed
+// units when the layer allows) and re-run what depends on them; kernel mutants re-prepare their
+// nodes with the mutated sites; graph mutants run their own executor (kept across batches).
+// With T threads, T mutants run at once, each on an executor of its own (own plan and buffers:
+// the device's, and T - 1 of one thread each) from the same trace, writing nothing shared: every kernel gives the same bits on any
+// thread count, so a mutant's outputs do not depend on which worker ran it or beside what.
+// Whole mutants side by side keep the cores busy where one mutant's small kernels (LeNet's
+// 84-unit Gemm) leave little to split between threads.
 class CpuCampaignDevice : public CampaignDevice {
 public:
     CpuCampaignDevice(const Graph& g, int threads, bool incremental)
@@ -51,20 +90,52 @@ public:
         return out;
     }
 
-    std::vector<Tensor> run_mutant(size_t index, const Mutation& m) override {
+    std::vector<Tensor> run_mutant(size_t index, const Mutation& m) override { return run_one(index, m, exec_, threads_); }
+
+    size_t parallel_mutants() const override { return static_cast<size_t>(exec_.threads()); }
+
+    std::vector<MutantRun> run_mutants(const std::vector<size_t>& index, const std::vector<const Mutation*>& m) override {
+        const size_t W = std::min(index.size(), parallel_mutants());
+        if (W <= 1) return CampaignDevice::run_mutants(index, m);
+        // Worker 0 is exec_ itself (its plan's buffers are free while mutants run): W - 1 more plans.
+        while (workers_.size() + 1 < W) workers_.push_back(std::make_unique<CpuExecutor>(graph_, CpuOptions{1, {}, {}}));
+        std::vector<MutantRun> runs(index.size());
+        std::atomic<size_t> next{0};
+        // Each worker takes the next mutant; which worker runs which changes no result.
+        auto work = [&](size_t w) {
+            for (size_t k; (k = next.fetch_add(1)) < index.size();) {
+                const auto t0 = std::chrono::steady_clock::now();
+                try {
+                    runs[k].outputs = w == 0 ? run_one(index[k], *m[k], exec_, threads_) : run_one(index[k], *m[k], *workers_[w - 1], 1);
+                } catch (...) {
+                    runs[k].error = std::current_exception();
+                }
+                runs[k].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            }
+        };
+        std::vector<std::thread> pool;
+        for (size_t w = 1; w < W; ++w) pool.emplace_back(work, w);
+        work(0);
+        for (auto& t : pool) t.join();
+        return runs;
+    }
+
+    // Mutant `index` on executor ex (exec_ or a worker's) from the batch's trace; a graph mutant
+    // on an executor of its own with `threads` threads (made at its first run, kept).
+    std::vector<Tensor> run_one(size_t index, const Mutation& m, CpuExecutor& ex, int threads) {
         if (m.graph) {
-            auto it = graph_execs_.find(index);
-            if (it == graph_execs_.end())
-                it = graph_execs_.emplace(index, std::make_unique<CpuExecutor>(*m.graph, CpuOptions{threads_, {}, {}})).first;
-            return it->second->run(inputs_);
+            CpuExecutor* gx;
+            {
+                std::lock_guard<std::mutex> lock(graph_execs_mu_);
+                auto it = graph_execs_.find(index);
+                if (it == graph_execs_.end())
+                    it = graph_execs_.emplace(index, std::make_unique<CpuExecutor>(*m.graph, CpuOptions{threads, {}, {}})).first;
+                gx = it->second.get();
+            }
+            return gx->run(inputs_);
         }
-        // Weight edits are undone whatever happens (a kernel may throw).
-        struct Patch {
-            Graph& g;
-            const Mutation& m;
-            Patch(Graph& gg, const Mutation& mm) : g(gg), m(mm) { apply_weights(g, m); }
-            ~Patch() { revert_weights(g, m); }
-        } patch(graph_, m);
+        // The edited weights as copies: the shared ones (read by every mutant running) stay as they are.
+        const std::map<int, Tensor> patched = patched_constants(graph_, m);
         std::vector<NodeOverride> ov;
         std::vector<int> nodes = m.changed_nodes;
         for (const auto& kv : m.node_sites)
@@ -74,19 +145,21 @@ public:
         nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
         for (int n : nodes) {
             const auto ns = m.node_sites.find(graph_.nodes[static_cast<size_t>(n)].name);
-            const SiteConfig& sites = ns != m.node_sites.end() ? ns->second : exec_.sites_of(n);
-            const bool narrow = incremental_ && n == m.unit_node && !m.units.empty() && exec_.sliceable(n);
-            ov.push_back(exec_.prepare_node(n, shapes_, sites, narrow ? m.units : std::vector<int64_t>{}));
+            const SiteConfig& sites = ns != m.node_sites.end() ? ns->second : ex.sites_of(n);
+            const bool narrow = incremental_ && n == m.unit_node && !m.units.empty() && ex.sliceable(n);
+            ov.push_back(ex.prepare_node(n, shapes_, sites, narrow ? m.units : std::vector<int64_t>{}, &patched));
         }
         if (ov.empty()) throw Error("mutant changes nothing the executor can run", "cpu", "no changed nodes, sites or graph");
-        return exec_.run_from(trace_, ov, !incremental_);
+        return ex.run_from(trace_, ov, !incremental_);
     }
 
     void end_batch() override { trace_.clear(); }
 
 private:
-    Graph graph_;  // shares constant storage with exec_'s graph: weight patches reach both
+    Graph graph_;  // shares constant storage with exec_'s graph (read only)
     CpuExecutor exec_;
+    std::vector<std::unique_ptr<CpuExecutor>> workers_;  // run_mutants()' workers 1..T-1: one thread each
+    std::mutex graph_execs_mu_;
     int threads_;
     bool incremental_;
     std::vector<Tensor> inputs_;

@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -150,31 +151,46 @@ inline void check_edits(const Graph& g, const Mutation& m) {
     }
 }
 
+// Writes edit e's values (after or before) into t, a tensor of e's constant's dtype and size.
+inline void write_edit(Tensor& t, const WeightEdit& e, bool after) {
+    const std::vector<float>& v = after ? e.after : e.before;
+    if (t.dtype() == DType::f32) {
+        float* p = t.data<float>();
+        for (size_t k = 0; k < e.index.size(); ++k) std::memcpy(p + e.index[k], &v[k], sizeof(float));
+    } else {
+        auto put = [&](auto* p) {
+            using I = std::remove_pointer_t<decltype(p)>;
+            for (size_t k = 0; k < e.index.size(); ++k) p[e.index[k]] = static_cast<I>(v[k]);
+        };
+        if (t.dtype() == DType::u8) put(t.data<uint8_t>());
+        else if (t.dtype() == DType::i8) put(t.data<int8_t>());
+        else if (t.dtype() == DType::u16) put(t.data<uint16_t>());
+        else put(t.data<int16_t>());
+    }
+}
+
 inline void write_edits(Graph& g, const Mutation& m, bool after) {
     check_edits(g, m);  // everything is checked before anything is written: no half-applied mutant
-    for (const WeightEdit& e : m.weights) {
-        Tensor& t = g.value(e.value).constant;
-        const std::vector<float>& v = after ? e.after : e.before;
-        if (t.dtype() == DType::f32) {
-            float* p = t.data<float>();
-            for (size_t k = 0; k < e.index.size(); ++k) std::memcpy(p + e.index[k], &v[k], sizeof(float));
-        } else {
-            auto put = [&](auto* p) {
-                using I = std::remove_pointer_t<decltype(p)>;
-                for (size_t k = 0; k < e.index.size(); ++k) p[e.index[k]] = static_cast<I>(v[k]);
-            };
-            if (t.dtype() == DType::u8) put(t.data<uint8_t>());
-            else if (t.dtype() == DType::i8) put(t.data<int8_t>());
-            else if (t.dtype() == DType::u16) put(t.data<uint16_t>());
-            else put(t.data<int16_t>());
-        }
-    }
+    for (const WeightEdit& e : m.weights) write_edit(g.value(e.value).constant, e, after);
 }
 
 }  // namespace mutate_detail
 
 inline void apply_weights(Graph& g, const Mutation& m) { mutate_detail::write_edits(g, m, true); }
 inline void revert_weights(Graph& g, const Mutation& m) { mutate_detail::write_edits(g, m, false); }
+
+// The mutated copies of the constants a weight mutant edits, by value id, leaving g untouched:
+// what several mutants run at once use instead of patching the shared weights in place.
+inline std::map<int, Tensor> patched_constants(const Graph& g, const Mutation& m) {
+    mutate_detail::check_edits(g, m);
+    std::map<int, Tensor> out;
+    for (const WeightEdit& e : m.weights) {
+        auto it = out.find(e.value);
+        if (it == out.end()) it = out.emplace(e.value, g.value(e.value).constant.clone()).first;
+        mutate_detail::write_edit(it->second, e, true);
+    }
+    return out;
+}
 
 // The operator and preset names an operator list reaches (groups expanded, order kept, duplicates
 // dropped; resolve_operator_lists for their parameters). Throws for an unknown name with the known

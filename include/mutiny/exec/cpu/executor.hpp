@@ -119,7 +119,11 @@ public:
         return prepare_node(n, input_shapes_for_batch(graph_, batch), sites, units);
     }
     // The same for the plan of these input shapes (input_shapes_of, input_shapes_of_trace).
-    NodeOverride prepare_node(int n, const InputShapes& shapes, const SiteConfig& sites, const std::vector<int64_t>& units = {}) {
+    // `replaced`, when given, stands in for constants by value id (patched_constants(): a weight
+    // mutant's edited weights, leaving the graph's shared weights untouched); the override keeps
+    // them for the kernel to read when it runs.
+    NodeOverride prepare_node(int n, const InputShapes& shapes, const SiteConfig& sites, const std::vector<int64_t>& units = {},
+                              const std::map<int, Tensor>* replaced = nullptr) {
         Plan& p = plan_for(shapes);
         const Node& node = graph_.nodes.at(static_cast<size_t>(n));
         NodeOverride o;
@@ -133,11 +137,16 @@ public:
             o.sites = sites;
             for (size_t i = 0; i < node.inputs.size(); ++i)
                 if (node.inputs[i] >= 0 && graph_.value(node.inputs[i]).is_constant())
-                    o.inputs[i] = graph_.value(node.inputs[i]).constant.clone();
+                    o.inputs[i] = replacement(replaced, node.inputs[i]) ? *replacement(replaced, node.inputs[i]) : graph_.value(node.inputs[i]).constant.clone();
             return o;
         }
         PrepareContext pc = prepare_context(p, node);
         pc.sites = sites;
+        for (size_t i = 0; i < node.inputs.size(); ++i)
+            if (const Tensor* r = replacement(replaced, node.inputs[i])) {
+                o.inputs[i] = *r;
+                pc.consts[i] = &o.inputs[i];
+            }
         // Kernels may read constant inputs at run time too (a Gemm's bias), so the sliced
         // constants travel with the override and replace the node's inputs when it runs.
         if (!units.empty()) slice_context(pc, node, units, o.inputs);
@@ -166,6 +175,8 @@ public:
     // returns the graph outputs. Bitwise equal to a full run of the mutated graph.
     // With `full`, every node runs (the same result, the cost of a complete re-execution: the
     // baseline incremental execution is measured against).
+    // The trace may come from another executor of the same graph (run_trace() of one executor,
+    // mutants run from it by several, one per thread: CpuCampaignDevice).
     std::vector<Tensor> run_from(const Trace& trace, const std::vector<NodeOverride>& overrides, bool full = false) {
         if (trace.size() != graph_.values.size())
             throw Error("trace does not belong to this graph", "graph " + graph_.name,
@@ -227,6 +238,12 @@ private:
         }
         const OpDef& def = Registry::instance().get(node.op, Graph::where(node));
         return p.narrow_kernels.emplace(std::make_pair(n, units), def.prepare(pc)).first->second;
+    }
+
+    static const Tensor* replacement(const std::map<int, Tensor>* replaced, int v) {
+        if (!replaced || v < 0) return nullptr;
+        auto it = replaced->find(v);
+        return it == replaced->end() ? nullptr : &it->second;
     }
 
     static bool is_graph_output(const Graph& g, int v) {
@@ -482,10 +499,15 @@ private:
         for (size_t o = 0; o < node.outputs.size(); ++o) vals[static_cast<size_t>(node.outputs[o])] = std::move(outs[o]);
     }
 
-    void run_node(const Node& node, Kernel& kernel, std::vector<Tensor>& vals) const {
+    // `inputs`, when given, replace inputs by position (an override's own constants).
+    void run_node(const Node& node, Kernel& kernel, std::vector<Tensor>& vals, const std::map<size_t, Tensor>* inputs = nullptr) const {
         ExecContext ec;
         ec.node = &node;
-        for (int in : node.inputs) ec.in.push_back(in >= 0 ? &vals[static_cast<size_t>(in)] : nullptr);
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const int in = node.inputs[i];
+            const auto r = inputs ? inputs->find(i) : std::map<size_t, Tensor>::const_iterator{};
+            ec.in.push_back(inputs && r != inputs->end() ? &r->second : in >= 0 ? &vals[static_cast<size_t>(in)] : nullptr);
+        }
         for (int o : node.outputs) ec.out.push_back(&vals[static_cast<size_t>(o)]);
         try {
             kernel(ec);
@@ -568,8 +590,7 @@ private:
                 const size_t ax = unit_axis(node);
                 std::vector<Tensor> tmp(vals);
                 tmp[oi] = Tensor(DType::f32, narrowed(fshape, ax, static_cast<int64_t>(o->units.size())));
-                for (const auto& kv : o->inputs) tmp[static_cast<size_t>(node.inputs.at(kv.first))] = kv.second;
-                run_node(node, const_cast<Kernel&>(o->kernel), tmp);
+                run_node(node, const_cast<Kernel&>(o->kernel), tmp, &o->inputs);
                 narrow[oi] = std::move(tmp[oi]);
                 nunits[oi] = &o->units;
                 naxis[oi] = ax;
@@ -601,7 +622,7 @@ private:
             for (int in : node.inputs)
                 if (in >= 0) materialize(in);
             for (int v : node.outputs) vals[static_cast<size_t>(v)] = fresh(v, p.types[static_cast<size_t>(v)].shape);
-            run_node(node, o ? const_cast<Kernel&>(o->kernel) : p.kernels[n], vals);
+            run_node(node, o ? const_cast<Kernel&>(o->kernel) : p.kernels[n], vals, o ? &o->inputs : nullptr);
         }
         std::vector<Tensor> out;
         for (int o : graph_.outputs) {
