@@ -1,8 +1,10 @@
 // `mutiny campaign ... --mpi` (docs/cli.md, "Scale out"): one campaign over the ranks of an MPI job.
 // Every rank loads the model and data itself (cmd_campaign did, before this is called). The mutant
-// list is dealt by cost into 4 x ranks chunks (shard.hpp; chunk K of N is shard K/N); rank 0 hands
+// list is dealt by cost into 2 x ranks chunks (shard.hpp; chunk K of N is shard K/N); rank 0 hands
 // them out one at a time from a queue, so a slow rank takes fewer, and runs chunks itself between
-// requests. A chunk is a campaign of its own over those mutants, checkpointed after every batch in
+// requests. Two per rank, not more: every chunk reruns the original over every input and every
+// chunk after a rank's first costs that much again (the data hash, one more pass over the data,
+// is computed once per rank and handed to its later chunks). A chunk is a campaign of its own over those mutants, checkpointed after every batch in
 // DIR/chunks/chunk-K-of-N/, and its result comes back to rank 0, which writes it to
 // DIR/chunks/chunk-K-of-N.bin (merge.hpp's part file) before handing out the next chunk. When all
 // are in, rank 0 merges them and writes the report through the writer a single run uses.
@@ -65,15 +67,19 @@ struct Chunks {
     std::string file(int64_t c) const { return dir + "/" + name(c) + ".bin"; }
 };
 
+// `data_hash`: this rank's data hash once its first chunk computed it ("" before).
 mutiny::CampaignPart run_chunk(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch, int64_t c,
-                               const std::function<void()>& between_mutants) {
+                               const std::function<void()>& between_mutants, std::string& data_hash) {
     SplitCampaign mine = s;
     mine.options.out_dir = ch.dir + "/" + ch.name(c);
     mine.options.keep_outputs = false;
+    mine.options.data_hash = data_hash;
     mine.options.progress = [&](int64_t, int64_t) {
         if (between_mutants) between_mutants();
     };
-    return run_campaign_part(mine, all, key, ch.mutants[static_cast<size_t>(c)], "chunk", c + 1, ch.count);
+    mutiny::CampaignPart p = run_campaign_part(mine, all, key, ch.mutants[static_cast<size_t>(c)], "chunk", c + 1, ch.count);
+    data_hash = p.r.data_hash;
+    return p;
 }
 
 int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch, int ranks,
@@ -117,6 +123,7 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
     };
     int workers = ranks - 1;
     std::vector<uint8_t> buf;
+    std::string data_hash;
     // Answers every worker that is waiting: takes its result, hands it the next chunk or stops it.
     auto serve = [&] {
         for (;;) {
@@ -144,7 +151,7 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
         if (!queue.empty()) {
             const int64_t c = queue.front();
             queue.pop_front();
-            keep(run_chunk(s, all, key, ch, c, serve), 0);
+            keep(run_chunk(s, all, key, ch, c, serve, data_hash), 0);
             continue;
         }
         if (workers == 0) break;
@@ -172,6 +179,7 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
 
 void worker(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch) {
     std::vector<uint8_t> result;  // empty: the first request
+    std::string data_hash;
     for (;;) {
         MPI_Request req;
         MPI_Isend(result.data(), static_cast<int>(result.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD, &req);
@@ -180,7 +188,7 @@ void worker(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, cons
         MPI_Irecv(&next, 1, MPI_INT64_T, 0, kTagChunk, MPI_COMM_WORLD, &req);
         wait_for(req);
         if (next < 0) return;
-        result = mutiny::save_part(run_chunk(s, all, key, ch, next, nullptr));
+        result = mutiny::save_part(run_chunk(s, all, key, ch, next, nullptr, data_hash));
     }
 }
 
@@ -199,7 +207,7 @@ int run_campaign_mpi(const SplitCampaign& s, const std::vector<mutiny::Mutant>& 
         const std::string key = whole_campaign_key(s, all);
         Chunks ch;
         ch.dir = s.options.out_dir + "/chunks";
-        ch.count = std::max<int64_t>(1, std::min<int64_t>(static_cast<int64_t>(all.size()), 4 * static_cast<int64_t>(ranks)));
+        ch.count = std::max<int64_t>(1, std::min<int64_t>(static_cast<int64_t>(all.size()), 2 * static_cast<int64_t>(ranks)));
         ch.mutants = mutiny::deal_by_cost(mutiny::mutant_costs(s.feeding.model.graph, all, s.options.instances), ch.count);
         if (rank == 0) {
             std::error_code ec;
