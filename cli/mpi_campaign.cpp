@@ -7,7 +7,10 @@
 // is computed once per rank and handed to its later chunks). A chunk is a campaign of its own over those mutants, checkpointed after every batch in
 // DIR/chunks/chunk-K-of-N/, and its result comes back to rank 0, which writes it to
 // DIR/chunks/chunk-K-of-N.bin (merge.hpp's part file) before handing out the next chunk. When all
-// are in, rank 0 merges them and writes the report through the writer a single run uses.
+// are in, rank 0 merges them and writes the report through the writer a single run uses. Kept
+// outputs: each chunk writes its own rows in its folder, and rank 0 copies them into
+// DIR/outputs-DEVICE.f32 in list order (the single run's file, byte for byte); the chunk folders
+// must be readable on rank 0's machine then (one machine, or --out on shared storage).
 //
 // A rank that dies takes the job down (MPI's default); `--resume` then loads the chunk files done,
 // hands out the rest, and a chunk interrupted mid-way resumes from its checkpoint (on shared
@@ -32,6 +35,7 @@ int run_campaign_mpi(const SplitCampaign&, const std::vector<mutiny::Mutant>&, c
 #include <deque>
 #include <functional>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -39,6 +43,7 @@ int run_campaign_mpi(const SplitCampaign&, const std::vector<mutiny::Mutant>&, c
 #include <mpi.h>
 #include <unistd.h>
 
+#include <mutiny/analysis/campaign_files.hpp>
 #include <mutiny/report/html.hpp>
 
 namespace cli {
@@ -72,7 +77,6 @@ mutiny::CampaignPart run_chunk(const SplitCampaign& s, const std::vector<mutiny:
                                const std::function<void()>& between_mutants, std::string& data_hash) {
     SplitCampaign mine = s;
     mine.options.out_dir = ch.dir + "/" + ch.name(c);
-    mine.options.keep_outputs = false;
     mine.options.data_hash = data_hash;
     mine.options.progress = [&](int64_t, int64_t) {
         if (between_mutants) between_mutants();
@@ -80,6 +84,46 @@ mutiny::CampaignPart run_chunk(const SplitCampaign& s, const std::vector<mutiny:
     mutiny::CampaignPart p = run_campaign_part(mine, all, key, ch.mutants[static_cast<size_t>(c)], "chunk", c + 1, ch.count);
     data_hash = p.r.data_hash;
     return p;
+}
+
+// DIR/outputs-DEVICE.f32 ([1 + mutants][inputs][classes] float32) from the chunks' files: row 0,
+// the original, from the first chunk; mutant i's row from the chunk that ran it. Written to a
+// temporary name and renamed, so a failed copy leaves no half file under the real name.
+void assemble_outputs(const SplitCampaign& s, const Chunks& ch, const mutiny::CampaignResult& r) {
+    const auto row = static_cast<std::streamsize>(r.inputs * r.classes * 4);
+    std::vector<std::pair<int64_t, int64_t>> from(r.mutants.size() + 1, {0, 0});  // (chunk, row in it) per row
+    for (int64_t c = 0; c < ch.count; ++c) {
+        const auto& idx = ch.mutants[static_cast<size_t>(c)];
+        for (size_t k = 0; k < idx.size(); ++k) from[idx[k] + 1] = {c, static_cast<int64_t>(k) + 1};
+    }
+    std::vector<char> buf(static_cast<size_t>(row));
+    for (const std::string& dev : s.options.devices) {
+        const std::string name = "outputs-" + mutiny::campaign_detail::device_file_name(dev) + ".f32";
+        std::vector<std::ifstream> in;
+        for (int64_t c = 0; c < ch.count; ++c) {
+            const std::string path = ch.dir + "/" + ch.name(c) + "/" + name;
+            const auto rows = static_cast<std::uintmax_t>(ch.mutants[static_cast<size_t>(c)].size() + 1);
+            std::error_code ec;
+            if (std::filesystem::file_size(path, ec) != rows * static_cast<std::uintmax_t>(row) || ec)
+                throw mutiny::Error("cannot gather the kept outputs", path,
+                                    "missing or not of the chunk's size on rank 0's machine (put --out on shared storage, or run with --no-outputs)");
+            in.emplace_back(path, std::ios::binary);
+        }
+        const std::string out = s.options.out_dir + "/" + name;
+        {
+            std::ofstream o(out + ".tmp", std::ios::binary | std::ios::trunc);
+            for (const auto& f : from) {
+                std::ifstream& i = in[static_cast<size_t>(f.first)];
+                i.clear();
+                i.seekg(f.second * row);
+                if (!i.read(buf.data(), row)) throw mutiny::Error("cannot read", ch.dir + "/" + ch.name(f.first) + "/" + name, "short read");
+                o.write(buf.data(), row);
+            }
+            o.flush();
+            if (!o) throw mutiny::Error("cannot write", out + ".tmp", "write failed (disk full?)");
+        }
+        std::filesystem::rename(out + ".tmp", out);
+    }
 }
 
 int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch, int ranks,
@@ -160,6 +204,7 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
     std::vector<std::string> where;
     for (int64_t c = 0; c < ch.count; ++c) where.push_back(ch.file(c));
     const mutiny::CampaignResult r = mutiny::merge_parts(std::move(parts), where);
+    if (s.options.keep_outputs) assemble_outputs(s, ch, r);
     mutiny::write_campaign_report(s.options.out_dir, r, s.options, command_line);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "mpi: " << ranks << (ranks == 1 ? " rank, " : " ranks, ") << ch.count << " chunks";
