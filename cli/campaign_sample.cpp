@@ -103,6 +103,7 @@ int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant
     std::vector<mutiny::CampaignPart> parts;
     Sampled got;
     double worst = 0;
+    std::string data_hash;  // the first round's, handed to the next (a pass over the data less each)
     for (int64_t round = 1;; ++round) {
         std::vector<size_t> fresh;
         for (size_t i : mutiny::stratified_sample(all, plan))
@@ -118,10 +119,12 @@ int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant
             SplitCampaign mine = s;
             mine.options.out_dir = rounds + "/round-" + std::to_string(round);
             mine.options.keep_outputs = false;
+            mine.options.data_hash = data_hash;
             if (!s.quiet) std::cerr << "sample round " << round << ": " << fresh.size() << " more mutants (" << plan.size << " of " << N << ")\n";
             p = run_campaign_part(mine, all, key, fresh, "sample", round, round);
             mutiny::write_part(file, p);
         }
+        data_hash = p.r.data_hash;
         for (size_t i : fresh) ran[i] = true;
         parts.push_back(std::move(p));
         std::vector<mutiny::CampaignPart> copy = parts;

@@ -30,6 +30,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "model_file.hpp"
+#include "protocol_sampling.hpp"
 
 namespace cli {
 
@@ -71,17 +72,22 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
 }  // namespace
 
 int cmd_protocol(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "s", "thresholds", "features", "kill", "out", "threads", "batch", "preprocess", "probe", "rep", "seed"},
+    Args a(argc, argv, 2, {"data", "ops", "s", "thresholds", "features", "kill", "out", "threads", "batch", "preprocess", "probe", "rep", "seed", "sample-seeds", "strata"},
            {"help", "quiet"});
     if (a.has("help")) {
         std::cout << "usage: mutiny protocol MODEL --data SPEC --out DIR [--ops LIST] [--s LIST] [--thresholds LIST]\n"
                      "                       [--features weights,behaviour] [--rep medoid|random] [--probe P] [--seed S]\n"
-                     "                       [--kill CRITERION] [--threads N] [--batch N] [--max-memory SIZE] [--preprocess RECIPE] [--quiet]\n"
+                     "                       [--kill CRITERION] [--threads N] [--batch N] [--max-memory SIZE] [--preprocess RECIPE]\n"
+                     "                       [--sample-seeds N] [--strata operator|layer|operator*layer] [--quiet]\n"
                      "DeepMAACC's protocol: the exhaustive campaign of --ops (default vanilla), then one campaign per\n"
                      "neuron clustering s in --s (default 1..10) and per mutant clustering threshold in --thresholds\n"
                      "(default 0.1,...,0.9) for each of --features; per run: mutants executed, time with clustering,\n"
                      "speed-up (time saved) and signed / absolute error of the score of --kill (default\n"
                      "killed-classes:mutant-label: DeepMAACC's killed-classes score) against the exhaustive run.\n"
+                     "Then sampling (campaign --sample), from the exhaustive run's results: over --sample-seeds seeds\n"
+                     "(default 200; 0: none) per sample size (2, 5, 10, 20, 50% of the list; strata --strata, default\n"
+                     "operator), how often the 95% interval covers the exhaustive kill ratio and killed-classes score\n"
+                     "and the error, and sampling against each clustering run at equal speed-up.\n"
                      "Writes DIR/protocol.csv, protocol.json, protocol.md and report.html.\n";
         return 0;
     }
@@ -89,6 +95,10 @@ int cmd_protocol(int argc, char** argv) {
     if (!a.has("data")) throw UsageError("protocol needs --data SPEC");
     if (!a.has("out")) throw UsageError("protocol needs --out DIR");
     const std::string path = a.positionals()[0];
+    const int sample_seeds = static_cast<int>(a.get_int("sample-seeds", 200, 0, 100000));
+    const std::string strata = a.get("strata", "operator");
+    if (strata != "operator" && strata != "layer" && strata != "operator*layer")
+        throw UsageError("option --strata: unknown strata '" + strata + "' (operator, layer or operator*layer)");
     Feeding f = prepare_feeding(path, a);
     mutiny::EnumerateOptions eo;
     eo.ops = {a.get("ops", "vanilla")};
@@ -214,6 +224,13 @@ int cmd_protocol(int argc, char** argv) {
         j.end();
     }
     j.end();
+    std::ostringstream sampling_html;
+    if (sample_seeds > 0) {
+        std::vector<ClusteringRun> runs;
+        for (size_t k = 1; k < rows.size(); ++k)
+            runs.push_back({rows[k].series, rows[k].config, 1 - rows[k].cpu_seconds / v.cpu_seconds, rows[k].classes_score - v.classes_score});
+        protocol_sampling(vanilla, base, strata, sample_seeds, runs, md, sampling_html, j);
+    }
     j.end();
     const std::string dir = a.get("out");
     std::error_code ec;
@@ -239,7 +256,7 @@ int cmd_protocol(int argc, char** argv) {
              << mutiny::fmt_num(r.total(), "%.2f") << "</td><td>" << mutiny::fmt_num(r.clustering_seconds, "%.3f") << "</td><td>" << mutiny::fmt_pct(1 - r.cpu_seconds / v.cpu_seconds) << "</td><td>"
              << mutiny::fmt_pct(r.classes_score) << "</td><td>" << mutiny::fmt_num(100 * (r.classes_score - v.classes_score), "%+.2f") << "</td><td>" << mutiny::fmt_pct(r.kill_ratio)
              << "</td></tr>\n";
-    html << "</table>\n<h2>Dendrograms</h2>\n";
+    html << "</table>\n" << sampling_html.str() << "<h2>Dendrograms</h2>\n";
     for (const auto& d : dendrograms) html << d;
     html << "</body></html>\n";
     mutiny::write_durable(dir + "/report.html", html.str());

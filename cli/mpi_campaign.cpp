@@ -1,11 +1,16 @@
 // `mutiny campaign ... --mpi` (docs/cli.md, "Scale out"): one campaign over the ranks of an MPI job.
 // Every rank loads the model and data itself (cmd_campaign did, before this is called). The mutant
-// list is dealt by cost into 4 x ranks chunks (shard.hpp; chunk K of N is shard K/N); rank 0 hands
+// list is dealt by cost into 2 x ranks chunks (shard.hpp; chunk K of N is shard K/N); rank 0 hands
 // them out one at a time from a queue, so a slow rank takes fewer, and runs chunks itself between
-// requests. A chunk is a campaign of its own over those mutants, checkpointed after every batch in
+// requests. Two per rank, not more: every chunk reruns the original over every input and every
+// chunk after a rank's first costs that much again (the data hash, one more pass over the data,
+// is computed once per rank and handed to its later chunks). A chunk is a campaign of its own over those mutants, checkpointed after every batch in
 // DIR/chunks/chunk-K-of-N/, and its result comes back to rank 0, which writes it to
 // DIR/chunks/chunk-K-of-N.bin (merge.hpp's part file) before handing out the next chunk. When all
-// are in, rank 0 merges them and writes the report through the writer a single run uses.
+// are in, rank 0 merges them and writes the report through the writer a single run uses. Kept
+// outputs: each chunk writes its own rows in its folder, and rank 0 copies them into
+// DIR/outputs-DEVICE.f32 in list order (the single run's file, byte for byte); the chunk folders
+// must be readable on rank 0's machine then (one machine, or --out on shared storage).
 //
 // A rank that dies takes the job down (MPI's default); `--resume` then loads the chunk files done,
 // hands out the rest, and a chunk interrupted mid-way resumes from its checkpoint (on shared
@@ -30,6 +35,7 @@ int run_campaign_mpi(const SplitCampaign&, const std::vector<mutiny::Mutant>&, c
 #include <deque>
 #include <functional>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -37,6 +43,7 @@ int run_campaign_mpi(const SplitCampaign&, const std::vector<mutiny::Mutant>&, c
 #include <mpi.h>
 #include <unistd.h>
 
+#include <mutiny/analysis/campaign_files.hpp>
 #include <mutiny/report/html.hpp>
 
 namespace cli {
@@ -65,15 +72,58 @@ struct Chunks {
     std::string file(int64_t c) const { return dir + "/" + name(c) + ".bin"; }
 };
 
+// `data_hash`: this rank's data hash once its first chunk computed it ("" before).
 mutiny::CampaignPart run_chunk(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch, int64_t c,
-                               const std::function<void()>& between_mutants) {
+                               const std::function<void()>& between_mutants, std::string& data_hash) {
     SplitCampaign mine = s;
     mine.options.out_dir = ch.dir + "/" + ch.name(c);
-    mine.options.keep_outputs = false;
+    mine.options.data_hash = data_hash;
     mine.options.progress = [&](int64_t, int64_t) {
         if (between_mutants) between_mutants();
     };
-    return run_campaign_part(mine, all, key, ch.mutants[static_cast<size_t>(c)], "chunk", c + 1, ch.count);
+    mutiny::CampaignPart p = run_campaign_part(mine, all, key, ch.mutants[static_cast<size_t>(c)], "chunk", c + 1, ch.count);
+    data_hash = p.r.data_hash;
+    return p;
+}
+
+// DIR/outputs-DEVICE.f32 ([1 + mutants][inputs][classes] float32) from the chunks' files: row 0,
+// the original, from the first chunk; mutant i's row from the chunk that ran it. Written to a
+// temporary name and renamed, so a failed copy leaves no half file under the real name.
+void assemble_outputs(const SplitCampaign& s, const Chunks& ch, const mutiny::CampaignResult& r) {
+    const auto row = static_cast<std::streamsize>(r.inputs * r.classes * 4);
+    std::vector<std::pair<int64_t, int64_t>> from(r.mutants.size() + 1, {0, 0});  // (chunk, row in it) per row
+    for (int64_t c = 0; c < ch.count; ++c) {
+        const auto& idx = ch.mutants[static_cast<size_t>(c)];
+        for (size_t k = 0; k < idx.size(); ++k) from[idx[k] + 1] = {c, static_cast<int64_t>(k) + 1};
+    }
+    std::vector<char> buf(static_cast<size_t>(row));
+    for (const std::string& dev : s.options.devices) {
+        const std::string name = "outputs-" + mutiny::campaign_detail::device_file_name(dev) + ".f32";
+        std::vector<std::ifstream> in;
+        for (int64_t c = 0; c < ch.count; ++c) {
+            const std::string path = ch.dir + "/" + ch.name(c) + "/" + name;
+            const auto rows = static_cast<std::uintmax_t>(ch.mutants[static_cast<size_t>(c)].size() + 1);
+            std::error_code ec;
+            if (std::filesystem::file_size(path, ec) != rows * static_cast<std::uintmax_t>(row) || ec)
+                throw mutiny::Error("cannot gather the kept outputs", path,
+                                    "missing or not of the chunk's size on rank 0's machine (put --out on shared storage, or run with --no-outputs)");
+            in.emplace_back(path, std::ios::binary);
+        }
+        const std::string out = s.options.out_dir + "/" + name;
+        {
+            std::ofstream o(out + ".tmp", std::ios::binary | std::ios::trunc);
+            for (const auto& f : from) {
+                std::ifstream& i = in[static_cast<size_t>(f.first)];
+                i.clear();
+                i.seekg(f.second * row);
+                if (!i.read(buf.data(), row)) throw mutiny::Error("cannot read", ch.dir + "/" + ch.name(f.first) + "/" + name, "short read");
+                o.write(buf.data(), row);
+            }
+            o.flush();
+            if (!o) throw mutiny::Error("cannot write", out + ".tmp", "write failed (disk full?)");
+        }
+        std::filesystem::rename(out + ".tmp", out);
+    }
 }
 
 int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch, int ranks,
@@ -117,6 +167,7 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
     };
     int workers = ranks - 1;
     std::vector<uint8_t> buf;
+    std::string data_hash;
     // Answers every worker that is waiting: takes its result, hands it the next chunk or stops it.
     auto serve = [&] {
         for (;;) {
@@ -144,7 +195,7 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
         if (!queue.empty()) {
             const int64_t c = queue.front();
             queue.pop_front();
-            keep(run_chunk(s, all, key, ch, c, serve), 0);
+            keep(run_chunk(s, all, key, ch, c, serve, data_hash), 0);
             continue;
         }
         if (workers == 0) break;
@@ -153,6 +204,7 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
     std::vector<std::string> where;
     for (int64_t c = 0; c < ch.count; ++c) where.push_back(ch.file(c));
     const mutiny::CampaignResult r = mutiny::merge_parts(std::move(parts), where);
+    if (s.options.keep_outputs) assemble_outputs(s, ch, r);
     mutiny::write_campaign_report(s.options.out_dir, r, s.options, command_line);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "mpi: " << ranks << (ranks == 1 ? " rank, " : " ranks, ") << ch.count << " chunks";
@@ -172,6 +224,7 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
 
 void worker(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch) {
     std::vector<uint8_t> result;  // empty: the first request
+    std::string data_hash;
     for (;;) {
         MPI_Request req;
         MPI_Isend(result.data(), static_cast<int>(result.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD, &req);
@@ -180,7 +233,7 @@ void worker(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, cons
         MPI_Irecv(&next, 1, MPI_INT64_T, 0, kTagChunk, MPI_COMM_WORLD, &req);
         wait_for(req);
         if (next < 0) return;
-        result = mutiny::save_part(run_chunk(s, all, key, ch, next, nullptr));
+        result = mutiny::save_part(run_chunk(s, all, key, ch, next, nullptr, data_hash));
     }
 }
 
@@ -199,7 +252,7 @@ int run_campaign_mpi(const SplitCampaign& s, const std::vector<mutiny::Mutant>& 
         const std::string key = whole_campaign_key(s, all);
         Chunks ch;
         ch.dir = s.options.out_dir + "/chunks";
-        ch.count = std::max<int64_t>(1, std::min<int64_t>(static_cast<int64_t>(all.size()), 4 * static_cast<int64_t>(ranks)));
+        ch.count = std::max<int64_t>(1, std::min<int64_t>(static_cast<int64_t>(all.size()), 2 * static_cast<int64_t>(ranks)));
         ch.mutants = mutiny::deal_by_cost(mutiny::mutant_costs(s.feeding.model.graph, all, s.options.instances), ch.count);
         if (rank == 0) {
             std::error_code ec;

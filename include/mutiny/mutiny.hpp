@@ -73,6 +73,7 @@
 #include "analysis/kill.hpp"
 #include "analysis/merge.hpp"
 #include "analysis/sample.hpp"
+#include "analysis/sample_coverage.hpp"
 #include "analysis/prioritize.hpp"
 #include "analysis/scores.hpp"
 #include "analysis/shard.hpp"

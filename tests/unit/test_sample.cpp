@@ -11,10 +11,12 @@
 
 #include <mutiny/analysis/campaign.hpp>
 #include <mutiny/analysis/sample.hpp>
+#include <mutiny/analysis/sample_coverage.hpp>
 #include <mutiny/model.hpp>
 #include <mutiny/report/html.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
@@ -69,6 +71,7 @@ TEST_CASE("sample: the 95% interval covers the exhaustive scores of a shipped mo
     REQUIRE(exact.kill_ratio() > 0.05);
     REQUIRE(exact.kill_ratio() < 0.95);
     int covered_k = 0, covered_c = 0;
+    std::vector<double> err_c;  // |estimate - exact| of the killed-classes score, per seed
     for (uint64_t seed = 0; seed < 200; ++seed) {
         SamplePlan p;
         p.size = 60;
@@ -82,9 +85,29 @@ TEST_CASE("sample: the 95% interval covers the exhaustive scores of a shipped mo
         }
         const SampledScores e = estimate_scores(all, "operator", part, index, 0, 1);
         covered_k += e.kill_ratio.low <= exact.kill_ratio() && exact.kill_ratio() <= e.kill_ratio.high ? 1 : 0;
+        err_c.push_back(std::fabs(e.classes_score.value - exact.classes_score(whole.classes)));
         covered_c += e.classes_score.low <= exact.classes_score(whole.classes) && exact.classes_score(whole.classes) <= e.classes_score.high ? 1 : 0;
     }
     MESSAGE("coverage over 200 seeds: kill ratio " << covered_k << ", killed-classes score " << covered_c);
+    // protocol's coverage table (sample_coverage.hpp) counts what this loop counted.
+    const SampleCoverage cov = sample_coverage(all, whole, 0, 1, 60, "operator", 200);
+    CHECK(cov.kill_covered == covered_k);
+    CHECK(cov.classes_covered == covered_c);
+    CHECK(cov.kill_ratio == doctest::Approx(exact.kill_ratio()));
+    double mean_c = 0;
+    for (double e : err_c) mean_c += e / 200;
+    std::sort(err_c.begin(), err_c.end());
+    CHECK(cov.classes_mean_abs_error == doctest::Approx(mean_c));
+    CHECK(cov.classes_p95_abs_error == err_c[189]);  // the 190th of 200: ceil(0.95 x 200)
+    CHECK(cov.classes_mean_abs_error > 0);
+    // Samples of the whole list: every seed covers, no error, the whole run's time.
+    const SampleCoverage whole_list = sample_coverage(all, whole, 0, 1, static_cast<int64_t>(all.size()), "layer", 3);
+    CHECK(whole_list.kill_covered == 3);
+    CHECK(whole_list.classes_covered == 3);
+    CHECK(whole_list.classes_mean_abs_error == doctest::Approx(0).epsilon(1e-12));
+    double t = whole.original_seconds[0];
+    for (const auto& m : whole.mutants) t += m.runs[0].seconds;
+    CHECK(whole_list.mean_seconds == doctest::Approx(t));
     CHECK(covered_k >= 186);
     CHECK(covered_c >= 186);
 }

@@ -103,7 +103,7 @@ public:
             throw Error("model output is not [batch, classes]", "model " + r_.model, "output shape " + out.str());
         r_.classes = out[1];
         choose_batch();
-        r_.data_hash = data_hash();
+        r_.data_hash = opt_.data_hash.empty() ? data_hash() : opt_.data_hash;
         r_.identity = identity();
     }
 

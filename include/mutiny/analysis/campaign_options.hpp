@@ -42,6 +42,10 @@ struct CampaignOptions {
     // instance_seed(seed, k); every criterion but `statistical` judges instance 0, and
     // `statistical` applies DeepCrime's rule to the n accuracies (kill.hpp, deepcrime_test).
     int instances = 1;
+    // The data hash (Campaign::data_hash) when the caller already knows it for this data set and
+    // recipe: the parts of one split campaign (shards, MPI chunks, sample rounds) in one process
+    // pass the first part's, sparing a pass over the data per part. Empty: computed.
+    std::string data_hash;
     // Called after each mutant of each batch: (steps done, total steps).
     std::function<void(int64_t, int64_t)> progress;
     // Makes a device from its name ("opencl:1"); the CPU is built in. Set by callers that link

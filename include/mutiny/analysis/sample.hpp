@@ -159,15 +159,10 @@ inline ScoreEstimate estimate_ratio(const std::vector<int64_t>& population, cons
     return wilson(R, neff);
 }
 
-// The two scores of device d under criterion c, estimated from `sampled` (a campaign over the
-// mutants all[index[i]]): the kill ratio and, for killed-classes criteria, the killed-classes score.
-struct SampledScores {
-    ScoreEstimate kill_ratio, classes_score;
-};
-inline SampledScores estimate_scores(const std::vector<Mutant>& all, const std::string& strata, const CampaignResult& sampled,
-                                     const std::vector<int64_t>& index, size_t d, size_t c) {
+// The stratum (an index) of each of `all` under `strata`; `population` receives the strata's sizes.
+inline std::vector<size_t> strata_of(const std::vector<Mutant>& all, const std::string& strata, std::vector<int64_t>& population) {
     std::map<std::string, size_t> id;
-    std::vector<int64_t> population;
+    population.clear();
     std::vector<size_t> of(all.size());
     for (size_t i = 0; i < all.size(); ++i) {
         const auto it = id.emplace(stratum_of(all[i], strata), id.size()).first;
@@ -175,15 +170,35 @@ inline SampledScores estimate_scores(const std::vector<Mutant>& all, const std::
         ++population[it->second];
         of[i] = it->second;
     }
+    return of;
+}
+
+// Mutant k of campaign r (device d, criterion c) as a sampled value of stratum h: its kill, and its
+// killed classes / classes.
+struct SampledPair {
+    SampledScore kill, classes;
+};
+inline SampledPair sampled_values(const CampaignResult& r, size_t k, size_t d, size_t c, size_t h) {
+    Score one;
+    one.add(r.verdict_of(k, d, c), r.killed_classes_of(k, d, c), r.classes);
+    const bool counted = one.counted() == 1;
+    return SampledPair{SampledScore{h, counted, counted ? one.kill_ratio() : 0.0}, SampledScore{h, counted, counted ? one.classes_score(r.classes) : 0.0}};
+}
+
+// The two scores of device d under criterion c, estimated from `sampled` (a campaign over the
+// mutants all[index[i]]): the kill ratio and, for killed-classes criteria, the killed-classes score.
+struct SampledScores {
+    ScoreEstimate kill_ratio, classes_score;
+};
+inline SampledScores estimate_scores(const std::vector<Mutant>& all, const std::string& strata, const CampaignResult& sampled,
+                                     const std::vector<int64_t>& index, size_t d, size_t c) {
+    std::vector<int64_t> population;
+    const std::vector<size_t> of = strata_of(all, strata, population);
     std::vector<SampledScore> kills, classes;
     for (size_t k = 0; k < sampled.mutants.size(); ++k) {
-        const size_t h = of[static_cast<size_t>(index[k])];
-        const Verdict v = sampled.verdict_of(k, d, c);
-        Score one;
-        one.add(v, sampled.killed_classes_of(k, d, c), sampled.classes);
-        const bool counted = one.counted() == 1;
-        kills.push_back(SampledScore{h, counted, counted ? one.kill_ratio() : 0.0});
-        classes.push_back(SampledScore{h, counted, counted ? one.classes_score(sampled.classes) : 0.0});
+        const SampledPair v = sampled_values(sampled, k, d, c, of[static_cast<size_t>(index[k])]);
+        kills.push_back(v.kill);
+        classes.push_back(v.classes);
     }
     return SampledScores{estimate_ratio(population, kills), estimate_ratio(population, classes)};
 }
