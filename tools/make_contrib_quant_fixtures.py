@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
 """Writes tests/fixtures/contrib_quant/: one-node models of ONNX Runtime's contrib quantized ops
 (domain com.microsoft: QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu,
-QLinearGlobalAveragePool), uint8 and int8, as ONNX backend-test folders (model.onnx +
-test_data_set_*/input_*.pb, output_*.pb) whose outputs come from ONNX Runtime's CPU execution
-provider: the reference for these ops, which have no ONNX reference implementation. The quantized
-inputs are graph inputs (fed at run time); scales and zero points are initializers, as
-onnxruntime.quantization writes them. The binary ops cover same-shape, broadcast and scalar
-operands (ORT's type inference refuses an omitted zero point there); the lookup ops cover all 256
-input values and omit none either. bad/ holds nodes of ops Mutiny does not implement (another
+QLinearGlobalAveragePool, QLinearAveragePool, QLinearConcat, QLinearSoftmax, QGemm), uint8 and int8,
+as ONNX backend-test folders (model.onnx + test_data_set_*/input_*.pb, output_*.pb) whose outputs
+come from ONNX Runtime's CPU execution provider: the reference for these ops, which have no ONNX
+reference implementation. The quantized inputs are graph inputs (fed at run time); scales and zero
+points are initializers, as onnxruntime.quantization writes them. The binary ops cover same-shape,
+broadcast and scalar operands (ORT's type inference refuses an omitted zero point there); the lookup
+ops cover all 256 input values and omit none either; the pools cover NCHW and NHWC, 1 to 3 spatial
+axes, padding, ceil_mode, count_include_pad, auto_pad and a window of the whole image (ORT's
+fallback to the global pool); Concat an input copied (the output's scale and zero point) next to
+requantized ones; Softmax both opsets' axis semantics and a probability of 1 saturating int8; QGemm
+uint8 x int8, uint8 x uint8 and int8 x int8, per-column B scales, every bias shape, transposes,
+alpha and a float output. qoperator_cnn/ is a small float CNN quantized by onnxruntime.quantization
+(QOperator, per-channel weights) into QLinearConv, QLinearAveragePool, QLinearConcat, QGemm and
+QLinearSoftmax, with tests/fixtures/campaign/qoperator_cnn.npz (inputs and ORT's predictions as
+labels) for a campaign on it. bad/ holds nodes of ops Mutiny does not implement (another
 com.microsoft op, another domain), which must be refused naming the op.
 
 Usage: python3 tools/make_contrib_quant_fixtures.py [--out tests/fixtures/contrib_quant]
@@ -115,6 +123,170 @@ def pool_cases(rng):
         yield f"qlinear_global_average_pool_{suffix}", m, [{"x": rand(rng, t, shape)} for _ in range(2)]
 
 
+def node_model(node, inputs, out_shape, out_type, inits):
+    """A model of one com.microsoft node, inputs (name, type, shape) fed at run time."""
+    g = helper.make_graph([node], node.op_type, [helper.make_tensor_value_info(n, t, sh) for n, t, sh in inputs],
+                          [helper.make_tensor_value_info("y", out_type, out_shape)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)],
+                          producer_name="make_contrib_quant_fixtures")
+    m.ir_version = 8
+    return m
+
+
+def average_pool_cases(rng):
+    U8, I8 = TensorProto.UINT8, TensorProto.INT8
+    cases = [  # name suffix, type, X shape (NCHW order), attributes, params (x, y)
+        ("u8_k3s2_pads", U8, [2, 3, 9, 9], dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]), [(0.05, 128), (0.04, 120)]),
+        ("i8_k2_ceil_include_pad", I8, [1, 4, 7, 6], dict(kernel_shape=[2, 3], strides=[2, 2], pads=[1, 0, 1, 1], ceil_mode=1,
+                                                          count_include_pad=1), [(0.02, -5), (0.015, 3)]),
+        ("u8_nhwc", U8, [2, 5, 8, 8], dict(kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], channels_last=1), [(0.1, 7), (0.09, 2)]),
+        ("i8_1d_same_upper", I8, [2, 3, 11], dict(kernel_shape=[4], strides=[3], auto_pad="SAME_UPPER"), [(0.03, 0), (0.02, -10)]),
+        ("u8_3d", U8, [1, 2, 5, 6, 7], dict(kernel_shape=[2, 3, 2], strides=[2, 1, 2], pads=[0, 1, 1, 1, 1, 0]), [(0.07, 100), (0.05, 90)]),
+        ("u8_whole_image", U8, [2, 6, 5, 5], dict(kernel_shape=[5, 5]), [(0.05, 128), (0.03, 120)]),
+        ("i8_nhwc_1d_valid", I8, [3, 4, 9], dict(kernel_shape=[3], strides=[2], auto_pad="VALID", channels_last=1), [(0.04, 2), (0.03, -2)]),
+    ]
+    for suffix, t, shape, attrs, params in cases:
+        last = attrs.get("channels_last", 0)
+        xshape = [shape[0]] + shape[2:] + [shape[1]] if last else shape
+        m = one_node("QLinearAveragePool", ["x"], [xshape], t, params, None, **attrs)
+        m.graph.output[0].type.tensor_type.ClearField("shape")  # ORT infers it
+        yield f"qlinear_average_pool_{suffix}", m, [{"x": rand(rng, t, xshape)} for _ in range(2)]
+
+
+def concat_cases(rng):
+    U8, I8 = TensorProto.UINT8, TensorProto.INT8
+    cases = [  # name suffix, type, axis, input shapes, params per input, output params
+        ("u8_axis1_copy", U8, 1, [[2, 3, 4], [2, 5, 4], [2, 1, 4]], [(0.05, 128), (0.04, 120), (0.2, 3)], (0.04, 120)),
+        ("i8_last", I8, -1, [[3, 2, 5], [3, 2, 7]], [(0.02, -5), (0.031, 9)], (0.025, 0)),
+        ("u8_axis0", U8, 0, [[1, 6], [3, 6], [2, 6]], [(0.1, 0), (0.003, 250), (0.05, 128)], (0.06, 100)),
+    ]
+    for suffix, t, axis, shapes, params, yp in cases:
+        inits, names = param("y", yp[0], yp[1], t)
+        ins = []
+        for i, (sh, (sc, zp)) in enumerate(zip(shapes, params)):
+            ii, nn = param(f"x{i}", sc, zp, t)
+            inits += ii
+            names += [f"x{i}"] + nn
+            ins.append((f"x{i}", t, sh))
+        out_shape = list(shapes[0])
+        out_shape[axis] = sum(sh[axis] for sh in shapes)
+        node = helper.make_node("QLinearConcat", names, ["y"], domain="com.microsoft", axis=axis)
+        m = node_model(node, ins, out_shape, t, inits)
+        yield f"qlinear_concat_{suffix}", m, [{n: rand(rng, t, sh) for n, _, sh in ins} for _ in range(2)]
+
+
+def softmax_cases(rng):
+    U8, I8 = TensorProto.UINT8, TensorProto.INT8
+    cases = [  # name suffix, type, X shape, attributes, params (x, y)
+        ("u8_last", U8, [4, 10], dict(opset=13, axis=-1), [(0.1, 128), (1.0 / 256, 0)]),
+        ("i8_last_saturate", I8, [3, 2, 16], dict(opset=13), [(0.05, 0), (1.0 / 256, -128)]),
+        ("u8_axis1_opset13", U8, [2, 7, 3], dict(opset=13, axis=1), [(0.3, 10), (1.0 / 200, 3)]),
+        ("i8_opset12_flatten", I8, [2, 3, 5], dict(opset=12, axis=1), [(0.02, 1), (1.0 / 256, -128)]),
+        ("u8_wide_row", U8, [2, 300], dict(opset=13), [(0.1, 0), (1.0 / 256, 0)]),
+    ]
+    for suffix, t, shape, attrs, params in cases:
+        m = one_node("QLinearSoftmax", ["x"], [shape], t, params, shape, **attrs)
+        feeds = [{"x": rand(rng, t, shape)} for _ in range(2)]
+        if suffix == "i8_last_saturate":  # a row with one dominant value: 256 / 256 saturates at 127
+            feeds[0]["x"][0, 0, :] = -100
+            feeds[0]["x"][0, 0, 3] = 127
+        yield f"qlinear_softmax_{suffix}", m, feeds
+
+
+def qgemm_cases(rng):
+    U8, I8, I32 = TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32
+    cases = [  # name suffix, A type, B type, M, K, N, attributes, b params (per column if lists), bias shape, y params
+        ("u8s8", U8, I8, 5, 12, 7, {}, (0.02, 0), [7], (0.3, 120)),
+        ("u8s8_per_column_transb", U8, I8, 4, 9, 6, dict(transB=1), ([0.01, 0.02, 0.015, 0.03, 0.005, 0.012], [0] * 6), [1, 6], (0.25, 128)),
+        ("u8u8_transa_alpha", U8, U8, 3, 8, 5, dict(transA=1, alpha=0.5), (0.03, 128), [3, 1], (0.2, 100)),
+        ("s8s8_bias_mn", I8, I8, 4, 10, 3, {}, (0.02, 3), [4, 3], (0.15, -4)),
+        ("u8s8_no_bias", U8, I8, 2, 16, 8, {}, (0.04, 0), None, (0.5, 130)),
+        ("u8s8_float_output", U8, I8, 3, 6, 4, {}, (0.05, 0), [4], None),
+    ]
+    for suffix, ta, tb, M, K, N, attrs, bp, bias, yp in cases:
+        a_shape = [K, M] if attrs.get("transA") else [M, K]
+        b_shape = [N, K] if attrs.get("transB") else [K, N]
+        inits = [numpy_helper.from_array(np.array(0.04, np.float32), "a_scale"), numpy_helper.from_array(np.array(120 if ta == U8 else -2, NP[ta]), "a_zp"),
+                 numpy_helper.from_array(np.array(bp[0], np.float32), "b_scale"), numpy_helper.from_array(np.array(bp[1], NP[tb]), "b_zp"),
+                 numpy_helper.from_array(rand(rng, tb, b_shape), "b")]
+        names = ["a", "a_scale", "a_zp", "b", "b_scale", "b_zp"]
+        if bias is not None:
+            inits.append(numpy_helper.from_array(rng.integers(-3000, 3000, size=bias).astype(np.int32), "c"))
+        names.append("c" if bias is not None else "")
+        out_type = TensorProto.FLOAT
+        if yp is not None:
+            inits += [numpy_helper.from_array(np.array(yp[0], np.float32), "y_scale"), numpy_helper.from_array(np.array(yp[1], NP[ta]), "y_zp")]
+            names += ["y_scale", "y_zp"]
+            out_type = ta
+        while names[-1] == "":
+            names.pop()
+        node = helper.make_node("QGemm", names, ["y"], domain="com.microsoft", **attrs)
+        m = node_model(node, [("a", ta, a_shape)], [M, N], out_type, inits)
+        yield f"qgemm_{suffix}", m, [{"a": rand(rng, ta, a_shape)} for _ in range(2)]
+
+
+def quantized_cnn(out, rng):
+    """A small float CNN (Conv, Relu, AveragePool, two Conv branches joined by Concat, Gemm,
+    Softmax) quantized by onnxruntime.quantization.quantize_static in QOperator format (uint8
+    activations, int8 weights, per-channel weights): a model as ORT's tool writes it, using
+    QLinearConv, QLinearAveragePool, QLinearConcat, QGemm and QLinearSoftmax."""
+    import tempfile
+    from onnxruntime import quantization as q
+    F = TensorProto.FLOAT
+
+    def w(name, *shape):
+        return numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+
+    nodes = [
+        helper.make_node("Conv", ["input", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node("AveragePool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["p1", "wa", "ba"], ["ca"]),
+        helper.make_node("Conv", ["p1", "wb", "bb"], ["cb"], pads=[1, 1, 1, 1]),
+        helper.make_node("Concat", ["ca", "cb"], ["cat"], axis=1),
+        helper.make_node("AveragePool", ["cat"], ["p2"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Flatten", ["p2"], ["flat"]),
+        helper.make_node("Gemm", ["flat", "wg", "bg"], ["logits"], transB=1),
+        helper.make_node("Softmax", ["logits"], ["probs"], axis=-1),
+    ]
+    inits = [w("w1", 8, 3, 3, 3), w("b1", 8), w("wa", 4, 8, 1, 1), w("ba", 4), w("wb", 6, 8, 3, 3), w("bb", 6),
+             w("wg", 10, 160), w("bg", 10)]
+    g = helper.make_graph(nodes, "qoperator_cnn", [helper.make_tensor_value_info("input", F, [2, 3, 16, 16])],
+                          [helper.make_tensor_value_info("probs", F, [2, 10])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="make_contrib_quant_fixtures")
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+
+    class Reader(q.CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{"input": rng.standard_normal((2, 3, 16, 16)).astype(np.float32)} for _ in range(8)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "float.onnx"), os.path.join(tmp, "q.onnx")
+        onnx.save(m, src)
+        q.quantize_static(src, dst, Reader(), quant_format=q.QuantFormat.QOperator, per_channel=True,
+                          activation_type=q.QuantType.QUInt8, weight_type=q.QuantType.QInt8)
+        qm = onnx.load(dst)
+    ops = sorted({(n.domain + "." if n.domain else "") + n.op_type for n in qm.graph.node})
+    for need in ("com.microsoft.QLinearAveragePool", "com.microsoft.QLinearConcat", "com.microsoft.QGemm", "com.microsoft.QLinearSoftmax"):
+        assert need in ops, (need, ops)
+    feeds = [{"input": rng.standard_normal((2, 3, 16, 16)).astype(np.float32)} for _ in range(3)]
+    write_case(out, "qoperator_cnn", qm, feeds)
+    # Campaign data (tests/fixtures/campaign/qoperator_cnn.npz): 32 samples labelled with ORT's
+    # predictions, so the original is right on every one.
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(qm.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    x = rng.standard_normal((32, 3, 16, 16)).astype(np.float32)
+    labels = np.concatenate([sess.run(None, {"input": x[i:i + 2]})[0].argmax(axis=1) for i in range(0, 32, 2)]).astype(np.int64)
+    np.savez(os.path.join(out, "..", "campaign", "qoperator_cnn.npz"), input=x, labels=labels)
+    return ops
+
+
 def bad_models(out):
     """Nodes of another domain that Mutiny does not implement: refused at load, naming the op."""
     d = os.path.join(out, "bad")
@@ -135,10 +307,11 @@ def main():
     a = ap.parse_args()
     rng = np.random.default_rng(13)
     os.makedirs(a.out, exist_ok=True)
-    for gen in (binary_cases, lookup_cases, pool_cases):
+    for gen in (binary_cases, lookup_cases, pool_cases, average_pool_cases, concat_cases, softmax_cases, qgemm_cases):
         for name, m, feeds in gen(rng):
             write_case(a.out, name, m, feeds)
             print(name)
+    print("qoperator_cnn:", ", ".join(quantized_cnn(a.out, rng)))
     bad_models(a.out)
 
 

@@ -1,6 +1,7 @@
 // ONNX Runtime's com.microsoft quantized ops (ops/quant/contrib_*.hpp) under the OpenCL executor:
 // they have no OpenCL kernel, so each runs its CPU kernel on the host (per-node fallback), named in
 // the fallback list, with the CPU executor's bits: every fixture of tools/make_contrib_quant_fixtures.py
+// (its QOperator CNN with QLinearAveragePool, QLinearConcat, QGemm and QLinearSoftmax among them)
 // and the QOperator SE-CNN whose every op is quantized (tests/fixtures/exporters).
 #include "opencl_test_util.hpp"
 
@@ -13,7 +14,7 @@ TEST_CASE("contrib quantized ops run on the host under OpenCL with the CPU's bit
     OCTEST_SKIP_WITHOUT_OPENCL();
     const fs::path src(MUTINY_SOURCE_DIR);
     std::vector<fs::path> dirs = find_conformance_tests({(src / "tests" / "fixtures" / "contrib_quant").string()});
-    REQUIRE(dirs.size() == 21);
+    REQUIRE(dirs.size() == 43);
     dirs.push_back(src / "tests" / "fixtures" / "exporters" / "se_cnn_qoperator_all_ops");
     for (const auto& dir : dirs) {
         CAPTURE(dir.filename().string());

@@ -1,7 +1,8 @@
 // ONNX Runtime's contrib quantized ops (com.microsoft QLinearAdd, QLinearMul, QLinearSigmoid,
-// QLinearLeakyRelu, QLinearGlobalAveragePool; ops/quant/contrib_*.hpp): the fixtures of
-// tools/make_contrib_quant_fixtures.py match ONNX Runtime's CPU outputs exactly (integers, no
-// tolerance), the importer maps a com.microsoft node to its registry key and refuses other
+// QLinearLeakyRelu, QLinearGlobalAveragePool, QLinearAveragePool, QLinearConcat, QLinearSoftmax,
+// QGemm; ops/quant/contrib_*.hpp): the fixtures of tools/make_contrib_quant_fixtures.py (one-node
+// models and a CNN quantized by onnxruntime.quantization in QOperator format) match ONNX Runtime's
+// CPU outputs exactly (no tolerance), the importer maps a com.microsoft node to its registry key and refuses other
 // domains' ops by name, bad scales, zero points and input counts are clear errors, and the
 // quantization mutation operators (QS, QZ, QR) reach the ops' output quantization.
 #include <doctest/doctest.h>
@@ -10,6 +11,8 @@
 #include "support/support.hpp"
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,7 +55,7 @@ std::vector<int> ints(const Tensor& t) {
 
 TEST_CASE("contrib quantized ops: every fixture matches ONNX Runtime exactly") {
     const auto tests = find_conformance_tests({fixtures().string()});
-    REQUIRE(tests.size() == 21);
+    REQUIRE(tests.size() == 43);
     for (const auto& dir : tests) {
         CAPTURE(dir.filename().string());
         // Integers compared with no tolerance and no fallback to ONNX's runner's.
@@ -151,4 +154,122 @@ TEST_CASE("QS, QZ and QR mutate a contrib op's output quantization") {
     for (const auto& mm : enumerate_mutants(g, eo))
         if (mm.status == MutantStatus::ok) found.push_back(mm.spec.op + " " + mm.spec.target);
     CHECK(found == std::vector<std::string>{"QS node:add", "QZ node:add", "QR node:add"});
+}
+
+TEST_CASE("QLinearConcat, QLinearSoftmax, QLinearAveragePool and QGemm: bad attributes, inputs and shapes are errors") {
+    const Tensor x = u8({1, 2, 3});
+    const Tensor m23(DType::u8, Shape{2, 3});
+    Attributes axis0;
+    axis0.set_int("axis", 0);
+    // QLinearConcat: (Y_scale, Y_zero_point) first, then (X, X_scale, X_zero_point) triples. The
+    // helper feeds input 0 at run time, so Y_scale is the fed one here.
+    std::string e = error_of([&] { one_node("com.microsoft.QLinearConcat", {f(1.0f), u8({0}), x, f(1.0f), u8({0}), x, f(1.0f)}, axis0); });
+    CHECK(contains(e, "inputs are not (X, X_scale, X_zero_point) triples"));
+    e = error_of([&] { one_node("com.microsoft.QLinearConcat", {f(1.0f), u8({0}), x, f(1.0f), u8({0})}); });
+    CHECK(contains(e, "missing attribute 'axis'"));
+    e = error_of([&] { one_node("com.microsoft.QLinearConcat", {f(1.0f), u8({0}), m23, f(1.0f), u8({0}), x, f(1.0f), u8({0})}, axis0); });
+    CHECK(contains(e, "input shapes do not fit"));
+    e = error_of([&] { one_node("com.microsoft.QLinearConcat", {f(1.0f), u8({0}), x, f(1.0f), u8({0}), Tensor::scalar<int8_t>(1), f(1.0f), u8({0})}, axis0); });
+    CHECK(contains(e, "input 1 type differs from the output's"));
+    e = error_of([&] { one_node("com.microsoft.QLinearConcat", {f(1.0f), u8({0}), x, f(0.0f), u8({0})}, axis0); });
+    CHECK(contains(e, "invalid quantization scale"));
+    // QLinearSoftmax needs `opset` (ORT requires it: it picks the axis semantics).
+    e = error_of([&] { one_node("com.microsoft.QLinearSoftmax", {m23, f(0.1f), u8({0}), f(1.0f / 256), u8({0})}); });
+    CHECK(contains(e, "missing attribute 'opset'"));
+    Attributes bad_axis;
+    bad_axis.set_int("opset", 13);
+    bad_axis.set_int("axis", 2);
+    e = error_of([&] { one_node("com.microsoft.QLinearSoftmax", {m23, f(0.1f), u8({0}), f(1.0f / 256), u8({0})}, bad_axis); });
+    CHECK(contains(e, "axis"));
+    // QLinearAveragePool: dilations (ORT's kernel ignores them) and a missing kernel shape.
+    Attributes pool;
+    pool.set_ints("kernel_shape", {2, 2});
+    pool.set_ints("dilations", {2, 1});
+    const Tensor img(DType::u8, Shape{1, 1, 4, 4});
+    e = error_of([&] { one_node("com.microsoft.QLinearAveragePool", {img, f(0.1f), u8({0}), f(0.1f), u8({0})}, pool); });
+    CHECK(contains(e, "unsupported dilations"));
+    e = error_of([&] { one_node("com.microsoft.QLinearAveragePool", {img, f(0.1f), u8({0}), f(0.1f), u8({0})}); });
+    CHECK(contains(e, "missing attribute 'kernel_shape'"));
+    // QGemm: inner dimensions, bias shape, int8 A with uint8 B, per-column scale length.
+    const Tensor a(DType::u8, Shape{2, 3});
+    auto qgemm = [&](const Tensor& b, const Tensor& bs, const Tensor& bz, const Tensor& c) {
+        return error_of([&] { one_node("com.microsoft.QGemm", {a, f(0.1f), u8({0}), b, bs, bz, c, f(0.5f), u8({0})}); });
+    };
+    const Tensor b34(DType::i8, Shape{3, 4}), z8 = Tensor::scalar<int8_t>(0);
+    e = qgemm(Tensor(DType::i8, Shape{4, 4}), f(0.1f), z8, Tensor());
+    CHECK(contains(e, "QGemm inner dimensions differ"));
+    e = qgemm(b34, f(0.1f), z8, Tensor(DType::i32, Shape{3}));
+    CHECK(contains(e, "bias C does not broadcast to the output"));
+    e = qgemm(b34, Tensor::from_vector<float>(Shape{3}, {0.1f, 0.1f, 0.1f}), Tensor::from_vector<int8_t>(Shape{3}, {0, 0, 0}), Tensor());
+    CHECK(contains(e, "b scale does not fit"));
+    e = qgemm(b34, Tensor::from_vector<float>(Shape{4}, {0.1f, 0.1f, 0.1f, 0.1f}), z8, Tensor());
+    CHECK(contains(e, "b scale and zero point shapes differ"));
+    e = error_of([&] {
+        one_node("com.microsoft.QGemm", {Tensor(DType::i8, Shape{2, 3}), f(0.1f), Tensor::scalar<int8_t>(0), Tensor(DType::u8, Shape{3, 4}), f(0.1f), u8({0})});
+    });
+    CHECK(contains(e, "A is int8 and B uint8"));
+}
+
+TEST_CASE("QLinearSoftmax: rows by hand, a saturated probability of 1 and the rounding site") {
+    // X_scale 1, rows of 4. Row (0, 0, 0, 0): every e is t[255], s = 4 t[255] (exact: powers of
+    // two), each output e * floor(1 / Y_scale) / s. Row (200, 0, 0, 0): e^-200 t[255] underflows to
+    // 0 beside t[255], so the first output is floor(1 / Y_scale) and the others 0.
+    Attributes at;
+    at.set_int("opset", 13);
+    const Tensor x = Tensor::from_vector<uint8_t>(Shape{2, 4}, {0, 0, 0, 0, 200, 0, 0, 0});
+    // Y_scale 1/256: 256 / 4 = 64 each; 256 saturates at 255.
+    CHECK(ints(run("com.microsoft.QLinearSoftmax", {x, f(1.0f), u8({0}), f(1.0f / 256), u8({0})}, at)) == std::vector<int>{64, 64, 64, 64, 255, 0, 0, 0});
+    // Y_scale 1/2: 2 / 4 = 0.5, a tie: half to even gives 0, the QR site's half_away and ceil 1.
+    GraphBuilder b("s");
+    b.output(b.node("com.microsoft.QLinearSoftmax",
+                    {b.input("x", DType::u8, Shape{2, 4}), b.constant("xs", f(1.0f)), b.constant("xz", u8({0})), b.constant("ys", f(0.5f)),
+                     b.constant("yz", u8({0}))},
+                    at, "sm"));
+    const Graph g = b.build();
+    CpuExecutor ex(g);
+    CHECK(ints(ex.run({x})[0]) == std::vector<int>{0, 0, 0, 0, 2, 0, 0, 0});
+    CHECK(ints(run_mutant(g, spec("QR", "node:sm", {{"mode", "half_away"}}), {x})[0]) == std::vector<int>{1, 1, 1, 1, 2, 0, 0, 0});
+    CHECK(ints(run_mutant(g, spec("QR", "node:sm", {{"mode", "ceil"}}), {x})[0]) == std::vector<int>{1, 1, 1, 1, 2, 0, 0, 0});
+    CHECK(ints(run_mutant(g, spec("QR", "node:sm", {{"mode", "floor"}}), {x})[0]) == std::vector<int>{0, 0, 0, 0, 2, 0, 0, 0});
+}
+
+TEST_CASE("QS, QZ and QR find the new contrib ops of the QOperator CNN quantized by onnxruntime.quantization") {
+    const Graph g = load_onnx((fixtures() / "qoperator_cnn" / "model.onnx").string());
+    EnumerateOptions eo;
+    eo.ops = {"quant"};
+    std::map<std::string, std::set<std::string>> found;  // op type -> operators with a runnable mutant
+    for (const auto& mm : enumerate_mutants(g, eo)) {
+        if (mm.status != MutantStatus::ok) continue;
+        const std::string node = mm.spec.target.substr(mm.spec.target.find(':') + 1);
+        for (const Node& n : g.nodes)
+            if (n.name == node) found[n.op].insert(mm.spec.op);
+    }
+    for (const char* op : {"com.microsoft.QLinearAveragePool", "com.microsoft.QLinearConcat", "com.microsoft.QGemm", "com.microsoft.QLinearSoftmax",
+                           "QLinearConv"}) {
+        CAPTURE(op);
+        CHECK(found[op] == std::set<std::string>{"QR", "QS", "QZ"});
+    }
+    // The original equals ORT's probabilities; a QR mutant (ceil) of the QGemm moves its uint8
+    // logits (the Softmax after it may absorb a shift common to a row).
+    const std::filesystem::path set = fixtures() / "qoperator_cnn" / "test_data_set_0";
+    const Tensor in = load_onnx_tensor((set / "input_0.pb").string());
+    CpuExecutor ex(g);
+    CHECK(ex.run({in})[0].to_vector<float>() == load_onnx_tensor((set / "output_0.pb").string()).to_vector<float>());
+    Graph logits = g;
+    std::string gemm;
+    for (const Node& n : g.nodes)
+        if (n.op == "com.microsoft.QGemm") {
+            logits.outputs = {n.outputs[0]};
+            gemm = "node:" + n.name;
+        }
+    REQUIRE(!gemm.empty());
+    CpuExecutor plain(logits);
+    const std::vector<int> before = ints(plain.run({in})[0]), after = ints(run_mutant(logits, spec("QR", gemm, {{"mode", "ceil"}}), {in})[0]);
+    REQUIRE(before.size() == 20);
+    int up = 0;
+    for (size_t i = 0; i < before.size(); ++i) {
+        CHECK((after[i] == before[i] || after[i] == before[i] + 1));  // ceil moves a value up by at most one step
+        up += after[i] == before[i] + 1;
+    }
+    CHECK(up > 0);
 }

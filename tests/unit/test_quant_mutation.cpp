@@ -108,3 +108,52 @@ TEST_CASE("QZ says why a node is not applicable") {
     CHECK(qs == 2);
     CHECK(qr == 1);
 }
+
+TEST_CASE("QR reaches QLinearConv's and QLinearMatMul's requantization: ties move, exact values stay") {
+    // QLinearConv, per-channel weight scales (1, 4) with x_scale 0.5: channel 0 is
+    // (x - 10 + 1) * 0.5 + 100, a tie for every x (100.5, 105.5, 110.5, 115.5); channel 1 is
+    // (x - 10) * -2 * 2 + 100, exact (100, 60, 20, -20 saturated to 0): no rounding mode moves it.
+    GraphBuilder b("qc");
+    const std::string x = b.input("x", DType::u8, Shape{1, 1, 2, 2});
+    b.output(b.node("QLinearConv",
+                    {x, b.constant("xs", Tensor::scalar<float>(0.5f)), b.constant("xz", Tensor::scalar<uint8_t>(10)),
+                     b.constant("w", Tensor::from_vector<int8_t>(Shape{2, 1, 1, 1}, {1, -2})), b.constant("ws", Tensor::from_vector<float>(Shape{2}, {1.0f, 4.0f})),
+                     b.constant("wz", Tensor::from_vector<int8_t>(Shape{2}, {0, 0})), b.constant("ys", Tensor::scalar<float>(1.0f)),
+                     b.constant("yz", Tensor::scalar<uint8_t>(100)), b.constant("b", Tensor::from_vector<int32_t>(Shape{2}, {1, 0}))},
+                    Attributes{}, "conv"));
+    const Graph conv = b.build();
+    const Tensor in = Tensor::from_vector<uint8_t>(Shape{1, 1, 2, 2}, {10, 20, 30, 40});
+    auto conv_out = [&](const char* mode) { return run_mutant(conv, spec("QR", "node:conv", {{"mode", mode}}), {in})[0].to_vector<uint8_t>(); };
+    CpuExecutor ex(conv);
+    CHECK(ex.run({in})[0].to_vector<uint8_t>() == std::vector<uint8_t>{100, 106, 110, 116, 100, 60, 20, 0});  // half to even
+    CHECK(conv_out("half_away") == std::vector<uint8_t>{101, 106, 111, 116, 100, 60, 20, 0});
+    CHECK(conv_out("floor") == std::vector<uint8_t>{100, 105, 110, 115, 100, 60, 20, 0});
+    CHECK(conv_out("ceil") == std::vector<uint8_t>{101, 106, 111, 116, 100, 60, 20, 0});
+    CHECK(apply_mutant(conv, spec("QR", "node:conv")).weights.empty());  // a kernel site: no constant edited
+
+    // QLinearMatMul [1, 2] x [2, 2], int8, scales 0.5 * 1 / 1: column 0 is (a0 + a1) * 0.5, column 1
+    // a0 - a1 (exact). a = (3, 2): 2.5 -> 2 (even), toward_zero 2, ceil 3; a = (-3, -2): -2.5 -> -2, floor -3.
+    GraphBuilder m("qm");
+    const std::string a = m.input("a", DType::i8, Shape{1, 2});
+    const Tensor zero = Tensor::scalar<int8_t>(0), one = Tensor::scalar<float>(1.0f);
+    m.output(m.node("QLinearMatMul",
+                    {a, m.constant("as", Tensor::scalar<float>(0.5f)), m.constant("az", zero), m.constant("b", Tensor::from_vector<int8_t>(Shape{2, 2}, {1, 2, 1, -2})),
+                     m.constant("bs", one), m.constant("bz", zero), m.constant("ys", one), m.constant("yz", zero)},
+                    Attributes{}, "mm"));
+    const Graph mm = m.build();
+    auto mm_out = [&](const char* mode, std::vector<int8_t> v) {
+        const Tensor t = Tensor::from_vector<int8_t>(Shape{1, 2}, v);
+        return run_mutant(mm, spec("QR", "node:mm", {{"mode", mode}}), {t})[0].to_vector<int8_t>();
+    };
+    CHECK(mm_out("toward_zero", {3, 2}) == std::vector<int8_t>{2, 1});
+    CHECK(mm_out("ceil", {3, 2}) == std::vector<int8_t>{3, 1});
+    CHECK(mm_out("floor", {-3, -2}) == std::vector<int8_t>{-3, -1});
+    CHECK(mm_out("half_away", {-3, -2}) == std::vector<int8_t>{-3, -1});
+    // An even sum: no tie, every mode gives the original.
+    for (const char* mode : {"half_away", "toward_zero", "floor", "ceil"}) CHECK(mm_out(mode, {4, 2}) == std::vector<int8_t>{3, 2});
+    EnumerateOptions eo;
+    eo.ops = {"QR"};
+    const auto ms = enumerate_mutants(mm, eo);
+    REQUIRE(ms.size() == 1);
+    CHECK(ms[0].status == MutantStatus::ok);
+}

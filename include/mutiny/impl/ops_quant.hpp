@@ -1,13 +1,16 @@
 // The quantization op family (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
 // MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv) and ONNX Runtime's contrib quantized ops
 // (com.microsoft QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu,
-// QLinearGlobalAveragePool), defined once (see ops_families.hpp).
+// QLinearGlobalAveragePool, QLinearAveragePool, QLinearConcat, QLinearSoftmax, QGemm), defined once (see ops_families.hpp).
 #ifndef MUTINY_IMPL_OPS_QUANT_HPP_
 #define MUTINY_IMPL_OPS_QUANT_HPP_
 
 #include "../ops/quant/contrib_binary.hpp"
+#include "../ops/quant/contrib_concat.hpp"
+#include "../ops/quant/contrib_gemm.hpp"
 #include "../ops/quant/contrib_lookup.hpp"
 #include "../ops/quant/contrib_pool.hpp"
+#include "../ops/quant/contrib_softmax.hpp"
 #include "../ops/quant/qconv.hpp"
 #include "../ops/quant/qmatmul.hpp"
 #include "../ops/quant/quantize.hpp"
@@ -23,6 +26,9 @@ void builtin_quant_ops(Registry& r) {
     quant::register_contrib_binary_ops(r);
     quant::register_contrib_lookup_ops(r);
     quant::register_contrib_pool_ops(r);
+    quant::register_contrib_concat_ops(r);
+    quant::register_contrib_softmax_ops(r);
+    quant::register_contrib_gemm_ops(r);
 }
 
 }  // namespace impl

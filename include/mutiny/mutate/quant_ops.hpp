@@ -3,7 +3,8 @@
 // QLinearConv, QLinearMatMul and ORT's com.microsoft QLinear* ops computing on integers):
 //   QS     quantization scale: the node's scale (every element, per-tensor or per-axis) x (1 + p)
 //   QZ     zero-point shift: the node's zero point + d, saturated to its integer type
-//   QR     rounding mode of a quantizer (QuantizeLinear, the contrib QLinear* ops' requantization):
+//   QR     rounding mode of a quantizer (QuantizeLinear, the requantization of QLinearConv,
+//          QLinearMatMul and the contrib QLinear* ops and QGemm):
 //          half away from zero, toward zero, floor or ceil instead of half to even (a kernel site:
 //          the graph and constants stay untouched)
 // QS and QZ edit constants like the weight-level operators (apply and revert restore every bit).
@@ -35,8 +36,11 @@ namespace mutate_quant {
 inline int quant_scale_input(const std::string& op) {
     if (op == "QuantizeLinear" || op == "DequantizeLinear") return 1;
     if (op == "QLinearConv" || op == "QLinearMatMul" || op == "com.microsoft.QLinearAdd" || op == "com.microsoft.QLinearMul") return 6;
-    if (op == "com.microsoft.QLinearSigmoid" || op == "com.microsoft.QLinearLeakyRelu" || op == "com.microsoft.QLinearGlobalAveragePool")
+    if (op == "com.microsoft.QLinearSigmoid" || op == "com.microsoft.QLinearLeakyRelu" || op == "com.microsoft.QLinearGlobalAveragePool" ||
+        op == "com.microsoft.QLinearAveragePool" || op == "com.microsoft.QLinearSoftmax")
         return 3;
+    if (op == "com.microsoft.QLinearConcat") return 0;  // (Y_scale, Y_zero_point) come first
+    if (op == "com.microsoft.QGemm") return 7;          // absent: a float output, nothing to edit
     return -1;
 }
 
@@ -53,7 +57,7 @@ inline std::vector<Candidate> qdq_candidates(const Graph& g, bool zero_point) {
         Candidate cand{static_cast<int>(n), ""};
         const int v = node.input(static_cast<size_t>(input));
         const char* what = zero_point ? "zero point" : "scale";
-        if (v < 0) cand.na = Graph::where(node) + " has no " + what + " input (it is 0)";
+        if (v < 0) cand.na = Graph::where(node) + " has no " + what + " input" + (zero_point ? " (it is 0)" : " (its output is float)");
         else if (!g.value(v).is_constant()) cand.na = Graph::where(node) + ": its " + what + " is computed at run time, not a constant";
         else if (!zero_point && g.value(v).constant.dtype() != DType::f32)
             cand.na = Graph::where(node) + ": its scale is " + dtype_name(g.value(v).constant.dtype()) + "; QS edits float32 scales";
@@ -152,7 +156,7 @@ inline void register_qr(MutationRegistry& r) { r.add([] {
     d.name = "QR";
     d.family = "quant";
     d.category = "quantization rounding";
-    d.summary = "rounding mode of a quantizer (QuantizeLinear, a contrib QLinear* op): x / scale rounded `mode` instead of half to even";
+    d.summary = "rounding mode of a quantizer (QuantizeLinear, QLinearConv, QLinearMatMul, a contrib QLinear* op or QGemm): x / scale rounded `mode` instead of half to even";
     d.params = {ParamDef::choice("mode", "half_away", {"half_away", "toward_zero", "floor", "ceil"},
                                  "half away from zero (std::round), toward zero (truncation), floor or ceil")};
     d.expansion = Expansion::per_node;
@@ -162,7 +166,7 @@ inline void register_qr(MutationRegistry& r) { r.add([] {
             if (mutate_kernel::has_site(g.nodes[n].op, mutate_kernel::Site::rounding)) c.push_back({static_cast<int>(n), ""});
         return c;
     };
-    d.none_reason = [](const Params&) { return std::string("the model has no QuantizeLinear or contrib QLinear* node"); };
+    d.none_reason = [](const Params&) { return std::string("the model has no QuantizeLinear, QLinearConv, QLinearMatMul, contrib QLinear* or QGemm node"); };
     d.apply = [](const Graph& g, const std::vector<int>& nodes, const Target&, const Params& p, uint64_t) {
         SiteConfig s;
         const std::string m = p.str("mode");

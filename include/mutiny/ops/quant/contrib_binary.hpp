@@ -65,8 +65,7 @@ void qlinear_binary_run(ExecContext& c, SiteConfig::Round round, F f) {
             return requantize<T>(f(static_cast<int32_t>(a), static_cast<int32_t>(b), pa, pb, pc), 0, round);
         });
     };
-    if (c.input(0).dtype() == DType::u8) run(uint8_t{});
-    else run(int8_t{});
+    dispatch_8bit(c.input(0).dtype(), run);
 }
 
 inline Kernel prepare_qlinear_add(const PrepareContext& prep) {

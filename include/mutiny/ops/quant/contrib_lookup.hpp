@@ -47,6 +47,28 @@ inline void infer_qlinear_lookup(InferContext& c) {
     c.set_output(0, c.dtype(0), c.shape(0));
 }
 
+// ORT's table (QlinearBuildLookupTable): entry i is the output for the input byte i.
+template <class T, class Fn>
+std::array<T, 256> lookup_table(const QParam& px, const QParam& py, Fn fn, SiteConfig::Round round) {
+    std::array<T, 256> table;
+    for (int i = 0; i < 256; ++i) {
+        const T x = static_cast<T>(static_cast<uint8_t>(i));  // the byte i read as T
+        const float y = fn(px.scale * static_cast<float>(static_cast<int32_t>(x) - px.zero_point));
+        table[static_cast<size_t>(i)] = requantize<T>(y / py.scale, py.zero_point, round);
+    }
+    return table;
+}
+
+// y[i] = table[x[i]] for n bytes.
+template <class T>
+void apply_table(const std::array<T, 256>& table, const void* x, void* y, int64_t n) {
+    const uint8_t* xp = static_cast<const uint8_t*>(x);
+    T* yp = static_cast<T*>(y);
+    parallel_chunks(n, 16384, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) yp[i] = table[xp[i]];
+    });
+}
+
 // The kernel of a lookup op whose function is fn (float to float).
 template <class Fn>
 Kernel qlinear_lookup_kernel(const PrepareContext& prep, Fn fn) {
@@ -55,20 +77,9 @@ Kernel qlinear_lookup_kernel(const PrepareContext& prep, Fn fn) {
         const QParam px = read_param(c, 1), py = read_param(c, 3);
         auto run = [&](auto tag) {
             using T = decltype(tag);
-            std::array<T, 256> table;
-            for (int i = 0; i < 256; ++i) {
-                const T x = static_cast<T>(static_cast<uint8_t>(i));  // the byte i read as T
-                const float y = fn(px.scale * static_cast<float>(static_cast<int32_t>(x) - px.zero_point));
-                table[static_cast<size_t>(i)] = requantize<T>(y / py.scale, py.zero_point, round);
-            }
-            const uint8_t* xp = static_cast<const uint8_t*>(c.input(0).raw());
-            T* yp = static_cast<T*>(c.out[0]->raw());
-            parallel_chunks(c.input(0).numel(), 16384, [&](int64_t b, int64_t e) {
-                for (int64_t i = b; i < e; ++i) yp[i] = table[xp[i]];
-            });
+            apply_table(lookup_table<T>(px, py, fn, round), c.input(0).raw(), c.out[0]->raw(), c.input(0).numel());
         };
-        if (c.input(0).dtype() == DType::u8) run(uint8_t{});
-        else run(int8_t{});
+        dispatch_8bit(c.input(0).dtype(), run);
     };
 }
 

@@ -45,6 +45,13 @@ inline void check_contrib_param(const InferContext& c, size_t s, DType t, const 
         c.fail(w + " zero point is not per tensor", "shape " + c.shape(s + 1).str() + "; a scalar or a one-element vector expected");
 }
 
+// f(uint8_t{}) or f(int8_t{}): the kernel body for the quantized type t.
+template <class F>
+void dispatch_8bit(DType t, F f) {
+    if (t == DType::u8) f(uint8_t{});
+    else f(int8_t{});
+}
+
 // One tensor's quantization as the kernel reads it (scale checked again: a run-time one).
 struct QParam {
     float scale = 1.0f;

@@ -3,7 +3,8 @@
 // zero, products summed exactly in 64 bits and wrapped to int32 as the reference's int32 conv
 // wraps. w's zero point (and QLinearConv's w_scale) is a scalar or per output channel. QLinearConv
 // adds its int32 bias B and requantizes as the ONNX reference does: y = clip(rint(acc * m) +
-// y_zero_point), m = x_scale * w_scale / y_scale in float32, the product in double.
+// y_zero_point), m = x_scale * w_scale / y_scale in float32, the product in double; rint is the
+// node's rounding site (operator QR: another rounding mode).
 #ifndef MUTINY_OPS_QUANT_QCONV_HPP_
 #define MUTINY_OPS_QUANT_QCONV_HPP_
 
@@ -109,8 +110,9 @@ inline void infer_qlinear_conv(InferContext& c) {
     c.set_output(0, c.dtype(7), conv_out_shape(g));
 }
 
-inline Kernel prepare_qlinear_conv(const PrepareContext&) {
-    return [](ExecContext& c) {
+inline Kernel prepare_qlinear_conv(const PrepareContext& pc) {
+    const SiteConfig::Round round = pc.sites.round;
+    return [round](ExecContext& c) {
         const std::string where = Graph::where(*c.node);
         const conv::Geom g = geom_of(c.input(0).shape(), c.input(3).shape(), c.node->attrs, where);
         const float xs = static_cast<float>(scales_of(c.input(1), where)[0]), ys = static_cast<float>(scales_of(c.input(6), where)[0]);
@@ -131,7 +133,7 @@ inline Kernel prepare_qlinear_conv(const PrepareContext&) {
             int_conv(g, c.input(0), c.input(3), xz, wz, [&](int64_t i, int64_t oc, int64_t acc) {
                 if (bias) acc += bias->get_i64(oc);
                 const int32_t a32 = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(acc)));
-                const double d = std::nearbyint(static_cast<double>(a32) * static_cast<double>(mult[static_cast<size_t>(oc)]) + yz);
+                const double d = quantize_round(static_cast<double>(a32) * static_cast<double>(mult[static_cast<size_t>(oc)]) + yz, round);
                 yp[i] = static_cast<Y>(std::min(static_cast<double>(hi), std::max(static_cast<double>(lo), d)));
             });
         });
@@ -140,7 +142,7 @@ inline Kernel prepare_qlinear_conv(const PrepareContext&) {
 
 inline void register_qconv_ops(Registry& r) {
     r.add(OpDef{"ConvInteger", nullptr, infer_conv_integer, prepare_conv_integer});
-    r.add(OpDef{"QLinearConv", nullptr, infer_qlinear_conv, prepare_qlinear_conv});
+    r.add(OpDef{"QLinearConv", nullptr, infer_qlinear_conv, prepare_qlinear_conv}).sites.rounding = true;
 }
 
 }  // namespace quant

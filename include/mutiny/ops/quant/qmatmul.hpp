@@ -4,7 +4,8 @@
 // of B ([N]). QLinearMatMul requantizes as the ONNX reference does: y = clip(rint(acc * m) +
 // y_zero_point) with the multiplier m = a_scale * b_scale / y_scale in the scales' type (float32, or
 // float16 from opset 21, each operation rounded to it as numpy does) and the product in double
-// (numpy promotes int32 times float32 or float16 to float64).
+// (numpy promotes int32 times float32 or float16 to float64); rint is the node's rounding site
+// (operator QR: another rounding mode).
 #ifndef MUTINY_OPS_QUANT_QMATMUL_HPP_
 #define MUTINY_OPS_QUANT_QMATMUL_HPP_
 
@@ -16,6 +17,7 @@
 #include "../common.hpp"
 #include "../gemm/matmul.hpp"
 #include "params.hpp"
+#include "quantize.hpp"
 
 namespace mutiny {
 namespace quant {
@@ -114,8 +116,9 @@ inline void infer_qlinear_matmul(InferContext& c) {
     c.set_output(0, c.dtype(7), sh.out);
 }
 
-inline Kernel prepare_qlinear_matmul(const PrepareContext&) {
-    return [](ExecContext& c) {
+inline Kernel prepare_qlinear_matmul(const PrepareContext& pc) {
+    const SiteConfig::Round round = pc.sites.round;
+    return [round](ExecContext& c) {
         const std::string where = Graph::where(*c.node);
         const auto sh = shapes_of(c.input(0).shape(), c.input(3).shape(), where);
         scales_of(c.input(1), where);
@@ -139,7 +142,7 @@ inline Kernel prepare_qlinear_matmul(const PrepareContext&) {
             Y* yp = static_cast<Y*>(y.raw());
             int_matmul(sh, c.input(0), c.input(3), za, zb, [&](int64_t i, int64_t m, int64_t n, int32_t acc) {
                 const float mult = multiplier(as[static_cast<size_t>(m)], bs[static_cast<size_t>(n)]);
-                const double d = std::nearbyint(static_cast<double>(acc) * static_cast<double>(mult) + yz);
+                const double d = quantize_round(static_cast<double>(acc) * static_cast<double>(mult) + yz, round);
                 yp[i] = static_cast<Y>(std::min(static_cast<double>(hi), std::max(static_cast<double>(lo), d)));
             });
         });
@@ -148,7 +151,7 @@ inline Kernel prepare_qlinear_matmul(const PrepareContext&) {
 
 inline void register_qmatmul_ops(Registry& r) {
     r.add(OpDef{"MatMulInteger", nullptr, infer_matmul_integer, prepare_matmul_integer});
-    r.add(OpDef{"QLinearMatMul", nullptr, infer_qlinear_matmul, prepare_qlinear_matmul});
+    r.add(OpDef{"QLinearMatMul", nullptr, infer_qlinear_matmul, prepare_qlinear_matmul}).sites.rounding = true;
 }
 
 }  // namespace quant
