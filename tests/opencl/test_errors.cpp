@@ -122,6 +122,13 @@ TEST_CASE("a node its kernel declines runs on the host with the reason") {
     CHECK(ex.host_reasons(1) == std::vector<std::string>{"pads, constant or axes computed at run time"});
     const Tensor y = ex.run({Tensor::from_vector<float>({3}, {1, 2, 3}), Tensor::scalar<float>(9)})[0];
     CHECK(y.to_vector<float>() == std::vector<float>{9, 1, 2, 3, 9, 9});
+    // BatchNormalization's parameters fed at run time.
+    GraphBuilder bn("bn");
+    const auto bx = bn.input("x", DType::f32, {1, 2});
+    const auto one = bn.constant("one", Tensor::from_vector<float>({2}, {1, 1}));
+    const auto zero = bn.constant("zero", Tensor::from_vector<float>({2}, {0, 0}));
+    bn.output(bn.node("BatchNormalization", {bx, bn.input("scale", DType::f32, {2}), zero, zero, one}, {}, "bn"));
+    CHECK(OpenClExecutor(bn.build()).host_reasons(1) == std::vector<std::string>{"scale, bias, mean or variance computed at run time"});
     // A dtype the kernel lacks: the reason names the node's dtypes.
     GraphBuilder bi("add");
     const auto a = bi.input("a", DType::i32, {2});
