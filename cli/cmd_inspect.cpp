@@ -6,6 +6,7 @@
 #include <ostream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <mutiny/analysis/shard_cost.hpp>
 #include <mutiny/model.hpp>
@@ -50,6 +51,41 @@ void print_format(std::ostream& os, const mutiny::ModelFileInfo& info, const mut
     }
 }
 
+// Where each node runs on the device (why): the nodes on the host, then per op type how many
+// nodes run on the device and how many on the host, by reason.
+void print_placement(std::ostream& os, const mutiny::Graph& g, const std::string& label, const std::vector<std::string>& why) {
+    struct OpPlace {
+        int device = 0;
+        std::map<std::string, int> host;  // by reason
+    };
+    std::map<std::string, OpPlace> ops;
+    std::vector<std::string> host;
+    for (size_t n = 0; n < g.nodes.size(); ++n) {
+        OpPlace& o = ops[g.nodes[n].op];
+        if (why[n].empty()) {
+            ++o.device;
+            continue;
+        }
+        ++o.host[why[n]];
+        host.push_back(g.nodes[n].name + " (" + g.nodes[n].op + "): " + why[n]);
+    }
+    os << "device: " << label << "\n";
+    os << "nodes on the host: " << host.size() << " of " << g.nodes.size() << "\n";
+    for (size_t i = 0; i < host.size() && i < 10; ++i) os << "  " << host[i] << "\n";
+    if (host.size() > 10) os << "  ... and " << host.size() - 10 << " more\n";
+    os << "ops by placement:\n";
+    for (const auto& kv : ops) {
+        os << "  " << kv.first << ":";
+        if (kv.second.device) os << " " << kv.second.device << " on the device" << (kv.second.host.empty() ? "" : ",");
+        bool first = true;
+        for (const auto& h : kv.second.host) {
+            os << (first ? "" : ",") << " " << h.second << " on the host (" << h.first << ")";
+            first = false;
+        }
+        os << "\n";
+    }
+}
+
 }  // namespace
 
 int cmd_inspect(int argc, char** argv) {
@@ -59,7 +95,9 @@ int cmd_inspect(int argc, char** argv) {
                      "Prints the model file's format and version (for a native file its checksum and self-test), the\n"
                      "model's inputs, outputs, op counts, parameter count and FLOPs per input.\n"
                      "With --device, plans the model on that device and lists the nodes that run their CPU\n"
-                     "kernel on the host there (no OpenCL kernel for their op or dtype).\n";
+                     "kernel on the host there, and per op type how many nodes run on the device and how many\n"
+                     "on the host, with the reason (no OpenCL kernel for the op, a dtype its kernel does not\n"
+                     "take, parameters computed at run time, ...).\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("inspect needs exactly one MODEL");
@@ -108,10 +146,7 @@ int cmd_inspect(int argc, char** argv) {
     else std::cout << "FLOPs with every symbolic dimension at " << m << ": " << static_cast<long long>(mutiny::graph_flops(g, m)) << "\n";
     if (a.has("device")) {
         DeviceBackend dev(g, a);
-        const auto host = dev.host_nodes();
-        std::cout << "device: " << dev.label() << "\n";
-        std::cout << "nodes on the host (no kernel on the device): " << host.size() << " of " << g.nodes.size() << "\n";
-        for (const auto& n : host) std::cout << "  " << n << "\n";
+        print_placement(std::cout, g, dev.label(), dev.host_reasons());
     }
     return 0;
 }

@@ -7,7 +7,7 @@
 namespace cli {
 
 const Command commands[] = {
-    {"inspect", "inspect MODEL", "format, inputs, outputs, op counts, parameters, FLOPs", cmd_inspect},
+    {"inspect", "inspect MODEL [--device D]", "format, inputs, outputs, op counts, parameters, FLOPs; where ops run on D", cmd_inspect},
     {"eval", "eval MODEL --data SPEC", "top-1/top-5 accuracy, throughput, confusion matrix", cmd_eval},
     {"run", "run MODEL --out FILE", "one CSV row of outputs per input", cmd_run},
     {"campaign", "campaign MODEL --data SPEC --ops LIST --out DIR", "mutation campaign with report", cmd_campaign},

@@ -36,11 +36,11 @@ std::vector<mutiny::Tensor> DeviceBackend::run(const std::vector<mutiny::Tensor>
     return cpu_->run(in);
 }
 
-std::vector<std::string> DeviceBackend::host_nodes() {
+std::vector<std::string> DeviceBackend::host_reasons() {
 #if MUTINY_WITH_OPENCL
-    if (ocl_) return ocl_->fallback_nodes();
+    if (ocl_) return ocl_->host_reasons();
 #endif
-    return {};
+    return std::vector<std::string>(cpu_->graph().nodes.size());
 }
 
 int DeviceBackend::threads() const { return cpu_ ? cpu_->threads() : 0; }

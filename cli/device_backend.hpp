@@ -26,9 +26,9 @@ public:
     ~DeviceBackend();
     std::vector<mutiny::Tensor> run(const std::vector<mutiny::Tensor>& in);
     int threads() const;  // 0 on an OpenCL device
-    // The nodes that run their CPU kernel on the host because their op (or dtype) has no OpenCL
-    // kernel, as "name (op)"; none on the CPU.
-    std::vector<std::string> host_nodes();
+    // Per node of the graph: "" when it runs on the device, else why it runs its CPU kernel on the
+    // host (no OpenCL kernel for its op, a dtype its kernel lacks, ...); all "" on the CPU.
+    std::vector<std::string> host_reasons();
     const std::string& label() const { return label_; }
 
 private:

@@ -16,8 +16,10 @@
 //   MUTINY_STORE        store site: MUTINY_STORE_NONE, _F16, _I32, _I16, _I8, _SUB_EPS (v - 1e-8),
 //                       _MUL_EPS (v * (1 + 1e-8))
 //   MUTINY_DROP_LAST    1: every reduction loop runs one accumulation term fewer
+//   MUTINY_ROUND        rounding site of a quantizer's x / scale: MUTINY_ROUND_NONE (half to even),
+//                       _HALF_AWAY, _TOWARD_ZERO, _FLOOR, _CEIL
 // The values of the site enums are not written here: the host defines every MUTINY_CMP_*,
-// MUTINY_SHIFT_* and MUTINY_STORE_* name from the C++ enums (ops/sites.hpp, site_enum_options()),
+// MUTINY_SHIFT_*, MUTINY_STORE_* and MUTINY_ROUND_* name from the C++ enums (ops/sites.hpp, site_enum_options()),
 // so host and kernels cannot disagree on a number.
 
 #ifndef MUTINY_CMP_NONE
@@ -47,6 +49,9 @@
 #endif
 #ifndef MUTINY_DROP_LAST
 #define MUTINY_DROP_LAST 0
+#endif
+#ifndef MUTINY_ROUND
+#define MUTINY_ROUND MUTINY_ROUND_NONE
 #endif
 
 // Unfused arithmetic unless asked: the CPU reference rounds every product and sum separately.

@@ -89,23 +89,56 @@ TEST_CASE("device memory exhausted") {
 
 TEST_CASE("without the CPU fallback, an op lacking an OpenCL kernel is named at plan time") {
     OCTEST_SKIP_WITHOUT_OPENCL();
-    GraphBuilder b("slice");
+    GraphBuilder b("cumsum");
     const auto x = b.input("x", DType::f32, {4});
-    const auto st = b.constant("st", Tensor::from_vector<int64_t>({1}, {1}));
-    const auto en = b.constant("en", Tensor::from_vector<int64_t>({1}, {3}));
-    b.output(b.node("Slice", {x, st, en}, {}, "cut"));
+    const auto ax = b.constant("ax", Tensor::scalar<int64_t>(0));
+    b.output(b.node("CumSum", {x, ax}, {}, "sum"));
     const Graph g = b.build();
     OpenClOptions o;
     o.cpu_fallback = false;
     OpenClExecutor ex(g, o);
     const std::string e = error_of([&] { ex.prepare(1); });
-    CHECK(e.find("no OpenCL kernel for op 'Slice'") != std::string::npos);
-    CHECK(e.find("node 'cut'") != std::string::npos);
-    // With the fallback (the default) it runs, on the CPU.
+    CHECK(e.find("no OpenCL kernel for op 'CumSum'") != std::string::npos);
+    CHECK(e.find("node 'sum'") != std::string::npos);
+    CHECK(e.find("no OpenCL kernel for the op; set OpenClOptions::cpu_fallback") != std::string::npos);
+    // With the fallback (the default) it runs, on the CPU, and says why.
     OpenClExecutor fb(g);
-    CHECK(fb.fallback_nodes(1).size() == 1);
+    CHECK(fb.fallback_nodes(1) == std::vector<std::string>{"sum (CumSum)"});
+    CHECK(fb.host_reasons(1) == std::vector<std::string>{"no OpenCL kernel for the op"});
     const Tensor y = fb.run({Tensor::from_vector<float>({4}, {1, 2, 3, 4})})[0];
-    CHECK(y.to_vector<float>() == std::vector<float>{2, 3});
+    CHECK(y.to_vector<float>() == std::vector<float>{1, 3, 6, 10});
+}
+
+TEST_CASE("a node its kernel declines runs on the host with the reason") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    // Pad's constant fed at run time: the kernel takes it at plan time only.
+    GraphBuilder b("pad");
+    const auto x = b.input("x", DType::f32, {3});
+    const auto pads = b.constant("pads", Tensor::from_vector<int64_t>({2}, {1, 2}));
+    const auto v = b.input("v", DType::f32, {});
+    b.output(b.node("Pad", {x, pads, v}, {}, "pad"));
+    const Graph g = b.build();
+    OpenClExecutor ex(g);
+    CHECK(ex.host_reasons(1) == std::vector<std::string>{"pads, constant or axes computed at run time"});
+    const Tensor y = ex.run({Tensor::from_vector<float>({3}, {1, 2, 3}), Tensor::scalar<float>(9)})[0];
+    CHECK(y.to_vector<float>() == std::vector<float>{9, 1, 2, 3, 9, 9});
+    // BatchNormalization's parameters fed at run time.
+    GraphBuilder bn("bn");
+    const auto bx = bn.input("x", DType::f32, {1, 2});
+    const auto one = bn.constant("one", Tensor::from_vector<float>({2}, {1, 1}));
+    const auto zero = bn.constant("zero", Tensor::from_vector<float>({2}, {0, 0}));
+    bn.output(bn.node("BatchNormalization", {bx, bn.input("scale", DType::f32, {2}), zero, zero, one}, {}, "bn"));
+    CHECK(OpenClExecutor(bn.build()).host_reasons(1) == std::vector<std::string>{"scale, bias, mean or variance computed at run time"});
+    // A dtype the kernel lacks: the reason names the node's dtypes.
+    GraphBuilder bi("add");
+    const auto a = bi.input("a", DType::i32, {2});
+    bi.output(bi.node("Add", {a, a}, {}, "add"));
+    OpenClOptions o;
+    o.cpu_fallback = false;
+    OpenClExecutor ei(bi.build(), o);
+    const std::string e = error_of([&] { ei.prepare(1); });
+    CHECK(e.find("no OpenCL kernel for op 'Add' for i32") != std::string::npos);
+    CHECK(e.find("its OpenCL kernel does not take i32, i32 -> i32") != std::string::npos);
 }
 
 TEST_CASE("bad inputs and traces; a failure leaves other executors' results intact") {

@@ -78,11 +78,19 @@ public:
     // the plan with every symbolic dimension at `batch` (0: the size validation chose, see
     // symbolic_size; a model with a symbolic image size cannot take 1).
     std::vector<std::string> fallback_nodes(int64_t batch = 0) {
+        const auto why = host_reasons(batch);
+        std::vector<std::string> v;
+        for (size_t n = 0; n < why.size(); ++n)
+            if (!why[n].empty()) v.push_back(graph_.nodes[n].name + " (" + graph_.nodes[n].op + ")");
+        return v;
+    }
+    // Per node of graph().nodes, in the same plan: "" when it runs on the device, else why it runs
+    // its CPU kernel on the host ("no OpenCL kernel for the op", a dtype its kernel lacks, ...).
+    std::vector<std::string> host_reasons(int64_t batch = 0) {
         std::lock_guard<std::mutex> lock(mu_);
         Plan& p = plan_for(input_shapes_for_batch(graph_, batch > 0 ? batch : symbolic_size(graph_)));
         std::vector<std::string> v;
-        for (size_t n = 0; n < p.steps.size(); ++n)
-            if (p.steps[n].fallback) v.push_back(graph_.nodes[n].name + " (" + graph_.nodes[n].op + ")");
+        for (const auto& st : p.steps) v.push_back(st.fallback ? st.why : "");
         return v;
     }
 
@@ -293,13 +301,16 @@ private:
         const OpDef& def = Registry::instance().get(node.op, Graph::where(node));
         opencl::NodePlanner planner(env, p, node);
         if (def.plan_opencl && !node.outputs.empty() && def.plan_opencl(planner)) return;
+        std::string& why = p.steps[static_cast<size_t>(&node - graph_.nodes.data())].why;
+        if (!def.plan_opencl) why = "no OpenCL kernel for the op";
+        else if (why.empty()) why = "its OpenCL kernel does not take " + opencl::node_dtypes(p, node);
         if (!opt_.cpu_fallback) {
             const bool typed = !node.inputs.empty() && node.inputs[0] >= 0;
             const std::string dt = typed ? std::string(" for ") + dtype_name(planner.in_type(0).dtype) : "";
             if (typed && planner.in_type(0).dtype == DType::f64 && !ctx_->info().fp64)
                 throw Error("device lacks cl_khr_fp64", Graph::where(node) + " on " + where_dev(), "f64 tensors need double precision");
             throw Error("no OpenCL kernel for op '" + node.op + "'" + dt, Graph::where(node),
-                        "Mutiny's OpenCL backend does not implement it; set OpenClOptions::cpu_fallback to run it on the CPU");
+                        why + "; set OpenClOptions::cpu_fallback to run it on the CPU");
         }
         opencl::plan_cpu_fallback(env, p, node, planner.sites());
     }

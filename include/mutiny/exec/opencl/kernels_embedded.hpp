@@ -196,18 +196,20 @@ __kernel void conv(__global const T* x, __global const T* w, __global const T* b
 )mutiny_cl";
 
 // kernels/copy.cl
-inline constexpr const char copy[] = R"mutiny_cl(// Data movement that is not a plain buffer copy: strided gathers (Transpose) by element size, so
-// no kernel depends on the dtype. meta = {rank, dims[rank], src_strides[rank]} in elements.
+inline constexpr const char copy[] = R"mutiny_cl(// Data movement that is not a plain buffer copy, by element size so no kernel depends on the
+// dtype: strided gathers (Transpose, Slice, Split, Expand, Tile: strided_copy in ops/shape/copy.hpp)
+// and Pad. gather: meta = {rank, base, dims[rank], src_strides[rank]} in elements (a stride may be
+// negative, Slice's step, or 0, a broadcast axis).
 
 #define MUTINY_GATHER(NAME, U)                                                                   \
     __kernel void NAME(__global const U* x, __global U* y, __global const int* meta, const int n) { \
         const int i = (int)get_global_id(0);                                                    \
         if (i >= n) return;                                                                     \
         const int r = meta[0];                                                                  \
-        int rem = i, off = 0;                                                                   \
+        int rem = i, off = meta[1];                                                             \
         for (int d = r - 1; d >= 0; --d) {                                                      \
-            const int k = meta[1 + d];                                                          \
-            off += (rem % k) * meta[1 + r + d];                                                 \
+            const int k = meta[2 + d];                                                          \
+            off += (rem % k) * meta[2 + r + d];                                                 \
             rem /= k;                                                                           \
         }                                                                                       \
         y[i] = x[off];                                                                          \
@@ -217,6 +219,47 @@ MUTINY_GATHER(gather_u8, uchar)
 MUTINY_GATHER(gather_u16, ushort)
 MUTINY_GATHER(gather_u32, uint)
 MUTINY_GATHER(gather_u64, ulong)
+
+// Pad by element size: meta = {rank, mode, out_dims[r], shift[r], lo[r], kept[r], src_strides[r]}
+// with shift = max(0, pad_begin), lo = max(0, -pad_begin) (the crop) and kept the input's extent
+// left after cropping; mode 0 constant (fill), 1 reflect, 2 edge, 3 wrap, as pad_map in
+// ops/shape/pad.hpp.
+#define MUTINY_PAD(NAME, U)                                                                                   \
+    __kernel void NAME(__global const U* x, __global U* y, __global const int* meta, const U fill, const int n) { \
+        const int i = (int)get_global_id(0);                                                                  \
+        if (i >= n) return;                                                                                   \
+        const int r = meta[0], mode = meta[1];                                                                \
+        __global const int* dims = meta + 2;                                                                  \
+        int rem = i, off = 0;                                                                                 \
+        for (int d = r - 1; d >= 0; --d) {                                                                    \
+            const int e = rem % dims[d] - dims[r + d], kept = dims[3 * r + d];                                \
+            rem /= dims[d];                                                                                   \
+            int k = e;                                                                                        \
+            if (e < 0 || e >= kept) {                                                                         \
+                if (mode == 0) {                                                                              \
+                    y[i] = fill;                                                                              \
+                    return;                                                                                   \
+                } else if (mode == 2) {                                                                       \
+                    k = e < 0 ? 0 : kept - 1;                                                                 \
+                } else if (mode == 3) {                                                                       \
+                    k = ((e % kept) + kept) % kept;                                                           \
+                } else if (kept == 1) {                                                                       \
+                    k = 0;                                                                                    \
+                } else {                                                                                      \
+                    const int period = 2 * (kept - 1);                                                        \
+                    k = ((e % period) + period) % period;                                                     \
+                    if (k >= kept) k = period - k;                                                            \
+                }                                                                                             \
+            }                                                                                                 \
+            off += (dims[2 * r + d] + k) * dims[4 * r + d];                                                   \
+        }                                                                                                     \
+        y[i] = x[off];                                                                                        \
+    }
+
+MUTINY_PAD(pad_u8, uchar)
+MUTINY_PAD(pad_u16, ushort)
+MUTINY_PAD(pad_u32, uint)
+MUTINY_PAD(pad_u64, ulong)
 )mutiny_cl";
 
 // kernels/elementwise.cl
@@ -615,8 +658,10 @@ inline constexpr const char prelude[] = R"mutiny_cl(// Mutiny OpenCL prelude: th
 //   MUTINY_STORE        store site: MUTINY_STORE_NONE, _F16, _I32, _I16, _I8, _SUB_EPS (v - 1e-8),
 //                       _MUL_EPS (v * (1 + 1e-8))
 //   MUTINY_DROP_LAST    1: every reduction loop runs one accumulation term fewer
+//   MUTINY_ROUND        rounding site of a quantizer's x / scale: MUTINY_ROUND_NONE (half to even),
+//                       _HALF_AWAY, _TOWARD_ZERO, _FLOOR, _CEIL
 // The values of the site enums are not written here: the host defines every MUTINY_CMP_*,
-// MUTINY_SHIFT_* and MUTINY_STORE_* name from the C++ enums (ops/sites.hpp, site_enum_options()),
+// MUTINY_SHIFT_*, MUTINY_STORE_* and MUTINY_ROUND_* name from the C++ enums (ops/sites.hpp, site_enum_options()),
 // so host and kernels cannot disagree on a number.
 
 #ifndef MUTINY_CMP_NONE
@@ -646,6 +691,9 @@ inline constexpr const char prelude[] = R"mutiny_cl(// Mutiny OpenCL prelude: th
 #endif
 #ifndef MUTINY_DROP_LAST
 #define MUTINY_DROP_LAST 0
+#endif
+#ifndef MUTINY_ROUND
+#define MUTINY_ROUND MUTINY_ROUND_NONE
 #endif
 
 // Unfused arithmetic unless asked: the CPU reference rounds every product and sum separately.
@@ -690,6 +738,81 @@ inline constexpr const char prelude[] = R"mutiny_cl(// Mutiny OpenCL prelude: th
 #else
 #define MUTINY_MAD(a, b, c) ((a) * (b) + (c))
 #endif
+)mutiny_cl";
+
+// kernels/quant.cl
+inline constexpr const char quant[] = R"mutiny_cl(// QuantizeLinear and DequantizeLinear (ops/quant/quantize.hpp), per tensor, per axis or per block.
+// T and C are the float side (x of QuantizeLinear, y of DequantizeLinear); the integer side is in
+// the kernel's name. Scales and zero points come as tables of the host's converted values.
+
+// The parameter of element i (Layout::index in ops/quant/params.hpp).
+inline int quant_param(const int i, const int count, const int inner, const int axis_len, const int block) {
+    if (count == 1) return 0;
+    const int a = (i / inner) % axis_len;
+    if (block == 0) return a;
+    const int outer = i / (inner * axis_len), blocks = (axis_len + block - 1) / block;
+    return (outer * blocks + a / block) * inner + i % inner;
+}
+
+// x / scale rounded to an integer: half to even, or the rounding site's mode (quantize_round).
+inline C quant_round(const C q) {
+#if MUTINY_ROUND == MUTINY_ROUND_HALF_AWAY
+    return round(q);
+#elif MUTINY_ROUND == MUTINY_ROUND_TOWARD_ZERO
+    return trunc(q);
+#elif MUTINY_ROUND == MUTINY_ROUND_FLOOR
+    return floor(q);
+#elif MUTINY_ROUND == MUTINY_ROUND_CEIL
+    return ceil(q);
+#else
+    return rint(q);
+#endif
+}
+
+// y = saturate(round(x / scale) + zero_point); a NaN quantizes to the zero point. The quotient is
+// clamped far outside every quantized range before the integer conversion, as on the CPU.
+#define MUTINY_QUANTIZE(NAME, Q, LO, HI)                                                                       \
+    __kernel void NAME(__global const T* x, __global Q* y, __global const C* scale, __global const int* zp,   \
+                       const int count, const int inner, const int axis_len, const int block, const int n) { \
+        const int i = (int)get_global_id(0);                                                                 \
+        if (i >= n) return;                                                                                  \
+        const int k = quant_param(i, count, inner, axis_len, block);                                         \
+        C q = LOAD(x, i) / scale[k];                                                                         \
+        QUANT_HALF_QUOTIENT(q);                                                                              \
+        long v = 0;                                                                                          \
+        if (q == q) v = (long)clamp(quant_round(q), (C)(-1e15f), (C)(1e15f));                                  \
+        v += zp[k];                                                                                          \
+        y[i] = (Q)clamp(v, (long)(LO), (long)(HI));                                                          \
+    }
+
+// numpy divides halves in half: the quotient of f16 x is rounded to f16 before rounding to an integer.
+#if MUTINY_DTYPE == 1
+#define QUANT_HALF_QUOTIENT(q) q = mutiny_round_f16(q)
+#else
+#define QUANT_HALF_QUOTIENT(q)
+#endif
+
+MUTINY_QUANTIZE(quantize_u8, uchar, 0, 255)
+MUTINY_QUANTIZE(quantize_i8, char, -128, 127)
+MUTINY_QUANTIZE(quantize_u16, ushort, 0, 65535)
+MUTINY_QUANTIZE(quantize_i16, short, -32768, 32767)
+
+// y = (float(x) - float(zero_point)) * scale in float32, stored as T.
+#define MUTINY_DEQUANTIZE(NAME, Q)                                                                                  \
+    __kernel void NAME(__global const Q* x, __global T* y, __global const float* scale, __global const float* zp,  \
+                       const int count, const int inner, const int axis_len, const int block, const int n) {      \
+        const int i = (int)get_global_id(0);                                                                      \
+        if (i >= n) return;                                                                                       \
+        const int k = quant_param(i, count, inner, axis_len, block);                                              \
+        const float v = ((float)x[i] - zp[k]) * scale[k];                                                         \
+        STORE(y, i, v);                                                                                           \
+    }
+
+MUTINY_DEQUANTIZE(dequantize_u8, uchar)
+MUTINY_DEQUANTIZE(dequantize_i8, char)
+MUTINY_DEQUANTIZE(dequantize_u16, ushort)
+MUTINY_DEQUANTIZE(dequantize_i16, short)
+MUTINY_DEQUANTIZE(dequantize_i32, int)
 )mutiny_cl";
 
 // kernels/resample.cl
@@ -771,6 +894,7 @@ inline constexpr Source all[] = {
     {"norm", norm},
     {"pool", pool},
     {"prelude", prelude},
+    {"quant", quant},
     {"resample", resample},
 };
 

@@ -11,6 +11,7 @@
 #if MUTINY_WITH_OPENCL
 
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <string>
@@ -58,6 +59,7 @@ inline std::string site_options(const SiteConfig& s, DType t) {
     o += " -DMUTINY_THRESHOLD=" + std::string(buf);
     o += " -DMUTINY_STORE=" + std::to_string(static_cast<int>(s.store));
     o += " -DMUTINY_DROP_LAST=" + std::string(s.reduction_drop_last ? "1" : "0");
+    o += " -DMUTINY_ROUND=" + std::to_string(static_cast<int>(s.round));
     return o;
 }
 
@@ -67,6 +69,7 @@ using Step = std::function<void()>;
 struct Plan {
     struct NodeStep {
         bool fallback = false;  // runs the CPU kernel
+        std::string why;        // why it does (no kernel, a dtype the kernel lacks, ...)
         Step run;
     };
     int64_t batch = 0;
@@ -158,9 +161,25 @@ public:
         return ns != env_.opt->node_sites.end() ? ns->second : env_.opt->sites;
     }
 
+    // Declines the node (its CPU kernel runs on the host) for a reason `mutiny inspect --device` shows.
+    bool decline(const std::string& why) {
+        p_.steps[index()].why = why;
+        return false;
+    }
+    // A kernel of a data-movement family by element size: base + "_u8", "_u16", "_u32" or "_u64".
+    static std::string sized(const std::string& base, size_t element_size) {
+        return base + (element_size == 1 ? "_u8" : element_size == 2 ? "_u16" : element_size == 4 ? "_u32" : "_u64");
+    }
+
     template <class V>
     void arg(cl_kernel k, cl_uint i, const V& v) {
         check(clSetKernelArg(k, i, sizeof(V), &v), "clSetKernelArg " + std::to_string(i), where());
+    }
+    // An element's bytes (the low `size` bytes of bits) as an argument of that size (uchar .. ulong).
+    void arg_bits(cl_kernel k, cl_uint i, uint64_t bits, size_t size) {
+        unsigned char b[8] = {};
+        std::memcpy(b, &bits, size);  // little-endian host: the low bytes are the element
+        check(clSetKernelArg(k, i, size, b), "clSetKernelArg " + std::to_string(i), where());
     }
     // A scalar of the compute type (double for f64 tensors, float otherwise).
     void arg_c(cl_kernel k, cl_uint i, double v, DType t) {
@@ -196,6 +215,15 @@ public:
             check(clEnqueueCopyBuffer(q, src, dst, 0, 0, bytes, 0, nullptr, nullptr), "clEnqueueCopyBuffer", where);
         };
     }
+    // Fills `bytes` of dst with copies of one element's bytes (a constant output, such as a mask).
+    Step fill(cl_mem dst, std::vector<unsigned char> pattern, size_t bytes) const {
+        const std::string where = where_dev();
+        cl_command_queue q = env_.queue;
+        return [q, dst, pattern, bytes, where] {
+            if (bytes == 0) return;
+            check(clEnqueueFillBuffer(q, dst, pattern.data(), pattern.size(), 0, bytes, 0, nullptr, nullptr), "clEnqueueFillBuffer", where);
+        };
+    }
     // The node's step (what runs when the plan reaches it).
     void run(Step s) { p_.steps[index()].run = std::move(s); }
     void run_all(std::vector<Step> parts) {
@@ -226,6 +254,17 @@ private:
     Plan& p_;
     const Node& node_;
 };
+
+// The node's dtypes as "int8, float32 -> uint8" (inputs, then outputs), for a reason to fall back.
+inline std::string node_dtypes(const Plan& p, const Node& node) {
+    std::string s;
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+        if (node.inputs[i] >= 0) s += (s.empty() ? "" : ", ") + std::string(dtype_name(p.types[static_cast<size_t>(node.inputs[i])].dtype));
+    s += " ->";
+    for (size_t i = 0; i < node.outputs.size(); ++i)
+        if (node.outputs[i] >= 0) s += std::string(i ? ", " : " ") + dtype_name(p.types[static_cast<size_t>(node.outputs[i])].dtype);
+    return s;
+}
 
 // Node `node`'s CPU kernel as its step: inputs read from the device, outputs written back.
 inline void plan_cpu_fallback(PlanEnv& env, Plan& p, const Node& node, const SiteConfig& sites) {

@@ -160,7 +160,7 @@ inline Kernel bn_prepare(const PrepareContext& pc) {
 inline bool plan_batchnorm_opencl(opencl::NodePlanner& p) {
     if (!p.float_kernel()) return false;
     for (size_t i = 1; i < 5; ++i)
-        if (!p.constant(i)) return false;
+        if (!p.constant(i)) return p.decline("scale, bias, mean or variance computed at run time");
     const DType t = p.out_type().dtype;
     const int n = static_cast<int>(p.out_type().shape.numel());
     const Shape& xs = p.in_type(0).shape;

@@ -21,6 +21,9 @@
 #include "../common.hpp"
 #include "../shape/cast.hpp"
 #include "params.hpp"
+#if MUTINY_WITH_OPENCL
+#include "../../exec/opencl/planner.hpp"
+#endif
 
 namespace mutiny {
 namespace quant {
@@ -197,9 +200,88 @@ inline Kernel prepare_dynamic_quantize(const PrepareContext&) {
     };
 }
 
+#if MUTINY_WITH_OPENCL
+// kernels/quant.cl: one launch with the scales and zero points as tables converted as the CPU
+// kernels convert them. Both need them constant (as a QDQ graph has them); the integer side is the
+// kernel's name (quantize_i8, dequantize_u8, ...: dtype_name).
+struct QuantTables {
+    Layout layout;
+    std::vector<double> scale, zero_point;
+};
+
+// The node's constant scale (input 1) and zero point (input 2, zeros without one); false when
+// either is computed at run time.
+inline bool quant_tables(opencl::NodePlanner& p, QuantTables& t) {
+    const Tensor* s = p.constant(1);
+    const Tensor* z = p.has_input(2) ? p.constant(2) : nullptr;
+    if (!s || (p.has_input(2) && !z)) return false;
+    t.layout = layout_of(p.in_type(0).shape, s->shape(), p.attrs().get_int("axis", 1), p.attrs().get_int("block_size", 0), "scale",
+                         [&](const std::string& w, const std::string& y) -> void { throw Error(w, p.where(), y); });
+    t.scale = scales_of(*s, p.where());
+    t.zero_point.assign(t.scale.size(), 0.0);
+    if (z)
+        for (int64_t i = 0; i < z->numel(); ++i) t.zero_point[static_cast<size_t>(i)] = static_cast<double>(z->get_i64(i));
+    return true;
+}
+
+inline void quant_launch(opencl::NodePlanner& p, cl_kernel k, cl_mem scale, cl_mem zp, const Layout& l) {
+    const int n = static_cast<int>(p.out_type().shape.numel());
+    p.arg(k, 0, p.in(0));
+    p.arg(k, 1, p.out());
+    p.arg(k, 2, scale);
+    p.arg(k, 3, zp);
+    cl_uint a = 4;
+    for (int64_t v : {l.count, l.inner, l.axis_len, l.block}) p.arg(k, a++, static_cast<int>(v));
+    p.arg(k, a, n);
+    p.run(p.launch(k, static_cast<size_t>(n)));
+}
+
+inline bool plan_quantize_opencl(opencl::NodePlanner& p) {
+    const DType xt = p.in_type(0).dtype;
+    if (!p.is_kernel_float(xt)) return p.decline(std::string("input dtype ") + dtype_name(xt) + " (the kernel takes f32, f16 and, with cl_khr_fp64, f64)");
+    // The quotient's bits decide the integer: float32 division must be correctly rounded, as on the CPU.
+    if (xt != DType::f64 && !p.device().correctly_rounded_divide_sqrt)
+        return p.decline("the device does not divide float32 correctly rounded");
+    QuantTables t;
+    if (!quant_tables(p, t)) return p.decline("scale or zero point computed at run time");
+    const bool scale64 = p.in_type(1).dtype == DType::f64;
+    cl_mem scale;
+    if (xt == DType::f64) {
+        std::vector<double> sc;
+        for (double v : t.scale) sc.push_back(scale64 ? v : static_cast<double>(static_cast<float>(v)));
+        scale = p.meta(sc);
+    } else {
+        std::vector<float> sc;
+        for (double v : t.scale) sc.push_back(static_cast<float>(v));
+        scale = p.meta(sc);
+    }
+    std::vector<int> zp;
+    for (double v : t.zero_point) zp.push_back(static_cast<int>(v));
+    const DType yt = p.out_type().dtype;
+    cl_kernel k = p.kernel("quant", std::string("quantize_") + dtype_name(yt), xt);
+    quant_launch(p, k, scale, p.meta(zp), t.layout);
+    return true;
+}
+
+inline bool plan_dequantize_opencl(opencl::NodePlanner& p) {
+    QuantTables t;
+    if (!quant_tables(p, t)) return p.decline("scale or zero point computed at run time");
+    std::vector<float> sc, zp;
+    for (double v : t.scale) sc.push_back(static_cast<float>(v));
+    for (double v : t.zero_point) zp.push_back(static_cast<float>(v));
+    cl_kernel k = p.kernel("quant", std::string("dequantize_") + dtype_name(p.in_type(0).dtype), p.out_type().dtype);
+    quant_launch(p, k, p.meta(sc), p.meta(zp), t.layout);
+    return true;
+}
+#endif
+
 inline void register_quantize_ops(Registry& r) {
     r.add(OpDef{"QuantizeLinear", nullptr, infer_quantize, prepare_quantize}).sites.rounding = true;
     r.add(OpDef{"DequantizeLinear", nullptr, infer_dequantize, prepare_dequantize});
+#if MUTINY_WITH_OPENCL
+    r.find("QuantizeLinear")->plan_opencl = plan_quantize_opencl;
+    r.find("DequantizeLinear")->plan_opencl = plan_dequantize_opencl;
+#endif
     r.add(OpDef{"DynamicQuantizeLinear", nullptr, infer_dynamic_quantize, prepare_dynamic_quantize});
 }
 

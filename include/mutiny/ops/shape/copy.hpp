@@ -17,6 +17,9 @@
 
 #include "../../core/parallel.hpp"
 #include "../common.hpp"
+#if MUTINY_WITH_OPENCL
+#include "../../exec/opencl/planner.hpp"
+#endif
 
 namespace mutiny {
 namespace shape_ops {
@@ -102,6 +105,26 @@ inline void strided_copy(const void* src, void* dst, size_t es, std::vector<int6
         });
     });
 }
+
+#if MUTINY_WITH_OPENCL
+// strided_copy on the device (kernels/copy.cl, gather_u<bits>): a step of node p's plan copying
+// the view (dims, strides, base) of x into y.
+inline opencl::Step plan_strided_copy(opencl::NodePlanner& p, cl_mem x, cl_mem y, size_t es, std::vector<int64_t> dims,
+                                      std::vector<int64_t> strides, int64_t base) {
+    int64_t total = 1;
+    for (auto d : dims) total *= d;
+    simplify_view(dims, strides);
+    std::vector<int> meta{static_cast<int>(dims.size()), static_cast<int>(base)};
+    for (auto d : dims) meta.push_back(static_cast<int>(d));
+    for (auto st : strides) meta.push_back(static_cast<int>(st));
+    cl_kernel k = p.kernel("copy", opencl::NodePlanner::sized("gather", es), DType::f32);
+    p.arg(k, 0, x);
+    p.arg(k, 1, y);
+    p.arg(k, 2, p.meta(meta));
+    p.arg(k, 3, static_cast<int>(total));
+    return p.launch(k, static_cast<size_t>(total));
+}
+#endif
 
 inline void copy_tensor(const Tensor& src, Tensor& dst) {
     if (src.nbytes() != dst.nbytes())

@@ -65,9 +65,41 @@ inline void register_tile(Registry& r) { r.add(OpDef{
         };
     }}); }
 
+#if MUTINY_WITH_OPENCL
+// Expand: x broadcast to the output (zero strides); the output shape is static, so nothing else
+// needs to be constant.
+inline bool plan_expand_opencl(opencl::NodePlanner& p) {
+    const Shape& xs = p.in_type(0).shape;
+    const Shape& ys = p.out_type().shape;
+    p.run(plan_strided_copy(p, p.in(0), p.out(), dtype_size(p.in_type(0).dtype), ys.dims(),
+                            broadcast_strides(xs, ys), 0));
+    return true;
+}
+
+// Tile: the view [rep, in] per axis with strides [0, s], as the CPU kernel copies it.
+inline bool plan_tile_opencl(opencl::NodePlanner& p) {
+    const Shape& xs = p.in_type(0).shape;
+    const Shape& ys = p.out_type().shape;
+    const auto st = xs.strides();
+    std::vector<int64_t> dims, strides;
+    for (size_t i = 0; i < xs.rank(); ++i) {
+        dims.push_back(xs[i] ? ys[i] / xs[i] : 0);
+        strides.push_back(0);
+        dims.push_back(xs[i]);
+        strides.push_back(st[i]);
+    }
+    p.run(plan_strided_copy(p, p.in(0), p.out(), dtype_size(p.in_type(0).dtype), dims, strides, 0));
+    return true;
+}
+#endif
+
 inline void register_expand_tile_ops(Registry& r) {
     register_expand(r);
     register_tile(r);
+#if MUTINY_WITH_OPENCL
+    r.find("Expand")->plan_opencl = plan_expand_opencl;
+    r.find("Tile")->plan_opencl = plan_tile_opencl;
+#endif
 }
 
 }  // namespace shape_ops

@@ -10,6 +10,9 @@
 #include "../../core/parallel.hpp"
 #include "../common.hpp"
 #include "copy.hpp"
+#if MUTINY_WITH_OPENCL
+#include "../../exec/opencl/planner.hpp"
+#endif
 
 namespace mutiny {
 namespace shape_ops {
@@ -167,6 +170,69 @@ inline void pad_copy(const Tensor& x, Tensor& y, const std::vector<int64_t>& ful
     });
 }
 
+// The constant value v as the bytes of one element of dtype xt (converted as the CPU stores it).
+inline uint64_t pad_constant_bits(const Tensor& v, DType xt) {
+    uint64_t cv = 0;
+    if (v.dtype() == xt) {
+        std::memcpy(&cv, v.raw(), dtype_size(xt));
+        return cv;
+    }
+    const double d = v.get_f64(0);
+    dispatch_dtype(xt, [&](auto tag) {
+        using T = decltype(tag);
+        T t;
+        if constexpr (std::is_same_v<T, half> || std::is_floating_point_v<T>) t = store_as<T>(d);
+        else t = xt == DType::boolean ? T(d != 0) : int_from_double<T>(d);
+        std::memcpy(&cv, &t, sizeof(T));
+    });
+    return cv;
+}
+
+#if MUTINY_WITH_OPENCL
+// kernels/copy.cl: pad_u<bits> by element size, any dtype; pads, axes and the constant must be
+// known when the plan is made.
+inline bool plan_pad_opencl(opencl::NodePlanner& p) {
+    const Tensor* pads = p.constant(1);
+    const Tensor* value = p.has_input(2) ? p.constant(2) : nullptr;
+    const Tensor* axes_t = p.has_input(3) ? p.constant(3) : nullptr;
+    if (!pads || (p.has_input(2) && !value) || (p.has_input(3) && !axes_t))
+        return p.decline("pads, constant or axes computed at run time");
+    const Shape& xs = p.in_type(0).shape;
+    const Shape& ys = p.out_type().shape;
+    const DType xt = p.in_type(0).dtype;
+    const PadMode mode = pad_mode(p.attrs(), p.where());
+    static_assert(static_cast<int>(PadMode::constant) == 0 && static_cast<int>(PadMode::reflect) == 1 &&
+                      static_cast<int>(PadMode::edge) == 2 && static_cast<int>(PadMode::wrap) == 3,
+                  "kernels/copy.cl numbers the Pad modes so");
+    std::vector<int64_t> axes;
+    if (axes_t) axes = tensor_ints(*axes_t);
+    const auto full = full_pads(xs, tensor_ints(*pads), axes_t ? &axes : nullptr, p.where());
+    const size_t r = xs.rank();
+    const auto st = xs.strides();
+    std::vector<int> meta{static_cast<int>(r), static_cast<int>(mode)};
+    std::vector<int> shift, lo, kept, strides;
+    for (size_t d = 0; d < r; ++d) {
+        meta.push_back(static_cast<int>(ys[d]));
+        shift.push_back(static_cast<int>(std::max<int64_t>(0, full[d])));
+        lo.push_back(static_cast<int>(std::max<int64_t>(0, -full[d])));
+        kept.push_back(static_cast<int>(xs[d] - std::max<int64_t>(0, -full[d]) - std::max<int64_t>(0, -full[r + d])));
+        strides.push_back(static_cast<int>(st[d]));
+    }
+    for (const auto* part : {&shift, &lo, &kept, &strides}) meta.insert(meta.end(), part->begin(), part->end());
+    const uint64_t cv = value ? pad_constant_bits(*value, xt) : 0;
+    const size_t es = dtype_size(xt);
+    const int n = static_cast<int>(ys.numel());
+    cl_kernel k = p.kernel("copy", opencl::NodePlanner::sized("pad", es), DType::f32);
+    p.arg(k, 0, p.in(0));
+    p.arg(k, 1, p.out());
+    p.arg(k, 2, p.meta(meta));
+    p.arg_bits(k, 3, cv, es);
+    p.arg(k, 4, n);
+    p.run(p.launch(k, static_cast<size_t>(n)));
+    return true;
+}
+#endif
+
 inline void register_pad(Registry& r) { r.add(OpDef{
     "Pad",
     [](ImportContext& ic) {
@@ -201,34 +267,19 @@ inline void register_pad(Registry& r) { r.add(OpDef{
             const Tensor& x = c.input(0);
             Tensor& y = *c.out[0];
             const Shape& xs = x.shape();
-            const size_t es = dtype_size(x.dtype());
             std::vector<int64_t> axes;
             if (c.has(3)) axes = tensor_ints(c.input(3));
             const auto full = full_pads(xs, tensor_ints(c.input(1)), c.has(3) ? &axes : nullptr, where);
-            // The constant, as the bytes of one element of x's dtype.
-            uint64_t cv = 0;
-            if (c.has(2)) {
-                const Tensor& v = c.input(2);
-                if (v.dtype() == x.dtype()) {
-                    std::memcpy(&cv, v.raw(), es);
-                } else {
-                    const double d = v.get_f64(0);
-                    dispatch_dtype(x.dtype(), [&](auto tag) {
-                        using T = decltype(tag);
-                        T t;
-                        if constexpr (std::is_same_v<T, half> || std::is_floating_point_v<T>) t = store_as<T>(d);
-                        else t = x.dtype() == DType::boolean ? T(d != 0) : int_from_double<T>(d);
-                        std::memcpy(&cv, &t, sizeof(T));
-                    });
-                }
-            }
-            pad_copy(x, y, full, mode, cv);
+            pad_copy(x, y, full, mode, c.has(2) ? pad_constant_bits(c.input(2), x.dtype()) : 0);
         };
     },
     1}); }
 
 inline void register_pad_ops(Registry& r) {
     register_pad(r);
+#if MUTINY_WITH_OPENCL
+    r.find("Pad")->plan_opencl = plan_pad_opencl;
+#endif
 }
 
 }  // namespace shape_ops

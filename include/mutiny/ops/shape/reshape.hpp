@@ -209,10 +209,23 @@ inline void register_dropout(Registry& r) { r.add(OpDef{
     1}); }
 
 #if MUTINY_WITH_OPENCL
-// Pure data movement, any dtype: one buffer copy (Dropout only without its mask output).
+// Pure data movement, any dtype: one buffer copy (and Dropout's mask, all ones, a buffer fill).
 inline bool plan_copy_opencl(opencl::NodePlanner& p) {
-    if (p.node().op == "Dropout" && p.node().outputs.size() != 1) return false;
-    p.run(p.copy(p.in(0), p.out(), static_cast<size_t>(p.out_type().shape.numel()) * dtype_size(p.out_type().dtype)));
+    const size_t n = static_cast<size_t>(p.out_type().shape.numel());
+    opencl::Step copy = p.copy(p.in(0), p.out(), n * dtype_size(p.out_type().dtype));
+    if (p.node().outputs.size() < 2 || p.node().outputs[1] < 0) {
+        p.run(copy);
+        return true;
+    }
+    // The mask element as the CPU kernel stores it (store_as<T>(1.0f): true, 1.0 or 1).
+    const DType mt = p.out_type(1).dtype;
+    Tensor one(mt, Shape{});
+    dispatch_dtype(mt, [&](auto tag) {
+        using T = decltype(tag);
+        *static_cast<T*>(one.raw()) = store_as<T>(1.0f);
+    });
+    const auto* b = static_cast<const unsigned char*>(one.raw());
+    p.run_all({copy, p.fill(p.out(1), std::vector<unsigned char>(b, b + dtype_size(mt)), n * dtype_size(mt))});
     return true;
 }
 #endif

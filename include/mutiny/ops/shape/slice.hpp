@@ -113,8 +113,37 @@ inline void register_slice(Registry& r) { r.add(OpDef{
     },
     1}); }
 
+#if MUTINY_WITH_OPENCL
+// The strided view the CPU kernel copies; starts, ends, axes and steps must be known at plan time.
+inline bool plan_slice_opencl(opencl::NodePlanner& p) {
+    std::vector<const Tensor*> c;
+    for (size_t i = 1; i < p.node().inputs.size(); ++i) {
+        c.push_back(p.has_input(i) ? p.constant(i) : nullptr);
+        if (p.has_input(i) && !c.back()) return p.decline("starts, ends, axes or steps computed at run time");
+    }
+    std::vector<int64_t> axes, steps;
+    const bool has_axes = c.size() > 2 && c[2], has_steps = c.size() > 3 && c[3];
+    if (has_axes) axes = tensor_ints(*c[2]);
+    if (has_steps) steps = tensor_ints(*c[3]);
+    const Shape& xs = p.in_type(0).shape;
+    const SliceGeom g = slice_geom(xs, tensor_ints(*c[0]), tensor_ints(*c[1]), has_axes ? &axes : nullptr, has_steps ? &steps : nullptr, p.where());
+    const auto st = xs.strides();
+    std::vector<int64_t> strides(st.size());
+    int64_t base = 0;
+    for (size_t d = 0; d < st.size(); ++d) {
+        strides[d] = st[d] * g.step[d];
+        base += g.start[d] * st[d];
+    }
+    p.run(plan_strided_copy(p, p.in(0), p.out(), dtype_size(p.in_type(0).dtype), g.out, strides, base));
+    return true;
+}
+#endif
+
 inline void register_slice_ops(Registry& r) {
     register_slice(r);
+#if MUTINY_WITH_OPENCL
+    r.find("Slice")->plan_opencl = plan_slice_opencl;
+#endif
 }
 
 }  // namespace shape_ops

@@ -77,8 +77,31 @@ inline void register_split(Registry& r) { r.add(OpDef{
     },
     1}); }
 
+#if MUTINY_WITH_OPENCL
+// One strided copy per output, each starting where the previous one ended along the axis.
+inline bool plan_split_opencl(opencl::NodePlanner& p) {
+    const Shape& xs = p.in_type(0).shape;
+    const size_t axis = static_cast<size_t>(normalize_axis(p.attrs().get_int("axis", 0), static_cast<int64_t>(xs.rank()), p.where()));
+    const auto st = xs.strides();
+    const size_t es = dtype_size(p.in_type(0).dtype);
+    std::vector<opencl::Step> steps;
+    int64_t off = 0;
+    for (size_t o = 0; o < p.node().outputs.size(); ++o) {
+        if (p.node().outputs[o] < 0) return p.decline("an output without a name (its extent is unknown)");
+        const Shape& ys = p.out_type(o).shape;
+        steps.push_back(plan_strided_copy(p, p.in(0), p.out(o), es, ys.dims(), st, off * st[axis]));
+        off += ys[axis];
+    }
+    p.run_all(std::move(steps));
+    return true;
+}
+#endif
+
 inline void register_split_ops(Registry& r) {
     register_split(r);
+#if MUTINY_WITH_OPENCL
+    r.find("Split")->plan_opencl = plan_split_opencl;
+#endif
 }
 
 }  // namespace shape_ops

@@ -61,23 +61,15 @@ inline void register_transpose(Registry& r) { r.add(OpDef{
     }}); }
 
 #if MUTINY_WITH_OPENCL
-// kernels/copy.cl: gather_u<bits> by element size, any dtype.
+// The output is the strided view of x with x's dims and strides permuted.
 inline bool plan_transpose_opencl(opencl::NodePlanner& p) {
     const Shape& xs = p.in_type(0).shape;
-    const int n = static_cast<int>(p.out_type().shape.numel());
     const auto perm = transpose_perm(p.attrs(), xs.rank(), p.where());
     const auto is = xs.strides();
-    std::vector<int> meta{static_cast<int>(perm.size())};
-    for (auto q : perm) meta.push_back(static_cast<int>(xs[static_cast<size_t>(q)]));
-    for (auto q : perm) meta.push_back(static_cast<int>(is[static_cast<size_t>(q)]));
-    const size_t es = dtype_size(p.out_type().dtype);
-    const char* kn = es == 1 ? "gather_u8" : es == 2 ? "gather_u16" : es == 4 ? "gather_u32" : "gather_u64";
-    cl_kernel k = p.kernel("copy", kn, DType::f32);
-    p.arg(k, 0, p.in(0));
-    p.arg(k, 1, p.out());
-    p.arg(k, 2, p.meta(meta));
-    p.arg(k, 3, n);
-    p.run(p.launch(k, static_cast<size_t>(n)));
+    std::vector<int64_t> dims, strides;
+    for (auto q : perm) dims.push_back(xs[static_cast<size_t>(q)]);
+    for (auto q : perm) strides.push_back(is[static_cast<size_t>(q)]);
+    p.run(plan_strided_copy(p, p.in(0), p.out(), dtype_size(p.out_type().dtype), dims, strides, 0));
     return true;
 }
 #endif
