@@ -33,11 +33,22 @@ Graph one_node(const std::string& op, const Shape& xs, const std::vector<Tensor>
     return b.build();
 }
 
+// The folders fresh_dir made, removed when the test program ends.
+struct TempDirs {
+    std::vector<fs::path> dirs;
+    ~TempDirs() {
+        std::error_code ec;
+        for (const auto& d : dirs) fs::remove_all(d, ec);
+    }
+};
+TempDirs temp_dirs;
+
 // A fresh cache folder (gemm_params reads a folder once per process, so each case takes its own).
 std::string fresh_dir(const std::string& name) {
     const auto d = fs::temp_directory_path() / ("mutiny-test-tune-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(d);
     fs::create_directories(d);
+    temp_dirs.dirs.push_back(d);
     return d.string();
 }
 
