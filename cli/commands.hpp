@@ -37,5 +37,6 @@ int cmd_prioritize(int argc, char** argv);
 int cmd_protocol(int argc, char** argv);
 int cmd_replay(int argc, char** argv);
 int cmd_run(int argc, char** argv);
+int cmd_tune(int argc, char** argv);
 
 }  // namespace cli

@@ -1,5 +1,7 @@
-// Conv (1-3 spatial dims padded to three; groups, strides, dilations, pads) as a direct loop with
-// the semantics of include/mutiny/ops/conv/conv.hpp. The reduction runs over t = (c, kd, kh, kw) in
+// Depthwise Conv (one input channel per group; 1-3 spatial dims padded to three; strides,
+// dilations, pads) as a direct loop with the semantics of include/mutiny/ops/conv/conv.hpp: each
+// output reduces one channel's window, there is no product to tile (every other convolution is
+// the tiled GEMM of gemm.cl). The kernel itself handles any group size. The reduction runs over t = (c, kd, kh, kw) in
 // that order, K = Cg * kd * kh * kw terms; under MUTINY_DROP_LAST the last term (t = K - 1) is
 // dropped, whether or not it falls in the padding, as on the CPU. f32 starts the accumulator from
 // the bias (as the CPU's GEMM micro-kernel does) and passes the store site; f16 and f64 sum from 0

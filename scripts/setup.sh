@@ -10,6 +10,7 @@ packages=(
   libtbb-dev                    # oneTBB: task parallelism on the CPU
   opencl-c-headers opencl-clhpp-headers ocl-icd-opencl-dev  # OpenCL headers, C++ bindings, ICD loader
   pocl-opencl-icd clinfo        # OpenCL on the CPU (tests), and a way to list devices
+  libclblast-dev                # CLBlast: the reference SGEMM of bench_opencl_gemm (the bench only)
   libstb-dev                    # stb_image: image decoding
   doctest-dev                   # tests
   clang libclang-rt-dev         # libFuzzer/ASan/UBSan for the fuzz tests

@@ -10,6 +10,7 @@
 
 #if MUTINY_WITH_OPENCL
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -63,6 +64,14 @@ inline std::string site_options(const SiteConfig& s, DType t) {
     return o;
 }
 
+// The options every program of dtype t starts with on a device (before sites and vendor switches).
+inline std::string base_build_options(const DeviceInfo& info, DType t) {
+    std::string opts = "-cl-std=CL1.2 -DMUTINY_DTYPE=" + std::to_string(kernel_dtype(t)) + site_enum_options();
+    if (info.fp64) opts += " -DMUTINY_FP64=1";
+    if (info.correctly_rounded_divide_sqrt) opts += " -cl-fp32-correctly-rounded-divide-sqrt";
+    return opts;
+}
+
 using Step = std::function<void()>;
 
 // Everything one batch size needs on the device.
@@ -104,6 +113,7 @@ public:
     std::string where() const { return Graph::where(node_); }
     std::string where_dev() const { return env_.ctx->info().label(); }
     const DeviceInfo& device() const { return env_.ctx->info(); }
+    const OpenClOptions& options() const { return *env_.opt; }
     cl_command_queue queue() const { return env_.queue; }
 
     bool has_input(size_t i) const { return node_.input(i) >= 0; }
@@ -139,12 +149,9 @@ public:
     }
 
     // A kernel of an op family (kernels/<family>.cl) for a dtype and the node's sites; the program
-    // comes from the device's cache.
-    cl_kernel kernel(const std::string& family, const std::string& name, DType t) {
-        const auto& info = device();
-        std::string opts = "-cl-std=CL1.2 -DMUTINY_DTYPE=" + std::to_string(kernel_dtype(t)) + site_enum_options();
-        if (info.fp64) opts += " -DMUTINY_FP64=1";
-        if (info.correctly_rounded_divide_sqrt) opts += " -cl-fp32-correctly-rounded-divide-sqrt";
+    // comes from the device's cache. `params`: the kernel's own -D options (tile sizes).
+    cl_kernel kernel(const std::string& family, const std::string& name, DType t, const std::string& params = "") {
+        std::string opts = base_build_options(device(), t) + params;
         opts += site_options(sites(), t);
         if (!env_.opt->build_options.empty()) opts += " " + env_.opt->build_options;
         auto src = env_.sources->find(family);
@@ -205,6 +212,16 @@ public:
             const size_t g[3] = {g0, g1, g2};
             const cl_uint dims = g2 > 1 ? 3 : g1 > 1 ? 2 : 1;
             check(clEnqueueNDRangeKernel(q, k, dims, nullptr, g, nullptr, 0, nullptr, nullptr), "clEnqueueNDRangeKernel", where);
+        };
+    }
+    // A launch with a work-group shape (kernels that tile through local memory): global sizes are
+    // multiples of the local ones.
+    Step launch_local(cl_kernel k, const std::array<size_t, 3>& global, const std::array<size_t, 3>& local) const {
+        const std::string where = where_dev();
+        cl_command_queue q = env_.queue;
+        return [q, k, global, local, where] {
+            if (global[0] == 0 || global[1] == 0 || global[2] == 0) return;
+            check(clEnqueueNDRangeKernel(q, k, 3, nullptr, global.data(), local.data(), 0, nullptr, nullptr), "clEnqueueNDRangeKernel", where);
         };
     }
     Step copy(cl_mem src, cl_mem dst, size_t bytes) const {

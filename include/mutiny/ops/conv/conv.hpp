@@ -38,7 +38,7 @@
 #include "implicit.hpp"
 #include "plan.hpp"
 #if MUTINY_WITH_OPENCL
-#include "../../exec/opencl/planner.hpp"
+#include "../../exec/opencl/tiled_gemm.hpp"
 #endif
 
 namespace mutiny {
@@ -208,25 +208,61 @@ inline Kernel conv_prepare(const PrepareContext& pc) {
 }
 
 #if MUTINY_WITH_OPENCL
-// kernels/conv.cl: one work-item per output element (position, channel, image).
+// Depthwise convolutions (one input channel per group) run kernels/conv.cl's direct loop, one
+// work-item per output: there is no product to tile. Every other convolution is a tiled GEMM per
+// (image, group), Y[Mg, P] = W_g[Mg, K] * patches[K, P] + bias: a 1x1 convolution without stride
+// or padding reads its input as the B matrix as it is, the others through the kernel's fused
+// im2col (no patch matrix is materialised).
 inline bool plan_conv_opencl(opencl::NodePlanner& p) {
     if (!p.float_kernel()) return false;
     const DType t = p.out_type().dtype;
     const std::string where = p.where();
     const Geom g = conv_geometry(p.in_type(0).shape, p.in_type(1).shape, p.attrs(),
                                  [&](const std::string& w, const std::string& y) -> void { throw Error(w, where, y); });
-    std::vector<int> meta{static_cast<int>(g.N), static_cast<int>(g.C), static_cast<int>(g.M), static_cast<int>(g.Cg), static_cast<int>(g.Mg)};
+    std::vector<int> geom;
     for (const auto* a : {&g.in, &g.k, &g.out, &g.s, &g.d, &g.pb})
-        for (auto v : *a) meta.push_back(static_cast<int>(v));
+        for (auto v : *a) geom.push_back(static_cast<int>(v));
     const bool has_b = p.has_input(2);
-    meta.push_back(has_b ? 1 : 0);
-    cl_kernel k = p.kernel("conv", "conv", t);
-    p.arg(k, 0, p.in(0));
-    p.arg(k, 1, p.in(1));
-    p.arg(k, 2, has_b ? p.in(2) : p.in(1));
-    p.arg(k, 3, p.out());
-    p.arg(k, 4, p.meta(meta));
-    p.run(p.launch(k, static_cast<size_t>(g.P()), static_cast<size_t>(g.M), static_cast<size_t>(g.N)));
+    if (g.Cg == 1) {
+        std::vector<int> meta{static_cast<int>(g.N), static_cast<int>(g.C), static_cast<int>(g.M), static_cast<int>(g.Cg), static_cast<int>(g.Mg)};
+        meta.insert(meta.end(), geom.begin(), geom.end());
+        meta.push_back(has_b ? 1 : 0);
+        cl_kernel k = p.kernel("conv", "conv", t);
+        p.arg(k, 0, p.in(0));
+        p.arg(k, 1, p.in(1));
+        p.arg(k, 2, has_b ? p.in(2) : p.in(1));
+        p.arg(k, 3, p.out());
+        p.arg(k, 4, p.meta(meta));
+        p.run(p.launch(k, static_cast<size_t>(g.P()), static_cast<size_t>(g.M), static_cast<size_t>(g.N)));
+        return true;
+    }
+    opencl::TiledGemm m;
+    m.M = g.Mg;
+    m.N = g.P();
+    m.K = g.Cg * g.k[0] * g.k[1] * g.k[2];
+    m.ars = m.K;
+    m.acs = 1;
+    m.has_c = has_b;
+    m.csm = 1;
+    m.beta = 1.0;
+    bool pointwise = g.k[0] * g.k[1] * g.k[2] == 1;
+    for (int i = 0; i < 3; ++i) pointwise = pointwise && g.s[static_cast<size_t>(i)] == 1 && g.pb[static_cast<size_t>(i)] == 0 && g.pe[static_cast<size_t>(i)] == 0;
+    if (pointwise) {
+        m.brs = g.Pin();
+        m.bcs = 1;
+    } else {
+        m.im2col = geom;
+    }
+    m.aoff.clear();
+    m.boff.clear();
+    m.coff.clear();
+    for (int64_t img = 0; img < g.N; ++img)
+        for (int64_t gi = 0; gi < g.G; ++gi) {
+            m.aoff.push_back(static_cast<int>(gi * g.Mg * m.K));
+            m.boff.push_back(static_cast<int>((img * g.C + gi * g.Cg) * g.Pin()));
+            m.coff.push_back(static_cast<int>(gi * g.Mg));
+        }
+    opencl::plan_tiled_gemm(p, p.in(1), p.in(0), has_b ? p.in(2) : p.in(1), m);
     return true;
 }
 #endif

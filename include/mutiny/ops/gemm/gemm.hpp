@@ -8,7 +8,7 @@
 #include "../common.hpp"
 #include "blocking.hpp"
 #if MUTINY_WITH_OPENCL
-#include "../../exec/opencl/planner.hpp"
+#include "../../exec/opencl/tiled_gemm.hpp"
 #endif
 
 namespace mutiny {
@@ -146,34 +146,27 @@ inline Kernel gemm_prepare(const PrepareContext& pc) {
 #if MUTINY_WITH_OPENCL
 // kernels/gemm.cl, shared by Gemm and MatMul: Y[b] = alpha * A[b] * B[b] + beta * C over nprod
 // products; meta = {M, N, K, a row/col strides, b row/col strides, C strides, has C}.
-inline void launch_gemm_opencl(opencl::NodePlanner& p, const std::vector<int>& meta, const std::vector<int>& aoff,
-                               const std::vector<int>& boff, bool has_c, double alpha, double beta, int64_t M, int64_t N, size_t nprod) {
-    const DType t = p.out_type().dtype;
-    cl_kernel k = p.kernel("gemm", "gemm", t);
-    p.arg(k, 0, p.in(0));
-    p.arg(k, 1, p.in(1));
-    p.arg(k, 2, has_c ? p.in(2) : p.in(0));
-    p.arg(k, 3, p.out());
-    p.arg(k, 4, p.meta(meta));
-    p.arg(k, 5, p.meta(aoff));
-    p.arg(k, 6, p.meta(boff));
-    p.arg_c(k, 7, alpha, t);
-    p.arg_c(k, 8, beta, t);
-    p.run(p.launch(k, static_cast<size_t>(N), static_cast<size_t>(M), nprod));
-}
-
 inline bool plan_gemm_opencl(opencl::NodePlanner& p) {
     if (!p.float_kernel()) return false;
     const bool ta = p.attrs().get_int("transA", 0) != 0, tb = p.attrs().get_int("transB", 0) != 0;
-    const double alpha = p.attrs().get_float("alpha", 1.0), beta = p.attrs().get_float("beta", 1.0);
     const Shape& as = p.in_type(0).shape;
-    const int64_t M = p.out_type().shape[0], N = p.out_type().shape[1];
-    const int64_t K = ta ? as[0] : as[1];
-    const bool has_c = p.has_input(2);
-    std::vector<int64_t> cs{0, 0};
-    if (has_c) cs = broadcast_strides(p.in_type(2).shape, Shape{M, N});
-    const auto meta = opencl::NodePlanner::to_int({M, N, K, ta ? 1 : K, ta ? M : 1, tb ? 1 : N, tb ? K : 1, cs[0], cs[1], has_c ? 1 : 0});
-    launch_gemm_opencl(p, meta, {0}, {0}, has_c, alpha, beta, M, N, 1);
+    opencl::TiledGemm g;
+    g.M = p.out_type().shape[0];
+    g.N = p.out_type().shape[1];
+    g.K = ta ? as[0] : as[1];
+    g.ars = ta ? 1 : g.K;
+    g.acs = ta ? g.M : 1;
+    g.brs = tb ? 1 : g.N;
+    g.bcs = tb ? g.K : 1;
+    g.alpha = p.attrs().get_float("alpha", 1.0);
+    g.beta = p.attrs().get_float("beta", 1.0);
+    g.has_c = p.has_input(2);
+    if (g.has_c) {
+        const auto cs = broadcast_strides(p.in_type(2).shape, Shape{g.M, g.N});
+        g.csm = cs[0];
+        g.csn = cs[1];
+    }
+    opencl::plan_tiled_gemm(p, p.in(0), p.in(1), g.has_c ? p.in(2) : p.in(0), g);
     return true;
 }
 #endif

@@ -9,7 +9,7 @@
 #include "blocking.hpp"
 #include "gemm.hpp"
 #if MUTINY_WITH_OPENCL
-#include "../../exec/opencl/planner.hpp"
+#include "../../exec/opencl/tiled_gemm.hpp"
 #endif
 
 namespace mutiny {
@@ -187,9 +187,13 @@ inline bool plan_matmul_opencl(opencl::NodePlanner& p) {
     const std::string where = p.where();
     const auto sh = matmul_shapes(p.in_type(0).shape, p.in_type(1).shape,
                                   [&](const std::string& w, const std::string& y) -> void { throw Error(w, where, y); });
-    const auto meta = opencl::NodePlanner::to_int({sh.M, sh.N, sh.K, sh.K, 1, sh.N, 1, 0, 0, 0});
     const size_t nprod = static_cast<size_t>(sh.batch.numel());
-    std::vector<int> aoff(nprod, 0), boff(nprod, 0);
+    opencl::TiledGemm g = opencl::TiledGemm::row_major(sh.M, sh.N, sh.K);
+    g.coff.assign(nprod, 0);
+    std::vector<int>& aoff = g.aoff;
+    std::vector<int>& boff = g.boff;
+    aoff.assign(nprod, 0);
+    boff.assign(nprod, 0);
     const auto bst = sh.batch.strides();
     for (size_t bi = 0; bi < nprod; ++bi) {
         int64_t ao = 0, bo = 0;
@@ -201,7 +205,7 @@ inline bool plan_matmul_opencl(opencl::NodePlanner& p) {
         aoff[bi] = static_cast<int>(ao);
         boff[bi] = static_cast<int>(bo);
     }
-    launch_gemm_opencl(p, meta, aoff, boff, false, 1.0, 0.0, sh.M, sh.N, nprod);
+    opencl::plan_tiled_gemm(p, p.in(0), p.in(1), p.in(0), g);
     return true;
 }
 #endif
