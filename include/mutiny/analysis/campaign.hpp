@@ -307,6 +307,9 @@ public:
                     for (size_t d = 0; d < D; ++d) {
                         if (base[d].empty()) continue;
                         const auto s0 = std::chrono::steady_clock::now();
+                        // The next mutants start on an asynchronous device before this one is waited for.
+                        for (size_t j = i + 1; j < M && j <= i + devs[d]->in_flight(); ++j)
+                            if (mutants_[j].status == MutantStatus::ok) devs[d]->submit(j, mutations[j]);
                         try {
                             outs[d] = devs[d]->run_mutant(i, mutations[i])[0];
                             check_output(outs[d], n, opt_.devices[d]);

@@ -28,6 +28,11 @@ public:
     virtual std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) = 0;
     virtual std::vector<Tensor> run_mutant(size_t index, const Mutation& m) = 0;
     virtual void end_batch() {}
+    // Asynchronous devices: how many mutants the campaign may submit ahead of the one it waits
+    // for, and submit(), which starts a mutant on the current batch without waiting (its
+    // run_mutant() then returns the result; an error is kept for it and never thrown here).
+    virtual size_t in_flight() const { return 0; }
+    virtual void submit(size_t /*index*/, const Mutation& /*m*/) {}
 };
 
 // The CPU device: incremental execution from the original's trace. Weight mutants patch the
