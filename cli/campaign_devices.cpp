@@ -1,7 +1,12 @@
 #include "campaign_devices.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <exception>
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -14,19 +19,47 @@ namespace cli {
 namespace {
 
 #if MUTINY_WITH_OPENCL
-// Runs each mutant as its own executor: the graph with the mutant's weights patched into private
-// copies of the edited constants (the original's storage is never touched), its kernel sites as
-// build options (a cached program rebuild), or the mutated graph. Up to kKeep executors are kept
-// across batches (a campaign with few mutants uploads each mutant's weights once); beyond that the
-// oldest is dropped, so memory stays bounded by kKeep copies of the model's device buffers (keeping
-// every executor of a 3,000-mutant BERT campaign exhausted a 24 GB machine).
+// Mutants on an OpenCL device, as the CPU runs them (docs/architecture.md, "Campaigns on an OpenCL
+// device"): the original runs once per batch and its activations stay in device memory; a weight or
+// kernel mutant is a suffix executor that runs from its first changed node on them, with only its
+// edited weights uploaded (the other constants are the original's buffers); a graph mutant runs
+// whole (its own graph). The campaign submits the next mutants before waiting for one, so several
+// queues are busy at once (in_flight). Executors are kept across batches, up to kKeep (the oldest
+// is dropped beyond: memory stays bounded; keeping every executor of a 3,000-mutant BERT campaign
+// exhausted a 24 GB machine).
+//
+// Out of device memory while a mutant is planned: the cached executors are dropped (those in flight
+// once collected); if that is not enough, the original's activations are no longer kept (mutants run whole, recomputing the prefix:
+// one set of activations instead of two); a mutant that still does not fit fails with "mutant too
+// large for the device", which the campaign marks as that mutant's crash.
 class OpenClCampaignDevice : public mutiny::CampaignDevice {
 public:
-    OpenClCampaignDevice(const std::string& name, const mutiny::Graph& g) : name_(name), graph_(g) {
+    OpenClCampaignDevice(const std::string& name, const mutiny::Graph& g, bool incremental)
+        : name_(name), graph_(g), keep_trace_(incremental) {
         mutiny::OpenClOptions o;
         o.device = name == "opencl" ? "" : name.substr(7);
         device_ = o.device;
         base_ = std::make_unique<mutiny::OpenClExecutor>(g, o);
+        start_ = base_->device_context().transfers();
+    }
+    ~OpenClCampaignDevice() override {
+        // MUTINY_OPENCL_STATS: what this campaign enqueued (load-independent counts, docs/cli.md).
+        if (std::getenv("MUTINY_OPENCL_STATS")) {
+            const mutiny::opencl::TransferStats t = base_->device_context().transfers();
+            mutiny::opencl::TransferStats d;
+            d.launches = t.launches - start_.launches;
+            d.writes = t.writes - start_.writes;
+            d.reads = t.reads - start_.reads;
+            d.copies = t.copies - start_.copies;
+            d.bytes_written = t.bytes_written - start_.bytes_written;
+            d.bytes_read = t.bytes_read - start_.bytes_read;
+            d.bytes_copied = t.bytes_copied - start_.bytes_copied;
+            std::fprintf(stderr, "mutiny: %s campaign device: %s; the original held %llu bytes%s\n", name_.c_str(), d.str().c_str(),
+                         static_cast<unsigned long long>(original_bytes_),
+                         keep_trace_ ? "" : "; mutants recomputed the prefix (the original's activations were not kept)");
+        }
+        pending_.clear();
+        execs_.clear();  // before base_, whose buffers and constants they use
     }
     std::string name() const override { return name_; }
     std::string identity() const override {
@@ -35,55 +68,187 @@ public:
                i.platform_name + "' " + i.platform_version;
     }
     std::vector<mutiny::Tensor> begin_batch(const std::vector<mutiny::Tensor>& inputs) override {
+        drain();
         inputs_ = inputs;
-        return base_->run(inputs);
+        std::vector<mutiny::Tensor> out;
+        const uint64_t before = base_->device_context().allocated();
+        try {
+            out = base_->run(inputs);
+        } catch (const mutiny::Error& e) {
+            // The kept mutant executors may hold what the original needs (after a mutant too large).
+            if (!out_of_memory(e) || !evict_idle()) throw;
+            out = base_->run(inputs);
+        }
+        if (original_bytes_ == 0) original_bytes_ = base_->device_context().allocated() - before;
+        if (!keep_trace_) base_->release_plans();
+        return out;
+    }
+    size_t in_flight() const override { return kInFlight; }
+    void submit(size_t index, const mutiny::Mutation& m) override {
+        if (pending_.count(index)) return;
+        Pending& pd = pending_[index];
+        try {
+            pd.exec = start_mutant(index, m);
+        } catch (...) {
+            pd.error = std::current_exception();
+        }
     }
     std::vector<mutiny::Tensor> run_mutant(size_t index, const mutiny::Mutation& m) override {
-        auto it = execs_.find(index);
-        if (it == execs_.end()) {
-            mutiny::OpenClOptions o;
-            o.device = device_;
-            o.node_sites = m.node_sites;
-            mutiny::Graph g = m.graph ? *m.graph : graph_;
-            if (!m.graph) {
-                // Private copies of the edited constants, so patching leaves the original's weights alone.
-                for (const auto& e : m.weights) {
-                    auto& c = g.values.at(static_cast<size_t>(e.value)).constant;
-                    c = c.clone();
-                }
-                mutiny::apply_weights(g, m);
-            }
-            if (execs_.size() >= kKeep) {
-                execs_.erase(order_.front());
-                order_.pop_front();
-            }
-            it = execs_.emplace(index, std::make_unique<mutiny::OpenClExecutor>(std::move(g), o)).first;
-            order_.push_back(index);
-        }
-        return it->second->run(inputs_);
+        submit(index, m);
+        Pending pd = std::move(pending_.at(index));
+        pending_.erase(index);
+        if (pd.error) std::rethrow_exception(pd.error);
+        return pd.exec ? pd.exec->collect() : std::move(pd.outputs);
     }
+    void end_batch() override { drain(); }
 
 private:
+    struct Pending {
+        mutiny::OpenClExecutor* exec = nullptr;  // submitted, not collected
+        std::vector<mutiny::Tensor> outputs;     // collected early (drain)
+        std::exception_ptr error;
+    };
+
+    static bool out_of_memory(const mutiny::Error& e) { return e.what_part() == "out of device memory"; }
+
+    // Submits mutant `index` on the current batch, making room on the device when it does not fit.
+    mutiny::OpenClExecutor* start_mutant(size_t index, const mutiny::Mutation& m) {
+        for (;;) {
+            try {
+                mutiny::OpenClExecutor& e = executor(index, m);
+                e.submit(inputs_);
+                return &e;
+            } catch (const mutiny::Error& err) {
+                if (!out_of_memory(err)) throw;
+                drop(index);
+                if (evict_idle()) continue;
+                if (any_busy()) {  // the mutants in flight hold memory until collected
+                    drain();
+                    continue;
+                }
+                if (keep_trace_) {
+                    stop_keeping_trace();
+                    continue;
+                }
+                throw mutiny::Error("mutant too large for the device", base_->device().label(),
+                                    "it does not fit even with no other mutant and without the original's activations kept: " +
+                                        std::string(err.what()));
+            }
+        }
+    }
+
+    mutiny::OpenClExecutor& executor(size_t index, const mutiny::Mutation& m) {
+        auto it = execs_.find(index);
+        if (it != execs_.end()) return *it->second;
+        mutiny::OpenClOptions o;
+        o.device = device_;
+        o.node_sites = m.node_sites;
+        std::unique_ptr<mutiny::OpenClExecutor> e;
+        if (m.graph) {
+            e = std::make_unique<mutiny::OpenClExecutor>(*m.graph, o);
+        } else {
+            // Private copies of the edited constants, so patching leaves the original's weights alone.
+            mutiny::Graph g = graph_;
+            std::set<int> own;
+            for (const auto& w : m.weights) {
+                auto& c = g.values.at(static_cast<size_t>(w.value)).constant;
+                if (own.insert(w.value).second) c = c.clone();
+            }
+            mutiny::apply_weights(g, m);
+            if (keep_trace_) {
+                e = std::make_unique<mutiny::OpenClExecutor>(std::move(g), o, *base_, first_changed(m), std::move(own));
+            } else {
+                e = std::make_unique<mutiny::OpenClExecutor>(std::move(g), o);
+                e->share_constants(*base_, std::move(own));
+            }
+        }
+        while (execs_.size() >= kKeep && evict_oldest_idle()) {
+        }
+        order_.push_back(index);
+        return *(execs_[index] = std::move(e));
+    }
+
+    // The first node whose behaviour the mutant changes (its edited weights' readers, its sites' nodes).
+    size_t first_changed(const mutiny::Mutation& m) const {
+        size_t first = graph_.nodes.size();
+        for (int n : m.changed_nodes) first = std::min(first, static_cast<size_t>(n));
+        for (size_t n = 0; n < graph_.nodes.size(); ++n)
+            if (m.node_sites.count(graph_.nodes[n].name)) first = std::min(first, n);
+        return first == graph_.nodes.size() ? 0 : first;
+    }
+
+    bool busy(size_t index) const {
+        auto p = pending_.find(index);
+        return p != pending_.end() && p->second.exec;
+    }
+    void drop(size_t index) {
+        execs_.erase(index);
+        order_.erase(std::remove(order_.begin(), order_.end(), index), order_.end());
+    }
+    bool any_busy() const {
+        for (const auto& kv : pending_)
+            if (kv.second.exec) return true;
+        return false;
+    }
+    bool evict_oldest_idle() {
+        for (size_t i : order_)
+            if (!busy(i)) {
+                drop(i);
+                return true;
+            }
+        return false;
+    }
+    bool evict_idle() {
+        bool any = false;
+        while (evict_oldest_idle()) any = true;
+        return any;
+    }
+    // Collects every submitted run (before the original runs again or its buffers go).
+    void drain() {
+        for (auto& kv : pending_) {
+            if (!kv.second.exec) continue;
+            try {
+                kv.second.outputs = kv.second.exec->collect();
+            } catch (...) {
+                kv.second.error = std::current_exception();
+            }
+            kv.second.exec = nullptr;
+        }
+    }
+    void stop_keeping_trace() {
+        drain();
+        execs_.clear();
+        order_.clear();
+        keep_trace_ = false;
+        base_->release_plans();
+    }
+
     std::string name_, device_;
     mutiny::Graph graph_;
+    bool keep_trace_;  // mutants run from the original's activations on the device
     std::unique_ptr<mutiny::OpenClExecutor> base_;
+    mutiny::opencl::TransferStats start_;
+    uint64_t original_bytes_ = 0;  // device memory of the original's first run (constants and activations)
     static constexpr size_t kKeep = 64;
+    static constexpr size_t kInFlight = 4;
     std::map<size_t, std::unique_ptr<mutiny::OpenClExecutor>> execs_;
     std::deque<size_t> order_;  // of execs_, oldest first
+    std::map<size_t, Pending> pending_;
     std::vector<mutiny::Tensor> inputs_;
 };
 #endif
 
 }  // namespace
 
-std::unique_ptr<mutiny::CampaignDevice> make_campaign_device(const std::string& name, const mutiny::Graph& g, const mutiny::CampaignOptions&) {
+std::unique_ptr<mutiny::CampaignDevice> make_campaign_device(const std::string& name, const mutiny::Graph& g, const mutiny::CampaignOptions& options) {
     if (name != "opencl" && name.rfind("opencl:", 0) != 0)
         throw mutiny::Error("unknown device '" + name + "'", "--device", "known: cpu, opencl, opencl:N, opencl:NAME");
 #if MUTINY_WITH_OPENCL
     if (name != "opencl" && name.size() == 7) throw mutiny::Error("empty OpenCL device", "--device " + name, "give an index or a name after opencl:");
-    return std::make_unique<OpenClCampaignDevice>(name, g);
+    return std::make_unique<OpenClCampaignDevice>(name, g, options.incremental);
 #else
     (void)g;
+    (void)options;
     throw mutiny::Error("OpenCL backend not built", "--device " + name, "rebuild with -DMUTINY_WITH_OPENCL=ON");
 #endif
 }

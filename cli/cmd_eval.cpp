@@ -32,17 +32,19 @@ std::string eval_json_escape(const std::string& s) {
 }  // namespace
 
 int cmd_eval(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "preprocess", "batch", "threads", "limit", "device"}, {"help", "json"});
+    Args a(argc, argv, 2, {"data", "preprocess", "batch", "threads", "limit", "device", "precision"}, {"help", "json"});
     if (a.has("help")) {
         std::cout << "usage: mutiny eval MODEL --data SPEC [--preprocess RECIPE] [--batch N] [--threads N] [--limit N]\n"
-                     "                   [--device cpu|opencl[:N|:NAME]] [--json]\n"
+                     "                   [--device cpu|opencl[:N|:NAME] [--precision fp32|fp16]] [--json]\n"
                      "Top-1 and top-5 accuracy, throughput and confusion matrix of MODEL (ONNX or native) over a\n"
                      "labelled data set. SPEC: idx:IMAGES[,LABELS] | fashion-mnist[:test|:train] | cifar:FILE[,FILE...]\n"
                      "| folder:DIR | list:FILE | images:DIR | npy:FILE | npz:FILE, with modifiers @first=N, @sample=N:SEED\n"
                      "(npy:/npz: arrays are fed as stored, one per model input: options @labels=, @inputs=INPUT:ARRAY,...).\n"
                      "RECIPE: a preset (raw, unit, torch-imagenet, inception, caffe) or steps separated by ';'.\n"
                      "Without --preprocess the recipe stored with the model is used, else raw pixels 0..255.\n"
-                     "--device: the CPU executor (default) or an OpenCL device (see `mutiny devices`).\n";
+                     "--device: the CPU executor (default) or an OpenCL device (see `mutiny devices`).\n"
+                     "--precision fp16 computes float32 models in half on an OpenCL device with cl_khr_fp16 (a device\n"
+                     "without it is an error, never a silent float32 run); fp32 is the default.\n";
         return 0;
     }
     if (a.positionals().size() != 1) throw UsageError("eval needs exactly one MODEL");

@@ -20,10 +20,10 @@
 namespace cli {
 
 int cmd_run(int argc, char** argv) {
-    Args a(argc, argv, 2, {"images", "data", "preprocess", "out", "batch", "threads", "device"}, {"help"});
+    Args a(argc, argv, 2, {"images", "data", "preprocess", "out", "batch", "threads", "device", "precision"}, {"help"});
     if (a.has("help")) {
         std::cout << "usage: mutiny run MODEL --images DIR|--data SPEC [--preprocess RECIPE] --out FILE.csv|- [--batch N] [--threads N]\n"
-                     "                  [--device cpu|opencl[:N|:NAME]]\n"
+                     "                  [--device cpu|opencl[:N|:NAME] [--precision fp32|fp16]]\n"
                      "Writes one CSV row per input: source, label (empty if unknown), top-1, then every output value.\n"
                      "An output whose shape follows the data (NonZero, Unique...) needs --batch 1; its rows may differ in length.\n";
         return 0;

@@ -8,6 +8,7 @@ namespace cli {
 
 DeviceBackend::DeviceBackend(const mutiny::Graph& g, const Args& a) {
     const std::string spec = a.get("device", "cpu");
+    if (a.has("precision") && spec == "cpu") throw UsageError("--precision applies to --device opencl only");
     if (spec == "cpu") {
         mutiny::CpuOptions opt;
         opt.threads = threads_option(a);
@@ -16,10 +17,13 @@ DeviceBackend::DeviceBackend(const mutiny::Graph& g, const Args& a) {
         return;
     }
     if (spec != "opencl" && spec.rfind("opencl:", 0) != 0) throw UsageError("--device must be cpu or opencl[:N|:NAME], got '" + spec + "'");
+    const std::string precision = a.get("precision", "fp32");
+    if (precision != "fp32" && precision != "fp16") throw UsageError("--precision must be fp32 or fp16, got '" + precision + "'");
 #if MUTINY_WITH_OPENCL
     mutiny::OpenClOptions opt;
     opt.device = spec == "opencl" ? "" : spec.substr(7);
     if (spec != "opencl" && opt.device.empty()) throw UsageError("--device opencl: needs a device index or name");
+    opt.fp16_compute = precision == "fp16";
     ocl_ = std::make_unique<mutiny::OpenClExecutor>(g, opt);
     label_ = "opencl, " + ocl_->device().name + " (" + ocl_->device().platform_name + ")";
 #else

@@ -1,6 +1,8 @@
 // Bad input on the OpenCL backend: a device that does not exist, a kernel build failure (the error
 // carries the build log), device memory exhausted, an op without a kernel when the CPU fallback is
-// off, bad traces; and a failing executor leaves another one's results intact.
+// off, bad traces; and a failing executor leaves another one's results intact. The device-query
+// stubs (MUTINY_OPENCL_HIDE_EXTENSIONS, MUTINY_OPENCL_MEMORY_LIMIT) show a device without double or
+// half precision, or with little memory.
 #include "opencl_test_util.hpp"
 
 #include <cstdlib>
@@ -159,6 +161,109 @@ TEST_CASE("bad inputs and traces; a failure leaves other executors' results inta
     CHECK(!error_of([&] { OpenClExecutor(g, broken).run({x}); }).empty());
     CHECK(good.run({x})[0].bitwise_equal(before));
     CHECK(before.to_vector<float>() == std::vector<float>{0, 2, 0, 4, 0});
+}
+
+// Sets an environment variable for one test case, and unsets it whatever happens.
+struct ScopedEnv {
+    std::string name;
+    ScopedEnv(const char* n, const char* v) : name(n) { ::setenv(n, v, 1); }
+    ~ScopedEnv() { ::unsetenv(name.c_str()); }
+};
+
+TEST_CASE("a device without cl_khr_fp64: an f64 node is refused without the CPU fallback, runs on the CPU with it") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    GraphBuilder b("relu64");
+    b.output(b.node("Relu", {b.input("x", DType::f64, {1, 4})}, {}, "r"));
+    const Graph g = b.build();
+    const Tensor x = Tensor::from_vector<double>({1, 4}, {-1, 2, -3, 4});
+    ScopedEnv hide("MUTINY_OPENCL_HIDE_EXTENSIONS", "cl_khr_fp64");
+    const opencl::DeviceInfo d = opencl::select_device();
+    CHECK(!d.fp64);
+    CHECK(!d.has_extension("cl_khr_fp64"));
+    OpenClOptions o;
+    o.cpu_fallback = false;
+    OpenClExecutor strict(g, o);
+    const std::string e = error_of([&] { strict.run({x}); });
+    CHECK(e.find("device lacks cl_khr_fp64") != std::string::npos);
+    CHECK(e.find("node 'r'") != std::string::npos);
+    CHECK(e.find("f64 tensors need double precision") != std::string::npos);
+    OpenClExecutor fb(g);
+    CHECK(fb.fallback_nodes(1).size() == 1);
+    CHECK(fb.run({x})[0].to_vector<double>() == std::vector<double>{0, 2, 0, 4});
+}
+
+TEST_CASE("fp16 computation needs cl_khr_fp16: a device without it is an error naming the extension") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    ScopedEnv hide("MUTINY_OPENCL_HIDE_EXTENSIONS", "cl_khr_fp16");
+    CHECK(!opencl::select_device().fp16);
+    OpenClOptions o;
+    o.fp16_compute = true;
+    const std::string e = error_of([&] { OpenClExecutor ex(relu_graph(), o); });
+    CHECK(e.find("device lacks cl_khr_fp16") != std::string::npos);
+    CHECK(e.find("OpenCL device 0") != std::string::npos);
+    // The default computes in float32 on the same device.
+    CHECK(OpenClExecutor(relu_graph()).run({Tensor::from_vector<float>({1, 5}, {-1, 2, -3, 4, -5})})[0].to_vector<float>() ==
+          std::vector<float>{0, 2, 0, 4, 0});
+}
+
+TEST_CASE("device-query stubs: a malformed extension name or memory size is refused naming the variable") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    {
+        ScopedEnv bad("MUTINY_OPENCL_HIDE_EXTENSIONS", "fp64");
+        const std::string e = error_of([] { opencl::select_device(); });
+        CHECK(e.find("bad extension name 'fp64'") != std::string::npos);
+        CHECK(e.find("MUTINY_OPENCL_HIDE_EXTENSIONS") != std::string::npos);
+    }
+    {
+        ScopedEnv bad("MUTINY_OPENCL_MEMORY_LIMIT", "12Q");
+        const std::string e = error_of([] { opencl::select_device(); });
+        CHECK(e.find("bad memory size '12Q'") != std::string::npos);
+        CHECK(e.find("MUTINY_OPENCL_MEMORY_LIMIT") != std::string::npos);
+    }
+}
+
+TEST_CASE("a memory limit: the device reports it, and allocations past it fail as on a full device") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    ScopedEnv lim("MUTINY_OPENCL_MEMORY_LIMIT", "64K");
+    const opencl::DeviceInfo d = opencl::select_device();
+    CHECK(d.global_mem == 65536);
+    CHECK(d.memory_limited);
+    // 2 x 5 floats fit; a batch of 4,000 rows (80,000 bytes per value) does not.
+    OpenClExecutor ex(relu_graph());
+    CHECK(ex.run({Tensor::from_vector<float>({1, 5}, {-1, 2, -3, 4, -5})})[0].to_vector<float>() == std::vector<float>{0, 2, 0, 4, 0});
+    const std::string e = error_of([&] { ex.run({Tensor(DType::f32, {4000, 5})}); });
+    CHECK(e.find("out of device memory") != std::string::npos);
+}
+
+TEST_CASE("a suffix executor runs from its first node on the base's values, with the base's constants but its own") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    // y = relu(x * w1) * w2: the mutant edits w2 (node 1), so it runs node 1 only.
+    GraphBuilder b("two");
+    const auto x = b.input("x", DType::f32, {1, 3});
+    const auto w1 = b.constant("w1", Tensor::from_vector<float>({1, 3}, {1, -2, 3}));
+    const auto w2 = b.constant("w2", Tensor::from_vector<float>({1, 3}, {10, 10, 10}));
+    const auto h = b.node("Relu", {b.node("Mul", {x, w1}, {}, "m1")}, {}, "r");
+    b.output(b.node("Mul", {h, w2}, {}, "m2"));
+    const Graph g = b.build();
+    const int w2id = g.nodes.back().inputs[1];
+    Graph mutant = g;
+    auto& c = mutant.values[static_cast<size_t>(w2id)].constant;
+    c = Tensor::from_vector<float>({1, 3}, {1, 2, 3});
+    OpenClExecutor base(g);
+    const Tensor in = Tensor::from_vector<float>({1, 3}, {1, 1, 1});
+    CHECK(base.run({in})[0].to_vector<float>() == std::vector<float>{10, 0, 30});
+    const size_t first = g.nodes.size() - 1;
+    OpenClExecutor suffix(mutant, {}, base, first, {w2id});
+    CHECK(suffix.first_node() == first);
+    suffix.submit({in});
+    CHECK(suffix.collect()[0].to_vector<float>() == std::vector<float>{1, 0, 9});
+    // The same as the mutant run whole, and the original's values and weights untouched.
+    CHECK(OpenClExecutor(mutant).run({in})[0].to_vector<float>() == std::vector<float>{1, 0, 9});
+    CHECK(base.run({in})[0].to_vector<float>() == std::vector<float>{10, 0, 30});
+    CHECK(error_of([&] { suffix.run_trace({in}); }).find("run_trace on a suffix executor") != std::string::npos);
+    GraphBuilder ob("other");
+    ob.output(ob.node("Relu", {ob.input("x", DType::f32, {1, 3})}, {}, "r"));
+    CHECK(error_of([&] { OpenClExecutor(ob.build(), {}, base, 0, {}); }).find("not a suffix of the base executor") != std::string::npos);
 }
 
 #else

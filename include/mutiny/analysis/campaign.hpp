@@ -305,9 +305,10 @@ public:
             }
             report_progress(b * static_cast<int64_t>(M + 1) + 1, steps);
             // Mutants in groups: each device runs a group at once where it can (the CPU: one per
-            // thread); results are then taken in mutant order, as one at a time would give them.
+            // thread; an asynchronous device: several in flight); results are then taken in
+            // mutant order, as one at a time would give them.
             size_t width = 1;
-            for (const auto& dev : devs) width = std::max(width, dev->parallel_mutants());
+            for (const auto& dev : devs) width = std::max({width, dev->parallel_mutants(), dev->in_flight() + 1});
             const size_t group = width > 1 ? 16 * width : 1;
             for (size_t g0 = 0; g0 < M; g0 += group) {
                 const size_t g1 = std::min(M, g0 + group);

@@ -45,10 +45,19 @@ public:
     virtual size_t parallel_mutants() const { return 1; }
     virtual std::vector<MutantRun> run_mutants(const std::vector<size_t>& index, const std::vector<const Mutation*>& m) {
         std::vector<MutantRun> runs(index.size());
-        for (size_t k = 0; k < index.size(); ++k) runs[k] = timed_run(index[k], *m[k]);
+        for (size_t k = 0; k < index.size(); ++k) {
+            // The next mutants start on an asynchronous device before this one is waited for.
+            for (size_t j = k + 1; j < index.size() && j <= k + in_flight(); ++j) submit(index[j], *m[j]);
+            runs[k] = timed_run(index[k], *m[k]);
+        }
         return runs;
     }
     virtual void end_batch() {}
+    // Asynchronous devices: how many mutants the campaign may submit ahead of the one it waits
+    // for, and submit(), which starts a mutant on the current batch without waiting (its
+    // run_mutant() then returns the result; an error is kept for it and never thrown here).
+    virtual size_t in_flight() const { return 0; }
+    virtual void submit(size_t /*index*/, const Mutation& /*m*/) {}
 
 protected:
     MutantRun timed_run(size_t index, const Mutation& m) {

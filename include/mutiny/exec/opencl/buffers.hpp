@@ -1,6 +1,7 @@
 // Device memory of the OpenCL executor: owning handles for buffers and kernels, buffer creation
-// with out-of-memory errors that name the value, blocking transfers, and the constants (weights)
-// uploaded once per executor and shared by every plan.
+// with out-of-memory errors that name the value, transfers (counted in the device's
+// TransferStats), and the constants (weights) uploaded once per executor and shared by every plan,
+// or by a mutant's executor with the original's (ConstantBuffers::share).
 #ifndef MUTINY_EXEC_OPENCL_BUFFERS_HPP_
 #define MUTINY_EXEC_OPENCL_BUFFERS_HPP_
 
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,16 +20,19 @@
 namespace mutiny {
 namespace opencl {
 
-// Owning handles (move-only) for the OpenCL objects a plan creates.
+// Owning handles (move-only) for the OpenCL objects a plan creates. A buffer gives its bytes back
+// to the device's account (DeviceContext::reserve) when released.
 class Mem {
 public:
     Mem() = default;
-    explicit Mem(cl_mem m) : m_(m) {}
-    Mem(Mem&& o) noexcept : m_(o.m_) { o.m_ = nullptr; }
+    Mem(cl_mem m, DeviceContext* ctx, uint64_t bytes) : m_(m), ctx_(ctx), bytes_(bytes) {}
+    Mem(Mem&& o) noexcept : m_(o.m_), ctx_(o.ctx_), bytes_(o.bytes_) { o.m_ = nullptr; }
     Mem& operator=(Mem&& o) noexcept {
         if (this != &o) {
             reset();
             m_ = o.m_;
+            ctx_ = o.ctx_;
+            bytes_ = o.bytes_;
             o.m_ = nullptr;
         }
         return *this;
@@ -37,12 +42,17 @@ public:
     ~Mem() { reset(); }
     cl_mem get() const { return m_; }
     void reset() {
-        if (m_) clReleaseMemObject(m_);
+        if (m_) {
+            clReleaseMemObject(m_);
+            if (ctx_) ctx_->release(bytes_);
+        }
         m_ = nullptr;
     }
 
 private:
     cl_mem m_ = nullptr;
+    DeviceContext* ctx_ = nullptr;
+    uint64_t bytes_ = 0;
 };
 
 class Kern {
@@ -69,54 +79,68 @@ private:
     cl_kernel k_ = nullptr;
 };
 
-// A read-write buffer of `bytes` (copied from `host` when given), owned by `owned`.
-inline cl_mem create_buffer(DeviceContext& ctx, std::vector<Mem>& owned, size_t bytes, const void* host, const std::string& what) {
+// A buffer of `bytes` (copied from `host` when given: counted as a write), owned by `owned`;
+// read-write unless `flags` say otherwise (constants are CL_MEM_READ_ONLY).
+inline cl_mem create_buffer(DeviceContext& ctx, std::vector<Mem>& owned, size_t bytes, const void* host, const std::string& what,
+                            cl_mem_flags flags = CL_MEM_READ_WRITE) {
     const std::string where = ctx.info().label();
     cl_int e = CL_SUCCESS;
     const size_t n = std::max<size_t>(bytes, 4);  // OpenCL has no empty buffers
-    cl_mem m = clCreateBuffer(ctx.context(), host ? (CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR) : CL_MEM_READ_WRITE, n,
+    ctx.reserve(n, what);
+    cl_mem m = clCreateBuffer(ctx.context(), host && bytes ? (flags | CL_MEM_COPY_HOST_PTR) : flags, n,
                               host && bytes ? const_cast<void*>(host) : nullptr, &e);
-    if (e != CL_SUCCESS && host && !bytes) m = clCreateBuffer(ctx.context(), CL_MEM_READ_WRITE, n, nullptr, &e);
+    if (e != CL_SUCCESS) ctx.release(n);
     if (is_out_of_memory(e))
         throw Error("out of device memory", where, what + " needs " + std::to_string(bytes) + " bytes (" + error_name(e) + ")");
     check(e, "clCreateBuffer for " + what, where);
-    owned.emplace_back(m);
+    if (host && bytes) ctx.count_write(bytes);
+    owned.emplace_back(m, &ctx, n);
     return m;
 }
 
-inline void write_buffer(cl_command_queue q, cl_mem m, const Tensor& t, const std::string& name, const std::string& where) {
+inline void write_buffer(DeviceContext& ctx, cl_command_queue q, cl_mem m, const Tensor& t, const std::string& name) {
     if (t.nbytes() == 0) return;
-    check(clEnqueueWriteBuffer(q, m, CL_TRUE, 0, t.nbytes(), t.raw(), 0, nullptr, nullptr), "writing '" + name + "' to the device", where);
+    check(clEnqueueWriteBuffer(q, m, CL_TRUE, 0, t.nbytes(), t.raw(), 0, nullptr, nullptr), "writing '" + name + "' to the device",
+          ctx.info().label());
+    ctx.count_write(t.nbytes());
 }
 
-inline Tensor read_buffer(cl_command_queue q, cl_mem m, const TypeInfo& ti, const std::string& name, const std::string& where) {
+inline Tensor read_buffer(DeviceContext& ctx, cl_command_queue q, cl_mem m, const TypeInfo& ti, const std::string& name) {
     Tensor t(ti.dtype, ti.shape);
     if (t.nbytes() == 0) return t;
-    check(clEnqueueReadBuffer(q, m, CL_TRUE, 0, t.nbytes(), t.raw(), 0, nullptr, nullptr), "reading '" + name + "' from the device", where);
+    check(clEnqueueReadBuffer(q, m, CL_TRUE, 0, t.nbytes(), t.raw(), 0, nullptr, nullptr), "reading '" + name + "' from the device",
+          ctx.info().label());
+    ctx.count_read(t.nbytes());
     return t;
 }
 
 // The graph's constants on the device, uploaded on first use and kept for the executor's life.
+// share() makes a mutant's executor take every constant but its own edited ones from the
+// original's (same graph, same value ids): a weight mutant uploads only the buffers it changed.
 class ConstantBuffers {
 public:
+    void share(ConstantBuffers* from, const Graph* from_graph, std::set<int> own) {
+        parent_ = from;
+        parent_graph_ = from_graph;
+        own_ = std::move(own);
+    }
     cl_mem get(DeviceContext& ctx, const Graph& g, int v) {
+        if (parent_ && !own_.count(v)) return parent_->get(ctx, *parent_graph_, v);
         auto it = m_.find(v);
         if (it != m_.end()) return it->second.get();
+        std::vector<Mem> one;
         const Tensor& t = g.value(v).constant;
-        cl_int e = CL_SUCCESS;
-        cl_mem m = clCreateBuffer(ctx.context(), CL_MEM_READ_ONLY | (t.nbytes() ? CL_MEM_COPY_HOST_PTR : 0),
-                                  std::max<size_t>(t.nbytes(), 4), t.nbytes() ? const_cast<void*>(t.raw()) : nullptr, &e);
-        if (is_out_of_memory(e))
-            throw Error("out of device memory", ctx.info().label(),
-                        "constant '" + g.value(v).name + "' needs " + std::to_string(t.nbytes()) + " bytes");
-        check(e, "clCreateBuffer for constant '" + g.value(v).name + "'", ctx.info().label());
-        m_[v] = Mem(m);
+        cl_mem m = create_buffer(ctx, one, t.nbytes(), t.raw(), "constant '" + g.value(v).name + "'", CL_MEM_READ_ONLY);
+        m_[v] = std::move(one.front());
         return m;
     }
     void clear() { m_.clear(); }
 
 private:
     std::map<int, Mem> m_;
+    ConstantBuffers* parent_ = nullptr;
+    const Graph* parent_graph_ = nullptr;
+    std::set<int> own_;
 };
 
 }  // namespace opencl

@@ -34,6 +34,7 @@
 
 #include "../../core/error.hpp"
 #include "../../core/hash.hpp"
+#include "../../core/memory.hpp"
 #include "kernels_embedded.hpp"
 
 namespace mutiny {
@@ -89,6 +90,9 @@ struct DeviceInfo {
     uint32_t compute_units = 0, max_clock_mhz = 0;
     size_t max_work_group = 0;
     bool fp64 = false, fp16 = false;
+    // Set by MUTINY_OPENCL_MEMORY_LIMIT (apply_device_stubs): global_mem is then enforced on the
+    // bytes every executor of the process allocates on this device, as a smaller device would.
+    bool memory_limited = false;
     bool correctly_rounded_divide_sqrt = false;  // -cl-fp32-correctly-rounded-divide-sqrt accepted
     cl_device_id id = nullptr;
     cl_platform_id platform = nullptr;
@@ -121,6 +125,40 @@ V device_value(cl_device_id d, cl_device_info what) {
     V v{};
     clGetDeviceInfo(d, what, sizeof v, &v, nullptr);
     return v;
+}
+
+// Device-query stubs, so tests (and users) can see how Mutiny behaves on a smaller or plainer
+// device than the one installed: MUTINY_OPENCL_HIDE_EXTENSIONS (names separated by commas or
+// spaces, e.g. cl_khr_fp64) removes extensions from every device's list, and
+// MUTINY_OPENCL_MEMORY_LIMIT (a size: 64M, 1.5G) caps its global memory and largest allocation.
+inline void apply_device_stubs(DeviceInfo& i) {
+    if (const char* hide = std::getenv("MUTINY_OPENCL_HIDE_EXTENSIONS")) {
+        std::string names = hide;
+        for (char& c : names)
+            if (c == ',') c = ' ';
+        size_t at = 0;
+        while (at < names.size()) {
+            const size_t end = std::min(names.find(' ', at), names.size());
+            const std::string e = names.substr(at, end - at);
+            at = end + 1;
+            if (e.empty()) continue;
+            if (e.rfind("cl_", 0) != 0)
+                throw Error("bad extension name '" + e + "'", "environment variable MUTINY_OPENCL_HIDE_EXTENSIONS",
+                            "expected OpenCL extension names such as cl_khr_fp64, separated by commas");
+            const std::string padded = " " + i.extensions + " ";
+            const size_t pos = padded.find(" " + e + " ");
+            if (pos != std::string::npos) i.extensions = padded.substr(1, pos) + padded.substr(pos + e.size() + 2);
+            while (!i.extensions.empty() && i.extensions.back() == ' ') i.extensions.pop_back();
+            if (e == "cl_khr_fp64") i.fp64 = false;  // also when the double config would say otherwise
+            if (e == "cl_khr_fp16") i.fp16 = false;
+        }
+    }
+    if (const char* lim = std::getenv("MUTINY_OPENCL_MEMORY_LIMIT")) {
+        const uint64_t bytes = static_cast<uint64_t>(parse_memory_size(lim, "environment variable MUTINY_OPENCL_MEMORY_LIMIT"));
+        i.global_mem = i.global_mem ? std::min(i.global_mem, bytes) : bytes;
+        i.max_alloc = i.max_alloc ? std::min(i.max_alloc, bytes) : bytes;
+        i.memory_limited = true;
+    }
 }
 
 // Every device of every platform, numbered across platforms in the order the ICD loader reports.
@@ -167,6 +205,7 @@ inline std::vector<DeviceInfo> list_devices() {
                 (device_value<cl_device_fp_config>(d, CL_DEVICE_SINGLE_FP_CONFIG) & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
             i.id = d;
             i.platform = ps[pi];
+            apply_device_stubs(i);
             out.push_back(std::move(i));
         }
     }
@@ -221,6 +260,19 @@ struct ProgramStats {
     int from_disk = 0;      // loaded from the on-disk binary cache
     int memory_hits = 0;    // found in the in-process cache
     double build_ms = 0;    // time spent compiling or loading
+};
+
+// What the executors of a device enqueued (counted on the host as the calls are made; benchmarks,
+// tests and MUTINY_OPENCL_STATS read them): kernel launches, host-to-device writes, device-to-host
+// reads, device-to-device copies, and their bytes. They do not depend on load or timing.
+struct TransferStats {
+    uint64_t launches = 0, writes = 0, reads = 0, copies = 0;
+    uint64_t bytes_written = 0, bytes_read = 0, bytes_copied = 0;
+    std::string str() const {
+        return std::to_string(launches) + " kernel launches, " + std::to_string(writes) + " writes (" + std::to_string(bytes_written) +
+               " bytes), " + std::to_string(reads) + " reads (" + std::to_string(bytes_read) + " bytes), " + std::to_string(copies) +
+               " device copies (" + std::to_string(bytes_copied) + " bytes)";
+    }
 };
 
 // One context per device, shared by every executor on it, and its program cache.
@@ -296,6 +348,51 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         return stats_;
     }
+
+    // Transfer counters (TransferStats); count_* are called where the commands are enqueued.
+    TransferStats transfers() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return transfers_;
+    }
+    void count_launch() {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++transfers_.launches;
+    }
+    void count_write(size_t bytes) {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++transfers_.writes;
+        transfers_.bytes_written += bytes;
+    }
+    void count_read(size_t bytes) {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++transfers_.reads;
+        transfers_.bytes_read += bytes;
+    }
+    void count_copy(size_t bytes) {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++transfers_.copies;
+        transfers_.bytes_copied += bytes;
+    }
+
+    // Device memory held by the executors' buffers. Under MUTINY_OPENCL_MEMORY_LIMIT, reserve()
+    // refuses what would go past the limit with the error a full device gives; a real device's
+    // driver refuses by itself (clCreateBuffer fails), so there it only counts.
+    void reserve(uint64_t bytes, const std::string& what) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (info_.memory_limited && allocated_ + bytes > info_.global_mem)
+            throw Error("out of device memory", info_.label(),
+                        what + " needs " + std::to_string(bytes) + " bytes; " + std::to_string(allocated_) + " of the device's " +
+                            std::to_string(info_.global_mem) + " bytes are in use (MUTINY_OPENCL_MEMORY_LIMIT)");
+        allocated_ += bytes;
+    }
+    void release(uint64_t bytes) {
+        std::lock_guard<std::mutex> lock(mu_);
+        allocated_ -= std::min(allocated_, bytes);
+    }
+    uint64_t allocated() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return allocated_;
+    }
     // Drops every cached program (benchmarks measure cold builds; programs in use stay alive).
     void clear_programs() {
         std::lock_guard<std::mutex> lock(mu_);
@@ -358,18 +455,23 @@ private:
     mutable std::mutex mu_;
     std::map<std::pair<uint64_t, std::string>, cl_program> programs_;
     ProgramStats stats_;
+    TransferStats transfers_;
+    uint64_t allocated_ = 0;
 };
 
 // The process-wide context of a device (created on first use, kept for the process's lifetime so
 // its program cache serves every executor).
+// A device seen through other stubs (apply_device_stubs: a test changing the environment) is
+// another context, so its executors plan for what it reports.
 inline std::shared_ptr<DeviceContext> device_context(const DeviceInfo& info) {
     static std::mutex mu;
-    static std::map<cl_device_id, std::shared_ptr<DeviceContext>> contexts;
+    static std::map<std::tuple<cl_device_id, std::string, uint64_t>, std::shared_ptr<DeviceContext>> contexts;
     std::lock_guard<std::mutex> lock(mu);
-    auto it = contexts.find(info.id);
+    const auto key = std::make_tuple(info.id, info.extensions, info.memory_limited ? info.global_mem : 0);
+    auto it = contexts.find(key);
     if (it != contexts.end()) return it->second;
     auto c = std::make_shared<DeviceContext>(info);
-    contexts[info.id] = c;
+    contexts[key] = c;
     return c;
 }
 

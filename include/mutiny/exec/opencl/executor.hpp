@@ -15,6 +15,14 @@
 // Ops without an OpenCL kernel run their CPU kernel on the host with the same sites (inputs read
 // back, outputs written to the device) when OpenClOptions::cpu_fallback is set (the default);
 // otherwise planning fails with an error naming the op and the node. fallback_nodes() lists them.
+//
+// A suffix executor (the constructor taking a base executor and a first node) is a campaign's
+// mutant on the device: a weight or kernel mutant of the base's graph (same values), which runs
+// only nodes first.. and reads every value computed before them, and the inputs, from the base's
+// buffers (the original's activations stay on the device: no transfer at all for the prefix), and
+// takes every constant but its own edited ones from the base's (only changed weights are
+// uploaded). submit() enqueues a run without waiting (several executors' queues run at once);
+// collect() waits for its output reads' event.
 #ifndef MUTINY_EXEC_OPENCL_EXECUTOR_HPP_
 #define MUTINY_EXEC_OPENCL_EXECUTOR_HPP_
 
@@ -46,15 +54,37 @@ public:
         : graph_(std::move(graph)), opt_(std::move(opt)) {
         validate(graph_);
         ctx_ = opencl::device_context(opencl::select_device(opt_.device));
+        if (opt_.fp16_compute) {
+            // Precision honesty: half arithmetic where the device has it, never a silent float.
+            if (!ctx_->info().fp16)
+                throw Error("device lacks cl_khr_fp16", ctx_->info().label(),
+                            "fp16 computation needs half-precision arithmetic, which the device does not list (its extensions: " +
+                                ctx_->info().extensions + ")");
+            opt_.build_options += " -DMUTINY_HALF=1";
+        }
         cl_int e = CL_SUCCESS;
         const cl_device_id dev = ctx_->device();
         queue_ = clCreateCommandQueue(ctx_->context(), dev, 0, &e);
         opencl::check(e, "clCreateCommandQueue", ctx_->info().label());
     }
+    // A suffix executor of `base` (see above): `graph` has base's values (a weight mutant's edited
+    // constants, listed in `own_constants`, are its own); it runs nodes first.. after base has run
+    // the same inputs. `base` must outlive it, and keep its plans (release_plans) while it lives.
+    OpenClExecutor(Graph graph, OpenClOptions opt, OpenClExecutor& base, size_t first, std::set<int> own_constants)
+        : OpenClExecutor(std::move(graph), std::move(opt)) {
+        if (ctx_.get() != base.ctx_.get() || graph_.values.size() != base.graph_.values.size() ||
+            graph_.nodes.size() != base.graph_.nodes.size() || first > graph_.nodes.size())
+            throw Error("not a suffix of the base executor", "graph " + graph_.name,
+                        "a suffix executor needs the base's device and values (a weight or kernel mutant), and a first node within the graph");
+        base_ = &base;
+        first_ = first;
+        share_constants(base, std::move(own_constants));
+    }
     OpenClExecutor(const OpenClExecutor&) = delete;
     OpenClExecutor& operator=(const OpenClExecutor&) = delete;
     ~OpenClExecutor() {
         if (queue_) clFinish(queue_);
+        if (done_) clReleaseEvent(done_);
         plans_.clear();
         consts_.clear();
         if (queue_) clReleaseCommandQueue(queue_);
@@ -94,13 +124,77 @@ public:
         return v;
     }
 
+    // Takes every constant but `own_constants` from `base`'s buffers (a weight mutant of its graph:
+    // only the edited weights are uploaded). Call before the first run; `base` must outlive this.
+    void share_constants(OpenClExecutor& base, std::set<int> own_constants) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (graph_.values.size() != base.graph_.values.size() || ctx_.get() != base.ctx_.get())
+            throw Error("cannot share the base's constants", "graph " + graph_.name, "the graphs' values or devices differ");
+        consts_.share(&base.consts_, &base.graph_, std::move(own_constants));
+    }
+
+    // Drops every plan (their device buffers); the next run plans again. Suffix executors of this
+    // one must have dropped theirs first.
+    void release_plans() {
+        std::lock_guard<std::mutex> lock(mu_);
+        opencl::check(clFinish(queue_), "clFinish", where_dev());
+        plans_.clear();
+    }
+    // The first node a suffix executor runs (0 for a whole one).
+    size_t first_node() const { return first_; }
+
+    // Enqueues a run of one batch (a suffix executor: of its nodes, on the batch its base ran last)
+    // and the reads of its outputs, without waiting; collect() returns the outputs.
+    void submit(const std::vector<Tensor>& inputs) {
+        std::lock_guard<std::mutex> lock(mu_);
+        Plan& p = plan_for(input_shapes_of(graph_, inputs));
+        check_inputs(inputs, p);
+        if (!base_) upload_inputs(p, inputs);
+        pending_.clear();
+        if (done_) clReleaseEvent(done_);
+        done_ = nullptr;
+        enqueue(p, first_);
+        for (int o : graph_.outputs) {
+            const Value& val = graph_.value(o);
+            const auto in = std::find(graph_.inputs.begin(), graph_.inputs.end(), o);
+            if (val.is_constant()) pending_.push_back(val.constant);
+            else if (in != graph_.inputs.end()) pending_.push_back(inputs[static_cast<size_t>(in - graph_.inputs.begin())]);
+            else {
+                const TypeInfo& ti = p.types[static_cast<size_t>(o)];
+                pending_.emplace_back(ti.dtype, ti.shape);
+                Tensor& t = pending_.back();
+                if (t.nbytes() == 0) continue;
+                if (done_) clReleaseEvent(done_);
+                done_ = nullptr;
+                opencl::check(clEnqueueReadBuffer(queue_, p.mem[static_cast<size_t>(o)], CL_FALSE, 0, t.nbytes(), t.raw(), 0, nullptr, &done_),
+                              "reading '" + val.name + "' from the device", where_dev());
+                ctx_->count_read(t.nbytes());
+            }
+        }
+        opencl::check(clFlush(queue_), "clFlush", where_dev());
+    }
+    // Waits for the run submit() enqueued (the event of its last read: the queue is in order) and
+    // returns its outputs.
+    std::vector<Tensor> collect() {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (done_) {
+            const cl_int e = clWaitForEvents(1, &done_);
+            clReleaseEvent(done_);
+            done_ = nullptr;
+            opencl::check(e, "waiting for the outputs", where_dev());
+        } else {
+            opencl::check(clFinish(queue_), "clFinish", where_dev());
+        }
+        return std::move(pending_);
+    }
+
     // Runs one batch. Inputs in the order of graph().inputs; outputs in the order of outputs.
     std::vector<Tensor> run(const std::vector<Tensor>& inputs) {
         std::lock_guard<std::mutex> lock(mu_);
         Plan& p = plan_for(input_shapes_of(graph_, inputs));
         check_inputs(inputs, p);
-        upload_inputs(p, inputs);
-        execute(p, 0);
+        if (!base_) upload_inputs(p, inputs);  // a suffix executor's are its base's
+        execute(p, first_);
         std::vector<Tensor> out;
         for (int o : graph_.outputs) out.push_back(read_value(p, o, &inputs));
         return out;
@@ -110,6 +204,7 @@ public:
     // included), for run_from.
     Trace run_trace(const std::vector<Tensor>& inputs) {
         std::lock_guard<std::mutex> lock(mu_);
+        refuse_suffix("run_trace");
         Plan& p = plan_for(input_shapes_of(graph_, inputs));
         check_inputs(inputs, p);
         upload_inputs(p, inputs);
@@ -123,6 +218,7 @@ public:
     // inputs) from `trace` (as run_trace returns it; only the values those nodes read are needed).
     std::vector<Tensor> run_from(const Trace& trace, size_t first_node) {
         std::lock_guard<std::mutex> lock(mu_);
+        refuse_suffix("run_from");
         if (trace.size() != graph_.values.size())
             throw Error("trace does not fit the graph", "graph " + graph_.name,
                         std::to_string(trace.size()) + " tensors for " + std::to_string(graph_.values.size()) + " values");
@@ -174,9 +270,12 @@ private:
     using Plan = opencl::Plan;
 
     std::string where_dev() const { return ctx_->info().label(); }
+    void refuse_suffix(const std::string& call) const {
+        if (base_) throw Error(call + " on a suffix executor", "graph " + graph_.name, "it runs from node " + std::to_string(first_) + " on its base's values only");
+    }
 
-    void write(cl_mem m, const Tensor& t, const std::string& name) { opencl::write_buffer(queue_, m, t, name, where_dev()); }
-    Tensor read(cl_mem m, const TypeInfo& ti, const std::string& name) { return opencl::read_buffer(queue_, m, ti, name, where_dev()); }
+    void write(cl_mem m, const Tensor& t, const std::string& name) { opencl::write_buffer(*ctx_, queue_, m, t, name); }
+    Tensor read(cl_mem m, const TypeInfo& ti, const std::string& name) { return opencl::read_buffer(*ctx_, queue_, m, ti, name); }
     Tensor read_value(Plan& p, int v, const std::vector<Tensor>* inputs) {
         const Value& val = graph_.value(v);
         if (val.is_constant()) return val.constant;
@@ -207,6 +306,10 @@ private:
     }
 
     void execute(Plan& p, size_t first) {
+        enqueue(p, first);
+        opencl::check(clFinish(queue_), "clFinish", where_dev());
+    }
+    void enqueue(Plan& p, size_t first) {
         for (size_t n = first; n < p.steps.size(); ++n) {
             try {
                 p.steps[n].run();
@@ -214,7 +317,11 @@ private:
                 throw Error(e.what_part(), Graph::where(graph_.nodes[n]) + " on " + where_dev(), e.why_part());
             }
         }
-        opencl::check(clFinish(queue_), "clFinish", where_dev());
+    }
+
+    // Whether value v is the base's in a suffix executor's plan: an input or computed before first_.
+    bool borrowed(const std::vector<int>& producers, size_t v) const {
+        return base_ && !graph_.values[v].is_constant() && producers[v] < static_cast<int>(first_);
     }
 
     // The plan for one set of input shapes (inference re-run for each new set).
@@ -237,11 +344,18 @@ private:
         const size_t nv = graph_.values.size();
         p->shape_values.resize(nv);
         p->mem.assign(nv, nullptr);
+        const std::vector<int> prod = graph_.producers();
+        if (base_) {
+            std::lock_guard<std::mutex> lock(base_->mu_);
+            Plan& bp = base_->plan_for(shapes);
+            for (size_t v = 0; v < nv; ++v)
+                if (borrowed(prod, v)) p->mem[v] = bp.mem[v];
+        }
         // Sizes first, so an oversized plan fails before anything is allocated.
         const auto& info = ctx_->info();
         uint64_t total = 0;
         for (size_t v = 0; v < nv; ++v) {
-            if (graph_.values[v].is_constant()) continue;
+            if (graph_.values[v].is_constant() || borrowed(prod, v)) continue;
             const TypeInfo& t = p->types[v];
             const uint64_t bytes = static_cast<uint64_t>(t.shape.numel()) * dtype_size(t.dtype);
             if (info.max_alloc && bytes > info.max_alloc)
@@ -255,7 +369,7 @@ private:
                         "batch " + std::to_string(batch) + " needs " + std::to_string(total) + " bytes of activations; the device has " +
                             std::to_string(info.global_mem));
         for (size_t v = 0; v < nv; ++v) {
-            if (graph_.values[v].is_constant()) continue;  // uploaded on demand (ConstantBuffers)
+            if (graph_.values[v].is_constant() || borrowed(prod, v)) continue;  // uploaded on demand (ConstantBuffers); the base's
             if (p->types[v].shape.numel() > INT_MAX)
                 throw Error("tensor too large for the OpenCL kernels", "value '" + graph_.values[v].name + "'",
                             p->types[v].shape.str() + " has more than 2^31 - 1 elements (kernels index with 32 bits)");
@@ -265,6 +379,10 @@ private:
         p->steps.resize(graph_.nodes.size());
         opencl::PlanEnv env{&graph_, ctx_.get(), queue_, &opt_, &consts_, &sources_};
         for (size_t n = 0; n < graph_.nodes.size(); ++n) {
+            if (n < first_) {
+                p->steps[n].run = [] {};  // the base's (a suffix executor runs from first_)
+                continue;
+            }
             try {
                 if (write_shape_values(*p, graph_.nodes[n])) continue;
                 plan_node(env, *p, graph_.nodes[n]);
@@ -287,9 +405,7 @@ private:
             if (p.shape_values[static_cast<size_t>(o)].empty()) return false;
         for (int o : node.outputs) {
             const Tensor& t = p.shape_values[static_cast<size_t>(o)];
-            if (t.nbytes() > 0)
-                opencl::check(clEnqueueWriteBuffer(queue_, p.mem[static_cast<size_t>(o)], CL_TRUE, 0, t.nbytes(), t.raw(), 0, nullptr, nullptr),
-                              "clEnqueueWriteBuffer", "value '" + graph_.value(o).name + "' on " + where_dev());
+            write(p.mem[static_cast<size_t>(o)], t, graph_.value(o).name);
         }
         p.steps[static_cast<size_t>(&node - graph_.nodes.data())].run = [] {};
         return true;
@@ -323,6 +439,10 @@ private:
     std::map<std::string, std::string> sources_;
     opencl::ConstantBuffers consts_;
     std::map<std::vector<int64_t>, std::unique_ptr<Plan>> plans_;  // by input_shapes_key()
+    OpenClExecutor* base_ = nullptr;  // a suffix executor's base
+    size_t first_ = 0;                // a suffix executor's first node
+    std::vector<Tensor> pending_;     // outputs of the run submit() enqueued
+    cl_event done_ = nullptr;         // its last output read
 };
 
 }  // namespace mutiny

@@ -874,6 +874,7 @@ inline constexpr const char prelude[] = R"mutiny_cl(// Mutiny OpenCL prelude: th
 //   MUTINY_DROP_LAST    1: every reduction loop runs one accumulation term fewer
 //   MUTINY_ROUND        rounding site of a quantizer's x / scale: MUTINY_ROUND_NONE (half to even),
 //                       _HALF_AWAY, _TOWARD_ZERO, _FLOOR, _CEIL
+//   MUTINY_HALF         1: float32 tensors computed in half (cl_khr_fp16; see below)
 // The values of the site enums are not written here: the host defines every MUTINY_CMP_*,
 // MUTINY_SHIFT_*, MUTINY_STORE_* and MUTINY_ROUND_* name from the C++ enums (ops/sites.hpp, site_enum_options()),
 // so host and kernels cannot disagree on a number.
@@ -938,6 +939,24 @@ inline constexpr const char prelude[] = R"mutiny_cl(// Mutiny OpenCL prelude: th
 #define LOAD(p, i) ((p)[i])
 #define STORE(p, i, v) ((p)[i] = (v))
 #define C_INF INFINITY
+#endif
+
+// MUTINY_HALF=1 (OpenClOptions::fp16_compute; the host requires cl_khr_fp16): float32 tensors are
+// computed in half, each element rounded to half when loaded, each result computed in half and
+// widened when stored. Sums kept in ACC stay as ACC is.
+#ifndef MUTINY_HALF
+#define MUTINY_HALF 0
+#endif
+#if MUTINY_HALF && MUTINY_DTYPE == 0
+#pragma OPENCL EXTENSION cl_khr_fp16 : enable
+#undef C
+#undef LOAD
+#undef STORE
+#undef C_INF
+#define C half
+#define LOAD(p, i) ((half)((p)[i]))
+#define STORE(p, i, v) ((p)[i] = (float)(v))
+#define C_INF ((half)INFINITY)
 #endif
 
 // ACC: where the CPU sums in double (averages, softmax, instance normalisation).

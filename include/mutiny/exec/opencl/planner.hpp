@@ -33,6 +33,9 @@ struct OpenClOptions {
     std::string binary_cache_dir;                  // on-disk program binaries ("" = in-process cache only)
     bool cpu_fallback = true;                      // ops without an OpenCL kernel run their CPU kernel
     std::string build_options;                     // appended to every build (vendor switches, -DMUTINY_USE_FMA=1)
+    // float32 tensors computed in half precision (a mode, not the default; the device needs
+    // cl_khr_fp16, else the executor refuses to start): kernels are built with -DMUTINY_HALF=1.
+    bool fp16_compute = false;
 };
 
 namespace opencl {
@@ -207,11 +210,13 @@ public:
     Step launch(cl_kernel k, size_t g0, size_t g1 = 1, size_t g2 = 1) const {
         const std::string where = where_dev();
         cl_command_queue q = env_.queue;
-        return [q, k, g0, g1, g2, where] {
+        DeviceContext* ctx = env_.ctx;
+        return [q, k, g0, g1, g2, where, ctx] {
             if (g0 == 0 || g1 == 0 || g2 == 0) return;
             const size_t g[3] = {g0, g1, g2};
             const cl_uint dims = g2 > 1 ? 3 : g1 > 1 ? 2 : 1;
             check(clEnqueueNDRangeKernel(q, k, dims, nullptr, g, nullptr, 0, nullptr, nullptr), "clEnqueueNDRangeKernel", where);
+            ctx->count_launch();
         };
     }
     // A launch with a work-group shape (kernels that tile through local memory): global sizes are
@@ -227,9 +232,11 @@ public:
     Step copy(cl_mem src, cl_mem dst, size_t bytes) const {
         const std::string where = where_dev();
         cl_command_queue q = env_.queue;
-        return [q, src, dst, bytes, where] {
+        DeviceContext* ctx = env_.ctx;
+        return [q, src, dst, bytes, where, ctx] {
             if (bytes == 0 || src == dst) return;
             check(clEnqueueCopyBuffer(q, src, dst, 0, 0, bytes, 0, nullptr, nullptr), "clEnqueueCopyBuffer", where);
+            ctx->count_copy(bytes);
         };
     }
     // Fills `bytes` of dst with copies of one element's bytes (a constant output, such as a mask).
@@ -302,10 +309,10 @@ inline void plan_cpu_fallback(PlanEnv& env, Plan& p, const Node& node, const Sit
     const Node* np = &node;
     const Graph* gp = &g;
     cl_command_queue q = env.queue;
-    const std::string where = env.ctx->info().label();
+    DeviceContext* ctx = env.ctx;
     Plan::NodeStep& st = p.steps[static_cast<size_t>(&node - g.nodes.data())];
     st.fallback = true;
-    st.run = [gp, pp, np, k, q, where] {
+    st.run = [gp, pp, np, k, q, ctx] {
         std::vector<Tensor> ins(np->inputs.size());
         ExecContext ec;
         ec.node = np;
@@ -316,7 +323,7 @@ inline void plan_cpu_fallback(PlanEnv& env, Plan& p, const Node& node, const Sit
                 continue;
             }
             ins[i] = gp->value(v).is_constant() ? gp->value(v).constant
-                                                : read_buffer(q, pp->mem[static_cast<size_t>(v)], pp->types[static_cast<size_t>(v)], gp->value(v).name, where);
+                                                : read_buffer(*ctx, q, pp->mem[static_cast<size_t>(v)], pp->types[static_cast<size_t>(v)], gp->value(v).name);
             ec.in.push_back(&ins[i]);
         }
         std::vector<Tensor> outs;
@@ -324,7 +331,7 @@ inline void plan_cpu_fallback(PlanEnv& env, Plan& p, const Node& node, const Sit
         for (auto& t : outs) ec.out.push_back(&t);
         k(ec);
         for (size_t i = 0; i < outs.size(); ++i)
-            write_buffer(q, pp->mem[static_cast<size_t>(np->outputs[i])], outs[i], gp->value(np->outputs[i]).name, where);
+            write_buffer(*ctx, q, pp->mem[static_cast<size_t>(np->outputs[i])], outs[i], gp->value(np->outputs[i]).name);
     };
 }
 
