@@ -7,8 +7,10 @@
 
 #include "support/support.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <set>
 
 #include <mutiny/mutiny.hpp>
@@ -115,6 +117,63 @@ TEST_CASE("ONNX light models match their reference outputs and are deterministic
         }
         isa::force(saved);
     }
+}
+
+// A light model with a symbolic batch (its Reshape targets' leading 1 made 0, "copy") and seeded
+// random weights instead of its constant 0.02s (vectors, such as BatchNormalization's parameters
+// and variances, in [0.5, 1.5]), as tools/bench_vs_onnxruntime.py makes them.
+static Graph batchable_seeded(Graph g) {
+    g.values[static_cast<size_t>(g.inputs.at(0))].shape.dims()[0] = -1;
+    std::mt19937 rng(7);
+    for (const Node& n : g.nodes)
+        if (n.op == "Reshape" && n.inputs.size() > 1 && g.value(n.inputs[1]).is_constant()) {
+            Tensor& t = g.values[static_cast<size_t>(n.inputs[1])].constant;
+            if (t.numel() > 0 && t.data<int64_t>()[0] == 1) t.data<int64_t>()[0] = 0;
+        }
+    for (Value& v : g.values) {
+        if (!v.is_constant() || v.constant.dtype() != DType::f32 || v.constant.numel() < 2) continue;
+        const Shape& s = v.constant.shape();
+        const float r = s.rank() == 1 ? 0.5f : 1.0f / std::sqrt(static_cast<float>(s.numel() / s[0]));
+        std::uniform_real_distribution<float> u(s.rank() == 1 ? 0.5f : -r, s.rank() == 1 ? 1.5f : r);
+        for (int64_t i = 0; i < v.constant.numel(); ++i) v.constant.data<float>()[i] = u(rng);
+    }
+    return g;
+}
+
+// Fusion (docs/architecture.md, "Fusion"): run() with the element-wise nodes after each Conv fused
+// into it gives the bits of the same executor without fusion, at batch 1 and 7 on every level
+// (the portable one skipped where SSE2 exists, as above).
+TEST_CASE("ONNX light models: fused runs give the unfused bits at batch 1 and 7 on every level") {
+    const fs::path dir = mutiny_test::shared_data() / "onnx/light";
+    MUTINY_DATA_OR_SKIP(dir);
+    const isa::Level saved = isa::active();
+    const auto levels = isa::supported();
+    for (const char* name : {"light_bvlc_alexnet", "light_densenet121", "light_inception_v1", "light_inception_v2",
+                             "light_resnet50", "light_shufflenet", "light_squeezenet", "light_vgg19", "light_zfnet512"}) {
+        CAPTURE(name);
+        const Graph g = batchable_seeded(load_onnx((dir / (std::string(name) + ".onnx")).string()));
+        for (int64_t batch : {1, 7}) {
+            CAPTURE(batch);
+            Shape s = g.value(g.inputs.at(0)).shape;
+            s.dims()[0] = batch;
+            Tensor in(DType::f32, s);
+            std::mt19937 rng(static_cast<uint32_t>(batch));
+            std::uniform_real_distribution<float> u(0.0f, 1.0f);
+            for (int64_t i = 0; i < in.numel(); ++i) in.data<float>()[i] = u(rng);
+            for (isa::Level level : levels) {
+                if (level == isa::Level::generic && levels.size() > 1) continue;
+                CAPTURE(isa::name(level));
+                isa::force(level);
+                CpuOptions on, off;
+                on.threads = off.threads = 2;
+                off.fuse = false;
+                CpuExecutor fused(g, on);
+                CHECK(!fused.fusion_groups(batch).empty());  // every one of them has a Conv + Relu or BN
+                CHECK(fused.run({in})[0].bitwise_equal(CpuExecutor(g, off).run({in})[0]));
+            }
+        }
+    }
+    isa::force(saved);
 }
 
 TEST_CASE("mnist-8 at batch 1 and batched inputs is deterministic across threads") {

@@ -96,12 +96,45 @@ private:
     std::vector<TypeInfo> out_;
 };
 
+// Fusion (exec/cpu/executor.hpp, docs/architecture.md "Fusion"): the element-wise nodes that
+// follow a Conv can run as an epilogue of its kernel, on each output tile while it is still in
+// cache. A SpanKernel is one such node: it transforms, in place, n consecutive float32 elements
+// of output channel `ch`, each by exactly the operations of the node's own kernel (so fused and
+// unfused runs give the same bits); `other` points to the same elements of the node's other
+// operand when that is a full tensor (a residual Add), else it is null.
+using SpanKernel = std::function<void(float* y, int64_t n, int64_t ch, const float* other)>;
+struct SpanFusion {
+    SpanKernel f;           // empty: this node cannot be fused
+    int other_input = -1;   // the input position `other` is read from, -1 for none
+};
+// The fused steps a producing kernel applies to its output, in order. `other` tensors are laid out
+// like the output, [N, channels, plane].
+struct Epilogue {
+    struct Step {
+        SpanKernel f;
+        const float* other = nullptr;
+    };
+    std::vector<Step> steps;
+    int64_t channels = 0, plane = 0;
+    // Output elements [p0, p0 + n) of channel ch of image img, at y.
+    void apply(float* y, int64_t n, int64_t img, int64_t ch, int64_t p0) const {
+        for (const Step& s : steps) s.f(y, n, ch, s.other ? s.other + (img * channels + ch) * plane + p0 : nullptr);
+    }
+    // A tile: rows channels ch0.. (ldy apart) of cols elements from p0.
+    void apply_tile(float* y, int64_t rows, int64_t cols, int64_t ldy, int64_t img, int64_t ch0, int64_t p0) const {
+        for (int64_t r = 0; r < rows; ++r) apply(y + r * ldy, cols, img, ch0 + r, p0);
+    }
+};
+
 // Inputs and outputs of one kernel call. Outputs arrive allocated with their inferred shapes.
 struct ExecContext {
     const Node* node = nullptr;
     std::vector<const Tensor*> in;  // nullptr for an absent optional input
     std::vector<Tensor*> out;
     const SiteConfig* sites = nullptr;
+    // Set by the executor only for an op with OpDef::epilogue (Conv): the fused nodes that follow,
+    // to apply to out[0] (which is then the last fused node's output).
+    const Epilogue* epilogue = nullptr;
     const Tensor& input(size_t i) const {
         if (i >= in.size() || !in[i]) throw Error("missing input " + std::to_string(i), Graph::where(*node), "kernel needs it");
         return *in[i];
@@ -182,6 +215,11 @@ struct OpDef {
     // The node's OpenCL step (exec/opencl/planner.hpp); false when its kernels do not handle this
     // node (a dtype, an attribute), which then runs its CPU kernel. Null: no OpenCL kernel.
     bool (*plan_opencl)(opencl::NodePlanner& p) = nullptr;
+    // Fusion: whether the op's CPU kernel applies ExecContext::epilogue to its float32 output
+    // (Conv), and, for an element-wise op, how it runs as a step of one (null or an empty f: it
+    // cannot be fused). `chain` is the input position the fused value arrives at.
+    bool epilogue = false;
+    SpanFusion (*prepare_span)(const PrepareContext& pc, size_t chain) = nullptr;
 };
 
 class Registry;

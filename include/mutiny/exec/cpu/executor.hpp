@@ -25,6 +25,7 @@
 #define MUTINY_EXEC_CPU_EXECUTOR_HPP_
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -65,6 +66,10 @@ struct CpuOptions {
     int threads = 0;                                // 0: all hardware threads
     SiteConfig sites;                               // applied to every node (kernel-level mutant)
     std::map<std::string, SiteConfig> node_sites;   // or to named nodes only
+    // Fuse element-wise nodes into the Conv before them in run() (fuse_groups(); same bits either
+    // way). Off, or MUTINY_FUSION=0 in the environment: every node runs its own kernel (the
+    // reference fusion is tested against).
+    bool fuse = true;
 };
 
 class CpuExecutor {
@@ -187,6 +192,19 @@ public:
         return result;
     }
 
+    // The fusion groups run() uses at this batch size (see fuse_groups()): each is a Conv's node
+    // index followed by those of the nodes fused into its epilogue.
+    std::vector<std::vector<int>> fusion_groups(int64_t batch) {
+        const Plan& p = plan_for(input_shapes_for_batch(graph_, batch));
+        std::vector<std::vector<int>> groups;
+        for (size_t n = 0; n < p.group_end.size(); ++n)
+            if (p.group_end[n] > static_cast<int>(n)) {
+                groups.emplace_back();
+                for (int k = static_cast<int>(n); k <= p.group_end[n]; ++k) groups.back().push_back(k);
+            }
+        return groups;
+    }
+
     // The batch size implied by the inputs (1 when no input has a symbolic dimension).
     int64_t batch_of(const std::vector<Tensor>& inputs) const { return batch_of_shapes(graph_, input_shapes_of(graph_, inputs)); }
 
@@ -204,7 +222,65 @@ private:
         std::vector<std::shared_ptr<Storage>> pool;
         std::vector<std::vector<int>> free_after; // node -> values whose buffers die after it
         std::map<std::pair<int, int64_t>, Kernel> narrow_kernels;  // (node, units) -> kernel for that many units
+        // Fusion (run() only): node -> the last node of the group it heads (itself when none),
+        // and the head's fused steps with the value each reads as `other` (-1: none).
+        std::vector<int> group_end;
+        std::map<int, std::vector<std::pair<SpanKernel, int>>> fused;
     };
+
+    // Fusion groups (docs/architecture.md, "Fusion"): a Conv with a float32 output (an op with
+    // OpDef::epilogue) and the nodes right after it in node order that each read the previous one's
+    // output, its only reader, and can run as a step of its epilogue (OpDef::prepare_span), none of
+    // them with data-dependent shapes, no intermediate a graph output, and no step with sites (the
+    // Conv keeps its own: its kernel applies them before the steps). Only run()
+    // fuses: run_trace() and run_from() need every intermediate value and run node by node, so
+    // whatever a campaign stores, restarts from or overrides is computed unfused. Within a group
+    // the buffers of the group's inputs are freed after its last node (plan_for), so the fused
+    // output never aliases a value the Conv still reads.
+    void fuse_groups(Plan& p) const {
+        const size_t nn = graph_.nodes.size();
+        p.group_end.resize(nn);
+        for (size_t n = 0; n < nn; ++n) p.group_end[n] = static_cast<int>(n);
+        const char* env = std::getenv("MUTINY_FUSION");  // "0": off for every executor (compare runs)
+        if (!opt_.fuse || (env && std::string(env) == "0")) return;
+        std::vector<int> readers(graph_.values.size(), 0);
+        for (const Node& node : graph_.nodes)
+            for (int in : node.inputs)
+                if (in >= 0) ++readers[static_cast<size_t>(in)];
+        const Registry& reg = Registry::instance();
+        auto one_static_output = [&](size_t n) {
+            const Node& node = graph_.nodes[n];
+            return node.outputs.size() == 1 && !p.dynamic[static_cast<size_t>(node.outputs[0])];
+        };
+        // The head keeps its own sites (its kernel applies them before the steps); a step has none.
+        auto plain = [&](size_t n) { return one_static_output(n) && sites_of(static_cast<int>(n)).is_default(); };
+        for (size_t n = 0; n < nn; ++n) {
+            const Node& head = graph_.nodes[n];
+            const OpDef* hd = reg.find(head.op);
+            if (!hd || !hd->epilogue || !one_static_output(n) || p.types[static_cast<size_t>(head.outputs[0])].dtype != DType::f32) continue;
+            std::vector<std::pair<SpanKernel, int>> steps;
+            int v = head.outputs[0];
+            size_t k = n + 1;
+            for (; k < nn; ++k) {
+                const Node& node = graph_.nodes[k];
+                if (readers[static_cast<size_t>(v)] != 1 || is_graph_output(graph_, v) || !plain(k)) break;
+                const auto at = std::find(node.inputs.begin(), node.inputs.end(), v);
+                const OpDef* d = reg.find(node.op);
+                if (at == node.inputs.end() || !d || !d->prepare_span) break;
+                if (p.types[static_cast<size_t>(node.outputs[0])].shape != p.types[static_cast<size_t>(v)].shape) break;
+                PrepareContext pc = prepare_context(p, node);
+                pc.sites = sites_of(static_cast<int>(k));
+                SpanFusion f = d->prepare_span(pc, static_cast<size_t>(at - node.inputs.begin()));
+                if (!f.f) break;
+                steps.emplace_back(std::move(f.f), f.other_input < 0 ? -1 : node.inputs.at(static_cast<size_t>(f.other_input)));
+                v = node.outputs[0];
+            }
+            if (steps.empty()) continue;
+            p.group_end[n] = static_cast<int>(k - 1);
+            p.fused[static_cast<int>(n)] = std::move(steps);
+            n = k - 1;
+        }
+    }
 
     // Whether node n computes each unit of its output (along `axis` of its one input, of rank
     // `rank`) from the same unit of the input alone, by a chain of operations that does not depend
@@ -273,6 +349,8 @@ private:
         std::vector<size_t> slot_size;
         std::vector<int> free_slots;
         p->dynamic_node.assign(graph_.nodes.size(), 0);
+        fuse_groups(*p);
+        int group_end = -1;  // the last node of the fusion group being planned
         for (size_t n = 0; n < graph_.nodes.size(); ++n) {
             const Node& node = graph_.nodes[n];
             const OpDef& def = reg.get(node.op, Graph::where(node));
@@ -318,10 +396,14 @@ private:
                     p->free_after[n].push_back(o);
                 }
             }
-            // Buffers whose last reader is this node return to the pool after it runs.
+            // Buffers whose last reader is this node return to the pool after it runs (within a
+            // fusion group, after the group's last node).
+            group_end = std::max(group_end, p->group_end[n]);
+            const size_t fa = static_cast<size_t>(std::max(group_end, static_cast<int>(n)));
             for (int in : node.inputs)
                 if (in >= 0 && last[static_cast<size_t>(in)] == static_cast<int>(n) && p->slot[static_cast<size_t>(in)] >= 0)
-                    p->free_after[n].push_back(in);
+                    p->free_after[fa].push_back(in);
+            if (fa != n) continue;
             std::sort(p->free_after[n].begin(), p->free_after[n].end());
             p->free_after[n].erase(std::unique(p->free_after[n].begin(), p->free_after[n].end()), p->free_after[n].end());
             for (int v : p->free_after[n]) free_slots.push_back(p->slot[static_cast<size_t>(v)]);
@@ -430,18 +512,32 @@ private:
             ExecContext ec;
             ec.node = &node;
             for (int in : node.inputs) ec.in.push_back(in >= 0 ? &vals[static_cast<size_t>(in)] : nullptr);
-            for (int o : node.outputs) {
+            // A fusion group's head writes the group's last output, its steps applied as it goes.
+            const size_t end = static_cast<size_t>(p.group_end[n]);
+            Epilogue ep;
+            const std::vector<int>& outs = end == n ? node.outputs : graph_.nodes[end].outputs;
+            if (end != n) {
+                const Shape& ys = p.types[static_cast<size_t>(outs[0])].shape;
+                ep.channels = ys[1];
+                ep.plane = ys.product(2, ys.rank());
+                for (const auto& st : p.fused.at(static_cast<int>(n)))
+                    ep.steps.push_back({st.first, st.second < 0 ? nullptr : vals[static_cast<size_t>(st.second)].data<float>()});
+                ec.epilogue = &ep;
+            }
+            for (int o : outs) {
                 const TypeInfo& t = p.types[static_cast<size_t>(o)];
                 const int s = p.slot[static_cast<size_t>(o)];
                 vals[static_cast<size_t>(o)] = s >= 0 ? Tensor(t.dtype, t.shape, p.pool[static_cast<size_t>(s)]) : Tensor(t.dtype, t.shape);
             }
-            for (int o : node.outputs) ec.out.push_back(&vals[static_cast<size_t>(o)]);
+            for (int o : outs) ec.out.push_back(&vals[static_cast<size_t>(o)]);
             try {
                 p.kernels[n](ec);
             } catch (const Error& e) {
                 throw Error(e.what_part(), Graph::where(node), e.why_part());
             }
-            for (int v : p.free_after[n]) vals[static_cast<size_t>(v)] = Tensor();
+            for (size_t k = n; k <= end; ++k)
+                for (int v : p.free_after[k]) vals[static_cast<size_t>(v)] = Tensor();
+            n = end;
         }
         std::vector<Tensor> out;
         for (int o : graph_.outputs) out.push_back(vals[static_cast<size_t>(o)]);

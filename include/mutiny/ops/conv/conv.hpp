@@ -64,11 +64,12 @@ inline void conv_infer(InferContext& c) {
 // With one channel block per (image, group) each task builds its own im2col panels (they stay in
 // cache). With several, the im2col panels of every (image, group, tile) are built first, in
 // parallel row blocks, into a buffer the channel blocks share (instead of each rebuilding them).
+// `ep`, when not null, is applied to each task's output tile after the store sites (fusion).
 inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, const float* wp, const float* b, float* y,
-                     const SiteConfig* sites) {
+                     const SiteConfig* sites, const Epilogue* ep = nullptr) {
     using gemm::MR;
     if (pl.implicit && isa::kernels().implicit_tile) {
-        conv_implicit(g, Ke, x, wp, b, y, sites);
+        conv_implicit(g, Ke, x, wp, b, y, sites, ep);
         return;
     }
     const int64_t P = g.P(), Pin = g.Pin(), K = g.K();
@@ -117,6 +118,7 @@ inline void conv_f32(const Geom& g, const Plan& pl, int64_t Ke, const float* x, 
                 gemm::block_gemm(m1 - m0, wd, Ke, ap, K, bp, Ke, yb, P, b ? b + oc0 : nullptr, b == nullptr);
             }
             if (sites) gemm::store_sites(sites, yb, m1 - m0, wd, P);
+            if (ep) ep->apply_tile(yb, m1 - m0, wd, P, img, oc0, p0);
         }
     });
 }
@@ -203,7 +205,7 @@ inline Kernel conv_prepare(const PrepareContext& pc) {
             wp = wrun.data();
         }
         conv_f32(g, pl, Ke, c.input(0).data<float>(), wp, c.has(2) ? c.in[2]->data<float>() : nullptr, c.out[0]->data<float>(),
-                 mutated ? &sites : nullptr);
+                 mutated ? &sites : nullptr, c.epilogue);
     };
 }
 
@@ -283,6 +285,7 @@ inline void register_conv(Registry& r) {
     d.sites.store = true;
     d.sites.reduction = true;
     d.units = conv_units;
+    d.epilogue = true;
 #if MUTINY_WITH_OPENCL
     d.plan_opencl = plan_conv_opencl;
 #endif

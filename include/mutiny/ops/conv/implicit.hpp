@@ -25,7 +25,8 @@ namespace conv {
 // Tasks are (image, group, output row, block of 256 columns), sized from the shape alone; each
 // output is bias (or 0) + the fma chain over k = 0 .. Ke-1 of the GEMM micro-kernels: bitwise the result of
 // the im2col path (padding taps multiply zeros there and here).
-inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float* wp, const float* b, float* y, const SiteConfig* sites) {
+inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float* wp, const float* b, float* y, const SiteConfig* sites,
+                          const Epilogue* ep) {
     using gemm::MR;
     const isa::Kernels& kern = isa::kernels();
     const int64_t P = g.P(), Pin = g.Pin(), K = g.K(), NG = g.N * g.G;
@@ -94,6 +95,7 @@ inline void conv_implicit(const Geom& g, int64_t Ke, const float* x, const float
                 }
             }
             if (sites) gemm::store_sites(sites, yb, g.Mg, c1 - c0, P);
+            if (ep) ep->apply_tile(yb, g.Mg, c1 - c0, P, img, grp * g.Mg, l * width + c0);
         }
     });
 }

@@ -16,15 +16,17 @@
 namespace mutiny {
 namespace ew {
 
-inline void register_add(Registry& r) { r.add(OpDef{"Add", nullptr, infer_binary, [](const PrepareContext&) {
-    return binary([](auto x, auto y) { return wrap(x, y, [](auto p, auto q) { return p + q; }); });
-}}); }
+inline void register_add(Registry& r) {
+    r.add(OpDef{"Add", nullptr, infer_binary, [](const PrepareContext&) { return binary(AddF{}); }}).prepare_span =
+        [](const PrepareContext& pc, size_t chain) { return binary_span(pc, chain, AddF{}); };
+}
 inline void register_sub(Registry& r) { r.add(OpDef{"Sub", nullptr, infer_binary, [](const PrepareContext&) {
     return binary([](auto x, auto y) { return wrap(x, y, [](auto p, auto q) { return p - q; }); });
 }}); }
-inline void register_mul(Registry& r) { r.add(OpDef{"Mul", nullptr, infer_binary, [](const PrepareContext&) {
-    return binary([](auto x, auto y) { return wrap(x, y, [](auto p, auto q) { return p * q; }); });
-}}); }
+inline void register_mul(Registry& r) {
+    r.add(OpDef{"Mul", nullptr, infer_binary, [](const PrepareContext&) { return binary(MulF{}); }}).prepare_span =
+        [](const PrepareContext& pc, size_t chain) { return binary_span(pc, chain, MulF{}); };
+}
 inline void register_div(Registry& r) { r.add(OpDef{"Div", nullptr, infer_binary, [](const PrepareContext&) {
     return binary([](auto x, auto y) { return safe_div(x, y); });
 }}); }

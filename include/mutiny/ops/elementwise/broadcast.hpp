@@ -171,6 +171,49 @@ inline C wrap(C x, C y, F f) {
     }
 }
 
+// Add and Mul on every numeric type (integers wrap, see wrap()): the binary and variadic kernels
+// and their fused steps share these.
+struct AddF {
+    template <class C>
+    C operator()(C x, C y) const { return wrap(x, y, [](auto p, auto q) { return p + q; }); }
+};
+struct MulF {
+    template <class C>
+    C operator()(C x, C y) const { return wrap(x, y, [](auto p, auto q) { return p * q; }); }
+};
+
+// The fused step (ops/op.hpp, SpanKernel) of a float32 binary op f(input 0, input 1) whose input
+// `chain` is the fused value, of the output's shape [N, C, ...]. The other operand is either a
+// tensor of that shape (a residual, read through `other`) or a constant scalar or per-channel
+// vector (numpy-aligned: 1 everywhere but axis 1). f gets its operands in the node's order.
+template <class F>
+SpanFusion binary_span(const PrepareContext& pc, size_t chain, F f) {
+    if (pc.in.size() != 2 || chain > 1 || pc.out[0].dtype != DType::f32) return {};
+    const size_t o = 1 - chain;
+    const Shape& out = pc.out[0].shape;
+    if (pc.in[chain].shape != out || pc.in[o].dtype != DType::f32 || out.rank() < 2) return {};
+    if (pc.in[o].shape == out) {
+        return {[f, chain](float* y, int64_t n, int64_t, const float* q) {
+            if (chain == 0) for (int64_t i = 0; i < n; ++i) y[i] = f(y[i], q[i]);
+            else for (int64_t i = 0; i < n; ++i) y[i] = f(q[i], y[i]);
+        }, static_cast<int>(o)};
+    }
+    const Tensor* c = pc.consts[o];
+    if (!c) return {};
+    const Shape& cs = c->shape();
+    const size_t lead = out.rank() - cs.rank();  // output axes the constant lacks
+    bool per_channel = cs.numel() == out[1] && cs.rank() + 1 >= out.rank();
+    for (size_t i = 0; i < cs.rank() && per_channel; ++i) per_channel = cs[i] == 1 || lead + i == 1;
+    if (cs.numel() != 1 && !per_channel) return {};
+    std::vector<float> v(static_cast<size_t>(out[1]));
+    for (size_t k = 0; k < v.size(); ++k) v[k] = c->data<float>()[cs.numel() == 1 ? 0 : k];
+    return {[f, chain, v](float* y, int64_t n, int64_t ch, const float*) {
+        const float q = v[static_cast<size_t>(ch)];
+        if (chain == 0) for (int64_t i = 0; i < n; ++i) y[i] = f(y[i], q);
+        else for (int64_t i = 0; i < n; ++i) y[i] = f(q, y[i]);
+    }};
+}
+
 }  // namespace ew
 }  // namespace mutiny
 

@@ -35,6 +35,28 @@ inline bool plan_clip_opencl(opencl::NodePlanner& p) {
 }
 #endif
 
+// One float element, by the kernel and its fused step alike.
+template <class C>
+inline C clip_value(C v, C lo, C hi, const SiteConfig* s) {
+    if (site_lt(s, v, lo)) v = lo;
+    if (site_gt(s, v, hi)) v = hi;
+    return v;
+}
+
+// The fused step (ops/op.hpp, SpanKernel): float32 with constant (or absent) bounds.
+inline SpanFusion clip_span(const PrepareContext& pc, size_t chain) {
+    if (chain != 0 || pc.in[0].dtype != DType::f32) return {};
+    float lo = std::numeric_limits<float>::lowest(), hi = std::numeric_limits<float>::max();
+    for (size_t i = 1; i < 3 && i < pc.in.size(); ++i) {
+        if (pc.node->inputs[i] < 0) continue;
+        if (!pc.consts[i]) return {};
+        (i == 1 ? lo : hi) = pc.consts[i]->data<float>()[0];
+    }
+    return {[lo, hi](float* y, int64_t n, int64_t, const float*) {
+        for (int64_t i = 0; i < n; ++i) y[i] = clip_value(y[i], lo, hi, nullptr);
+    }};
+}
+
 // Clip: min and max are optional inputs since opset 11 (attributes before); absent = no bound.
 inline void register_clip(Registry& r) {
     OpDef& d = r.add(OpDef{
@@ -73,8 +95,7 @@ inline void register_clip(Registry& r) {
                     for (int64_t i = b; i < e; ++i) {
                         C v = load(xp[i]);
                         if constexpr (std::is_floating_point_v<C>) {
-                            if (site_lt(s, v, lo)) v = lo;
-                            if (site_gt(s, v, hi)) v = hi;
+                            v = clip_value(v, lo, hi, s);
                         } else {
                             if (v < lo) v = lo;
                             if (v > hi) v = hi;
@@ -87,6 +108,7 @@ inline void register_clip(Registry& r) {
     }});
     d.sites.lt = true;
     d.sites.gt = true;
+    d.prepare_span = clip_span;
 #if MUTINY_WITH_OPENCL
     d.plan_opencl = plan_clip_opencl;
 #endif

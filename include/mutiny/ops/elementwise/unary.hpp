@@ -103,16 +103,33 @@ inline std::array<double, 3> unary_values(const Attributes& at, const std::strin
     return {at.get_float(p.name[0], p.value[0]), at.get_float(p.name[1], p.value[1]), at.get_float(p.name[2], p.value[2])};
 }
 
+// A fused step (ops/op.hpp, SpanKernel) from the same per-element function as the kernel, with no
+// sites (the executor fuses only nodes without them): the same operations, the same bits.
+template <class F>
+SpanFusion unary_span(F f) {
+    return {[f](float* y, int64_t n, int64_t, const float*) {
+        for (int64_t i = 0; i < n; ++i) y[i] = f(y[i], static_cast<const SiteConfig*>(nullptr));
+    }};
+}
+
+// prepare_NAME (the kernel) and span_NAME (its fused step) from one expression in x, with the
+// op's parameters as a, b, g and its sites as s.
 #define MUTINY_UNARY_KERNEL(NAME, EXPR)                                                             \
-    inline Kernel prepare_##NAME(const PrepareContext& pc) {                                        \
-        const std::array<double, 3> v = unary_values(pc.attrs(), #NAME);                            \
-        return unary([v](auto x, const SiteConfig* s) -> decltype(x) {                             \
-            using C = decltype(x);                                                                  \
+    struct NAME##_fn {                                                                              \
+        std::array<double, 3> v;                                                                    \
+        template <class C>                                                                          \
+        C operator()(C x, const SiteConfig* s) const {                                              \
             (void)s;                                                                                \
             const C a = static_cast<C>(v[0]), b = static_cast<C>(v[1]), g = static_cast<C>(v[2]);   \
             (void)a; (void)b; (void)g;                                                              \
             return EXPR;                                                                            \
-        }, pc.sites);                                                                               \
+        }                                                                                           \
+    };                                                                                              \
+    inline Kernel prepare_##NAME(const PrepareContext& pc) {                                        \
+        return unary(NAME##_fn{unary_values(pc.attrs(), #NAME)}, pc.sites);                         \
+    }                                                                                               \
+    inline SpanFusion span_##NAME(const PrepareContext& pc, size_t) {                               \
+        return unary_span(NAME##_fn{unary_values(pc.attrs(), #NAME)});                              \
     }
 
 // Relu is written as MutateNN's TVM kernels test it, `x < 0 ? 0 : x`, so the LT site is real.
@@ -125,6 +142,9 @@ inline Kernel prepare_Sigmoid(const PrepareContext& pc) {
         using C = decltype(x);
         return C(1) / (C(1) + std::exp(-x));
     }, pc.sites, simd::sigmoid_f32);
+}
+inline SpanFusion span_Sigmoid(const PrepareContext&, size_t) {
+    return {[](float* y, int64_t n, int64_t, const float*) { simd::sigmoid_f32(y, y, n); }};
 }
 MUTINY_UNARY_KERNEL(Tanh, std::tanh(x))
 MUTINY_UNARY_KERNEL(Exp, std::exp(x))
@@ -227,25 +247,37 @@ Kernel prepare_int_unary(const PrepareContext& pc) {
 // Every unary op: a store site on its float32 results (Relu and LeakyRelu also test `x < 0`, an
 // LT site), elementwise units for incremental execution, and its OpenCL kernel.
 inline void register_unary_ops(Registry& r) {
-    const std::pair<const char*, Kernel (*)(const PrepareContext&)> ops[] = {
-        {"Relu", prepare_Relu},         {"LeakyRelu", prepare_LeakyRelu}, {"Sigmoid", prepare_Sigmoid},
-        {"Tanh", prepare_Tanh},         {"Exp", prepare_Exp},             {"Log", prepare_Log},
-        {"Sqrt", prepare_Sqrt},         {"Neg", prepare_Neg},             {"Abs", prepare_Abs},
-        {"Reciprocal", prepare_Reciprocal}, {"Floor", prepare_Floor},     {"Ceil", prepare_Ceil},
-        {"Round", prepare_Round},       {"Elu", prepare_Elu},             {"Selu", prepare_Selu},
-        {"Softplus", prepare_Softplus}, {"Softsign", prepare_Softsign},   {"HardSigmoid", prepare_HardSigmoid},
-        {"HardSwish", prepare_HardSwish}, {"Erf", prepare_Erf},           {"Sin", prepare_Sin},
-        {"Cos", prepare_Cos},           {"Tan", prepare_Tan},             {"Asin", prepare_Asin},
-        {"Acos", prepare_Acos},         {"Atan", prepare_Atan},           {"Sinh", prepare_Sinh},
-        {"Cosh", prepare_Cosh},         {"Asinh", prepare_Asinh},         {"Acosh", prepare_Acosh},
-        {"Atanh", prepare_Atanh},       {"Sign", prepare_Sign},           {"Celu", prepare_Celu},
-        {"ThresholdedRelu", prepare_ThresholdedRelu}, {"Shrink", prepare_Shrink}, {"Gelu", prepare_Gelu},
-        {"Mish", prepare_Mish},
+    struct UnaryOp {
+        const char* name;
+        Kernel (*prepare)(const PrepareContext&);
+        SpanFusion (*span)(const PrepareContext&, size_t);
+    };
+    const UnaryOp ops[] = {
+        {"Relu", prepare_Relu, span_Relu}, {"LeakyRelu", prepare_LeakyRelu, span_LeakyRelu},
+        {"Sigmoid", prepare_Sigmoid, span_Sigmoid}, {"Tanh", prepare_Tanh, span_Tanh},
+        {"Exp", prepare_Exp, span_Exp}, {"Log", prepare_Log, span_Log},
+        {"Sqrt", prepare_Sqrt, span_Sqrt}, {"Neg", prepare_Neg, span_Neg},
+        {"Abs", prepare_Abs, span_Abs}, {"Reciprocal", prepare_Reciprocal, span_Reciprocal},
+        {"Floor", prepare_Floor, span_Floor}, {"Ceil", prepare_Ceil, span_Ceil},
+        {"Round", prepare_Round, span_Round}, {"Elu", prepare_Elu, span_Elu},
+        {"Selu", prepare_Selu, span_Selu}, {"Softplus", prepare_Softplus, span_Softplus},
+        {"Softsign", prepare_Softsign, span_Softsign}, {"HardSigmoid", prepare_HardSigmoid, span_HardSigmoid},
+        {"HardSwish", prepare_HardSwish, span_HardSwish}, {"Erf", prepare_Erf, span_Erf},
+        {"Sin", prepare_Sin, span_Sin}, {"Cos", prepare_Cos, span_Cos},
+        {"Tan", prepare_Tan, span_Tan}, {"Asin", prepare_Asin, span_Asin},
+        {"Acos", prepare_Acos, span_Acos}, {"Atan", prepare_Atan, span_Atan},
+        {"Sinh", prepare_Sinh, span_Sinh}, {"Cosh", prepare_Cosh, span_Cosh},
+        {"Asinh", prepare_Asinh, span_Asinh}, {"Acosh", prepare_Acosh, span_Acosh},
+        {"Atanh", prepare_Atanh, span_Atanh}, {"Sign", prepare_Sign, span_Sign},
+        {"Celu", prepare_Celu, span_Celu}, {"ThresholdedRelu", prepare_ThresholdedRelu, span_ThresholdedRelu},
+        {"Shrink", prepare_Shrink, span_Shrink}, {"Gelu", prepare_Gelu, span_Gelu},
+        {"Mish", prepare_Mish, span_Mish},
     };
     for (const auto& op : ops) {
-        OpDef& d = r.add(OpDef{op.first, nullptr, infer_same, op.second});
+        OpDef& d = r.add(OpDef{op.name, nullptr, infer_same, op.prepare});
+        d.prepare_span = op.span;
         d.sites.store = true;
-        d.sites.lt = std::string(op.first) == "Relu" || std::string(op.first) == "LeakyRelu";
+        d.sites.lt = std::string(op.name) == "Relu" || std::string(op.name) == "LeakyRelu";
         d.unit_local = UnitLocality::elementwise;
 #if MUTINY_WITH_OPENCL
         d.plan_opencl = plan_unary_opencl;

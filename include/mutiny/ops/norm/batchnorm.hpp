@@ -88,6 +88,12 @@ inline void bn_infer(InferContext& c) {
     c.set_output(0, c.dtype(0), x);
 }
 
+// One element: (x - mean) * a + B in the compute type, by the kernel and its fused step alike.
+template <class C>
+inline C bn_value(C x, C m, C a, C b) {
+    return (x - m) * a + b;
+}
+
 template <class T, bool Sites>
 void run_bn(const BnParams& p, const Shape& shape, const SiteConfig* sites, const T* x, T* y) {
     using C = compute_t<T>;
@@ -103,7 +109,7 @@ void run_bn(const BnParams& p, const Shape& shape, const SiteConfig* sites, cons
                 const C a = static_cast<C>(p.a[static_cast<size_t>(c)]);
                 const C bb = static_cast<C>(p.b[static_cast<size_t>(c)]);
                 for (int64_t i = 0; i < sp; ++i) {
-                    C v = (load(xp[i]) - m) * a + bb;
+                    C v = bn_value(load(xp[i]), m, a, bb);
                     if constexpr (Sites && std::is_same_v<T, float>) v = site_store(sites, v);
                     yp[i] = store_as<T>(v);
                 }
@@ -111,7 +117,7 @@ void run_bn(const BnParams& p, const Shape& shape, const SiteConfig* sites, cons
                 const size_t o = static_cast<size_t>(c * sp);
                 for (int64_t i = 0; i < sp; ++i) {
                     const size_t k = o + static_cast<size_t>(i);
-                    C v = (load(xp[i]) - static_cast<C>(p.mean[k])) * static_cast<C>(p.a[k]) + static_cast<C>(p.b[k]);
+                    C v = bn_value(load(xp[i]), static_cast<C>(p.mean[k]), static_cast<C>(p.a[k]), static_cast<C>(p.b[k]));
                     if constexpr (Sites && std::is_same_v<T, float>) v = site_store(sites, v);
                     yp[i] = store_as<T>(v);
                 }
@@ -155,6 +161,24 @@ inline Kernel bn_prepare(const PrepareContext& pc) {
     };
 }
 
+// The fused step (ops/op.hpp, SpanKernel): float32 with constant per-channel parameters, rounded
+// to float as run_bn rounds them.
+inline SpanFusion bn_span(const PrepareContext& pc, size_t chain) {
+    if (chain != 0 || pc.in[0].dtype != DType::f32 || pc.consts.size() < 5) return {};
+    for (size_t i = 1; i < 5; ++i)
+        if (!pc.consts[i]) return {};
+    const Shape& x = pc.in[0].shape;
+    const BnParams p = bn_params(*pc.consts[1], *pc.consts[2], *pc.consts[3], *pc.consts[4], pc.attrs().get_float("epsilon", 1e-5), x[1],
+                                 x.product(2, x.rank()));
+    if (p.per != 1) return {};
+    auto floats = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+    return {[m = floats(p.mean), a = floats(p.a), b = floats(p.b)](float* y, int64_t n, int64_t ch, const float*) {
+        const size_t c = static_cast<size_t>(ch);
+        const float mc = m[c], ac = a[c], bc = b[c];
+        for (int64_t i = 0; i < n; ++i) y[i] = bn_value(y[i], mc, ac, bc);
+    }};
+}
+
 #if MUTINY_WITH_OPENCL
 // kernels/norm.cl: batchnorm, one work-item per element; constant parameters only.
 inline bool plan_batchnorm_opencl(opencl::NodePlanner& p) {
@@ -190,6 +214,7 @@ inline bool plan_batchnorm_opencl(opencl::NodePlanner& p) {
 inline void register_batchnorm(Registry& r) {
     OpDef& d = r.add(OpDef{"BatchNormalization", bn_import, bn_infer, bn_prepare, 1});
     d.sites.store = true;
+    d.prepare_span = bn_span;
 #if MUTINY_WITH_OPENCL
     d.plan_opencl = plan_batchnorm_opencl;
 #endif
