@@ -513,26 +513,36 @@ void gemm(__global const T* A, __global const T* B, __global const T* Cm, __glob
     // Straight from global memory (the caches do the tiling): no barriers, so a CPU driver runs
     // the work-group as plain loops it vectorises across work-items.
     int mrow[GEMM_RM], ncol[GEMM_RN], pos[GEMM_RN][3];
+    // The convolution's geometry in private memory: read from the meta buffer once, not per term.
+    int g[18];
+    for (int q = 0; q < 18; ++q) g[q] = im2col ? meta[11 + q] : 0;
     for (int i = 0; i < GEMM_RM; ++i) mrow[i] = m0 + ly + i * MUTINY_GEMM_WM;
     for (int j = 0; j < GEMM_RN; ++j) {
         const int n = ncol[j] = n0 + lx + j * MUTINY_GEMM_WN;
-        __global const int* g = meta + 11;
         if (im2col) {  // the window's corner of output position n
             pos[j][0] = n / (g[8] * g[7]) * g[9] - g[15];
             pos[j][1] = (n / g[8]) % g[7] * g[10] - g[16];
             pos[j][2] = n % g[8] * g[11] - g[17];
         }
     }
+    // Filter tap of term k, stepped with k instead of divided out of it: (c, kd, kh, kw).
+    int kc = 0, kd = 0, kh = 0, kw = 0;
     for (int k = 0; k < Ke; ++k) {
         C a[GEMM_RM], b[GEMM_RN];
         for (int i = 0; i < GEMM_RM; ++i) a[i] = mrow[i] < M ? GEMM_A(LOAD(ap, mrow[i] * ars + k * acs)) : (C)0;
         if (im2col) {
-            __global const int* g = meta + 11;
-            const int kw = k % g[5], kh = (k / g[5]) % g[4], kd = (k / (g[5] * g[4])) % g[3], c = k / (g[5] * g[4] * g[3]);
+            const int dd = kd * g[12], dh = kh * g[13], dw = kw * g[14];
             for (int j = 0; j < GEMM_RN; ++j) {
-                const int id = pos[j][0] + kd * g[12], ih = pos[j][1] + kh * g[13], iw = pos[j][2] + kw * g[14];
+                const int id = pos[j][0] + dd, ih = pos[j][1] + dh, iw = pos[j][2] + dw;
                 const int in = ncol[j] < N && id >= 0 && id < g[0] && ih >= 0 && ih < g[1] && iw >= 0 && iw < g[2];
-                b[j] = in ? LOAD(bp, ((c * g[0] + id) * g[1] + ih) * g[2] + iw) : (C)0;
+                b[j] = in ? LOAD(bp, ((kc * g[0] + id) * g[1] + ih) * g[2] + iw) : (C)0;
+            }
+            if (++kw == g[5]) {
+                kw = 0;
+                if (++kh == g[4]) {
+                    kh = 0;
+                    if (++kd == g[3]) kd = 0, ++kc;
+                }
             }
         } else {
             for (int j = 0; j < GEMM_RN; ++j) b[j] = ncol[j] < N ? LOAD(bp, k * brs + ncol[j] * bcs) : (C)0;
