@@ -210,8 +210,8 @@ inline Kernel conv_prepare(const PrepareContext& pc) {
 }
 
 #if MUTINY_WITH_OPENCL
-// Depthwise convolutions (one input channel per group) run kernels/conv.cl's direct loop, one
-// work-item per output: there is no product to tile. Every other convolution is a tiled GEMM per
+// Depthwise convolutions (one input channel per group, several groups) run kernels/conv.cl's
+// direct loop, one work-item per output: there is no product to tile. Every other convolution is a tiled GEMM per
 // (image, group), Y[Mg, P] = W_g[Mg, K] * patches[K, P] + bias: a 1x1 convolution without stride
 // or padding reads its input as the B matrix as it is, the others through the kernel's fused
 // im2col (no patch matrix is materialised).
@@ -225,7 +225,7 @@ inline bool plan_conv_opencl(opencl::NodePlanner& p) {
     for (const auto* a : {&g.in, &g.k, &g.out, &g.s, &g.d, &g.pb})
         for (auto v : *a) geom.push_back(static_cast<int>(v));
     const bool has_b = p.has_input(2);
-    if (g.Cg == 1) {
+    if (g.Cg == 1 && g.G > 1) {
         std::vector<int> meta{static_cast<int>(g.N), static_cast<int>(g.C), static_cast<int>(g.M), static_cast<int>(g.Cg), static_cast<int>(g.Mg)};
         meta.insert(meta.end(), geom.begin(), geom.end());
         meta.push_back(has_b ? 1 : 0);
