@@ -23,21 +23,11 @@
 #include <mutiny/cluster/all.hpp>
 #include <mutiny/version.hpp>
 
+#include "bench_common.hpp"
+
 #ifndef MUTINY_GIT_COMMIT
 #define MUTINY_GIT_COMMIT "unknown"
 #endif
-
-namespace {
-
-std::string cpu_model() {
-    std::ifstream f("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-    return "unknown";
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     long n = 4000, d = 256, threads = 2, warmup = 1, iters = 5;
@@ -46,10 +36,7 @@ int main(int argc, char** argv) {
     bool json = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) { std::fprintf(stderr, "bench_cluster: %s needs a value\n", a.c_str()); std::exit(2); }
-            return argv[++i];
-        };
+        auto next = [&] { return bench::option_value(argc, argv, i, "bench_cluster"); };
         if (a == "--help") {
             std::fprintf(stderr, "usage: bench_cluster [--n N] [--d D] [--method M] [--metric D] [--threads T] [--warmup W] [--iters I] [--seed S] [--in F] [--out F] [--json]\n");
             return 2;
@@ -107,7 +94,7 @@ int main(int argc, char** argv) {
                         n, d, method.c_str(), metric.c_str(), threads, med, q1, q3, ms.front(), iters);
         } else {
             std::printf("# mutiny %s (commit %s) | %s | %u hw threads | threads %ld\n", mutiny::version_string(), MUTINY_GIT_COMMIT,
-                        cpu_model().c_str(), std::thread::hardware_concurrency(), threads);
+                        bench::cpu_model().c_str(), std::thread::hardware_concurrency(), threads);
             std::printf("linkage %-8s %-11s n %6ld d %4ld  median %9.2f ms  IQR [%.2f, %.2f]  min %.2f  (%ld iters)\n", method.c_str(),
                         metric.c_str(), n, d, med, q1, q3, ms.front(), iters);
         }

@@ -17,17 +17,7 @@
 
 #include <mutiny/mutiny.hpp>
 
-namespace {
-
-std::string cpu_model() {
-    std::ifstream f("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-    return "unknown";
-}
-
-}  // namespace
+#include "bench_common.hpp"
 
 int main(int argc, char** argv) {
     if (argc == 2 && std::strcmp(argv[1], "--isa") == 0) {  // the level the kernels run at (MUTINY_ISA applies)
@@ -44,18 +34,14 @@ int main(int argc, char** argv) {
     std::string save_io;  // PREFIX: the first input and output as raw float32 (PREFIX.input.f32, PREFIX.output.f32)
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
-        auto next = [&]() -> long {
-            if (i + 1 >= argc) { std::fprintf(stderr, "bench_inference: %s needs a value\n", a.c_str()); std::exit(2); }
-            return std::strtol(argv[++i], nullptr, 10);
-        };
+        auto next = [&] { return std::strtol(bench::option_value(argc, argv, i, "bench_inference").c_str(), nullptr, 10); };
         if (a == "--batch") batch = next();
         else if (a == "--threads") threads = next();
         else if (a == "--warmup") warmup = next();
         else if (a == "--iters") iters = next();
         else if (a == "--json") json = true;
         else if (a == "--save-io") {
-            if (i + 1 >= argc) { std::fprintf(stderr, "bench_inference: --save-io needs a value\n"); return 2; }
-            save_io = argv[++i];
+            save_io = bench::option_value(argc, argv, i, "bench_inference");
         }
         else { std::fprintf(stderr, "bench_inference: unknown option %s\n", a.c_str()); return 2; }
     }
@@ -100,7 +86,7 @@ int main(int argc, char** argv) {
             std::printf("{\"engine\":\"mutiny\",\"model\":\"%s\",\"batch\":%ld,\"threads\":%ld,\"isa\":\"%s\",\"median_ms\":%.4f,\"q1_ms\":%.4f,\"q3_ms\":%.4f,\"min_ms\":%.4f,\"iters\":%ld}\n",
                         path.c_str(), batch, threads, mutiny::isa::name(mutiny::isa::active()), med, q1, q3, ms.front(), iters);
         } else {
-            std::printf("# mutiny %s | %s | %u hw threads | executor threads %ld | isa %s\n", mutiny::version_string(), cpu_model().c_str(),
+            std::printf("# mutiny %s | %s | %u hw threads | executor threads %ld | isa %s\n", mutiny::version_string(), bench::cpu_model().c_str(),
                         std::thread::hardware_concurrency(), threads, mutiny::isa::name(mutiny::isa::active()));
             std::printf("%-40s batch %3ld  median %9.3f ms  IQR [%.3f, %.3f]  min %.3f  (%ld iters)\n", path.c_str(), batch, med, q1, q3,
                         ms.front(), iters);

@@ -18,15 +18,9 @@
 
 #include <mutiny/mutiny.hpp>
 
-namespace {
+#include "bench_common.hpp"
 
-std::string cpu_model() {
-    std::ifstream f("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-    return "unknown";
-}
+namespace {
 
 using clock_type = std::chrono::steady_clock;
 
@@ -53,10 +47,7 @@ int main(int argc, char** argv) {
     long iters = 5, max_mutants = 2000;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        auto next = [&]() -> long {
-            if (i + 1 >= argc) { std::fprintf(stderr, "bench_mutate: %s needs a value\n", a.c_str()); std::exit(2); }
-            return std::strtol(argv[++i], nullptr, 10);
-        };
+        auto next = [&] { return std::strtol(bench::option_value(argc, argv, i, "bench_mutate").c_str(), nullptr, 10); };
         if (a == "--help") {
             std::fprintf(stderr, "usage: bench_mutate [MODEL...] [--iters I] [--max M]\n");
             return 2;
@@ -67,7 +58,7 @@ int main(int argc, char** argv) {
     }
     if (models.empty()) models = {"models/fashion_lenet5.onnx", "../shared/data/onnx/light/light_resnet50.onnx"};
     std::printf("# mutiny %s | %s | %u hw threads | single thread | passes %ld, at most %ld mutants per family\n",
-                mutiny::version_string(), cpu_model().c_str(), std::thread::hardware_concurrency(), iters, max_mutants);
+                mutiny::version_string(), bench::cpu_model().c_str(), std::thread::hardware_concurrency(), iters, max_mutants);
     std::printf("%-28s %-7s %9s %9s %14s %14s %14s\n", "model", "family", "listed", "timed", "median /s", "min /s", "max /s");
     try {
         for (const std::string& path : models) {

@@ -18,6 +18,8 @@
 
 #include <mutiny/mutiny.hpp>
 
+#include "bench_common.hpp"
+
 #if MUTINY_WITH_OPENCL
 namespace {
 
@@ -49,13 +51,7 @@ int main(int argc, char** argv) {
     long batch = 8, threads = 2, warmup = 2, iters = 10;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "bench_opencl: %s needs a value\n", a.c_str());
-                std::exit(2);
-            }
-            return argv[++i];
-        };
+        auto next = [&] { return bench::option_value(argc, argv, i, "bench_opencl"); };
         if (a == "--help") {
             std::printf("usage: bench_opencl [MODEL ...] [--device D] [--batch N] [--threads T] [--warmup W] [--iters I]\n");
             return 0;

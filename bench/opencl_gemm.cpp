@@ -19,6 +19,8 @@
 
 #include <mutiny/mutiny.hpp>
 
+#include "bench_common.hpp"
+
 #if MUTINY_WITH_OPENCL && MUTINY_WITH_CLBLAST
 #include <clblast_c.h>
 #endif
@@ -30,13 +32,7 @@ int main(int argc, char** argv) {
     int warmup = 2, iters = 7;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "bench_opencl_gemm: %s needs a value\n", a.c_str());
-                std::exit(2);
-            }
-            return argv[++i];
-        };
+        auto next = [&] { return bench::option_value(argc, argv, i, "bench_opencl_gemm"); };
         if (a == "--help") {
             std::printf("usage: bench_opencl_gemm [--device D] [--shapes MxNxK,...] [--warmup W] [--iters I]\n");
             return 0;

@@ -48,7 +48,7 @@ public:
         for (size_t k = 0; k < index.size(); ++k) {
             // The next mutants start on an asynchronous device before this one is waited for.
             for (size_t j = k + 1; j < index.size() && j <= k + in_flight(); ++j) submit(index[j], *m[j]);
-            runs[k] = timed_run(index[k], *m[k]);
+            runs[k] = timed_run([&] { return run_mutant(index[k], *m[k]); });
         }
         return runs;
     }
@@ -60,11 +60,14 @@ public:
     virtual void submit(size_t /*index*/, const Mutation& /*m*/) {}
 
 protected:
-    MutantRun timed_run(size_t index, const Mutation& m) {
+    // One mutant's run, its wall time, and its error kept rather than thrown (the campaign decides
+    // what an error means for the mutant).
+    template <class Run>
+    static MutantRun timed_run(Run run) {
         MutantRun r;
         const auto t0 = std::chrono::steady_clock::now();
         try {
-            r.outputs = run_mutant(index, m);
+            r.outputs = run();
         } catch (...) {
             r.error = std::current_exception();
         }
@@ -112,15 +115,8 @@ public:
         std::atomic<size_t> next{0};
         // Each worker takes the next mutant; which worker runs which changes no result.
         auto work = [&](size_t w) {
-            for (size_t k; (k = next.fetch_add(1)) < index.size();) {
-                const auto t0 = std::chrono::steady_clock::now();
-                try {
-                    runs[k].outputs = w == 0 ? run_one(index[k], *m[k], exec_, threads_) : run_one(index[k], *m[k], *workers_[w - 1], 1);
-                } catch (...) {
-                    runs[k].error = std::current_exception();
-                }
-                runs[k].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            }
+            for (size_t k; (k = next.fetch_add(1)) < index.size();)
+                runs[k] = timed_run([&] { return w == 0 ? run_one(index[k], *m[k], exec_, threads_) : run_one(index[k], *m[k], *workers_[w - 1], 1); });
         };
         std::vector<std::thread> pool;
         for (size_t w = 1; w < W; ++w) pool.emplace_back(work, w);
