@@ -2,6 +2,7 @@
 // devices, decides kills, and writes the report (report.json, mutants.csv, kill matrices,
 // manifest.json, report.html) to --out, checkpointing after every batch (--resume continues).
 #include <algorithm>
+#include <cfloat>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -129,6 +130,28 @@ void print_scores(std::ostream& os, const mutiny::CampaignResult& r) {
     }
 }
 
+// Per other device, a mutant's time over its time on the first device (report.html has them per
+// operator), and with --profiles, per operator how far the mutants' effects travel.
+void print_views(std::ostream& os, const mutiny::CampaignResult& r) {
+    char line[512];
+    for (size_t d = 1; d < r.devices.size(); ++d) {
+        const auto all = mutiny::timing_by_operator(r, d, true);
+        const auto it = all.find("all");
+        if (it == all.end()) continue;
+        std::snprintf(line, sizeof line, "time %s / %s per mutant: median %.3gx, p90 %.3gx, max %.3gx (%lld mutants)\n", r.devices[d].c_str(),
+                      r.devices[0].c_str(), it->second.median, it->second.p90, it->second.max, static_cast<long long>(it->second.n));
+        os << line;
+    }
+    if (r.profile.inputs <= 0) return;
+    os << "profiles (first " << r.profile.inputs << " inputs; profiles.csv):\n";
+    for (const auto& [op, s] : mutiny::profile_by_operator(r)) {
+        std::snprintf(line, sizeof line, "  %-36s %5lld profiled  %6.2f%% reach the output  %5lld structurally weak  median last depth %.1f\n",
+                      op.c_str(), static_cast<long long>(s.profiled), 100.0 * static_cast<double>(s.reaching_output) / static_cast<double>(s.profiled),
+                      static_cast<long long>(s.weak), s.median_last_depth);
+        os << line;
+    }
+}
+
 // Said where a statistical criterion is chosen: what its instances are, next to DeepCrime's.
 void print_statistical_note(std::ostream& os, const mutiny::CampaignOptions& opt) {
     for (const auto& c : opt.criteria)
@@ -191,14 +214,16 @@ OutputsChoice choose_outputs(const Args& a, size_t mutants, size_t inputs, const
 }  // namespace
 
 int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster", "shard", "sample", "until"},
-           {"help", "resume", "no-incremental", "outputs", "no-outputs", "quiet", "mpi"});
+    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster", "shard", "sample", "until",
+                              "profile-inputs", "profile-atol", "profile-rtol"},
+           {"help", "resume", "no-incremental", "outputs", "no-outputs", "quiet", "mpi", "profiles"});
     if (a.has("help")) {
         std::cout << "usage: mutiny campaign MODEL --data SPEC --ops LIST|--preset NAME|--mutants FILE --out DIR\n"
                      "                       [--device cpu,opencl[:N|:NAME]]\n"
                      "                       [--kill LIST] [--position P] [--seed S] [--threads N] [--batch N]\n"
                      "                       [--max-memory SIZE] [--resume]\n"
                      "                       [--no-incremental] [--outputs | --no-outputs] [--preprocess RECIPE] [--quiet]\n"
+                     "                       [--profiles [--profile-inputs N] [--profile-atol A] [--profile-rtol R]]\n"
                      "                       [--cluster neurons:s=N | mutants:threshold=T[,features=weights|behaviour]\n"
                      "                                  [,rep=medoid|random][,probe=P][,seed=S]]\n"
                      "Runs MODEL and its mutants over the labelled data set SPEC (see `mutiny eval --help`) on each device\n"
@@ -234,6 +259,14 @@ int cmd_campaign(int argc, char** argv) {
                      "  runs one representative per average-linkage cluster of mutants (distances in [0, 1]; features\n"
                      "  weights = the mutated neurons' scaled weights, behaviour = softmax outputs on P probe inputs,\n"
                      "  default 100) and counts its verdict once per member. Writes DIR/acceleration.json too.\n"
+                     "--profiles: per mutant, how far its effect travels before it is masked: on the first N inputs\n"
+                     "  (--profile-inputs, default 8), every float32 node output downstream of the mutated node is\n"
+                     "  compared with the original's (it differs beyond A + R |original|; default 0, 0: any change),\n"
+                     "  with its relative error ||mutant - original|| / ||original||. Writes DIR/profiles.csv, a\n"
+                     "  \"profiles\" section in report.json and report.html (per operator; structurally weak mutants:\n"
+                     "  masked before the output on every profiled input). Computed by the cpu device, which must be\n"
+                     "  one of the devices; graph mutants are not profiled. Costs a pass over each recomputed node\n"
+                     "  output of the profiled batches; not with --shard, --mpi or --sample.\n"
                      "--shard K/N: run part K of N of the mutant list (dealt by estimated cost, the same split on every\n"
                      "  machine) into DIR, checkpointed as a whole campaign is; DIR/shard.bin holds its results, and\n"
                      "  `mutiny merge DIR1 ... DIRN --out DIR` writes the whole campaign's report.\n"
@@ -262,6 +295,11 @@ int cmd_campaign(int argc, char** argv) {
     if (a.has("shard") + a.has("mpi") + sample > 1) throw UsageError("--shard, --mpi and --sample are three ways to split a campaign: give one");
     if (split && a.has("cluster"))
         throw UsageError(std::string("--cluster cannot be combined with --") + (a.has("mpi") ? "mpi" : sample ? "sample" : "shard"));
+    for (const char* o : {"profile-inputs", "profile-atol", "profile-rtol"})
+        if (a.has(o) && !a.has("profiles")) throw UsageError(std::string("--") + o + " sets how --profiles profiles: give --profiles too");
+    if (a.has("profiles") && split)
+        throw UsageError(std::string("--profiles cannot be combined with --") + (a.has("mpi") ? "mpi" : sample ? "sample" : "shard") +
+                         " (a split campaign's parts do not carry profiles)");
     const SampleOption sampling = sample_option(a);
     const mutiny::ShardSpec shard = a.has("shard") ? shard_option(a) : mutiny::ShardSpec{};
     const std::string path = a.positionals()[0];
@@ -290,6 +328,13 @@ int cmd_campaign(int argc, char** argv) {
     opt.max_memory = global_max_memory();
     opt.instances = static_cast<int>(a.get_int("instances", 1, 1, INT32_MAX));
     opt.incremental = !a.has("no-incremental");
+    if (a.has("profiles")) {
+        opt.profile.inputs = a.get_int("profile-inputs", 8, 1, INT32_MAX);
+        opt.profile.atol = a.get_number("profile-atol", 0, 0, DBL_MAX);
+        opt.profile.rtol = a.get_number("profile-rtol", 0, 0, DBL_MAX);
+        if (std::find(opt.devices.begin(), opt.devices.end(), "cpu") == opt.devices.end())
+            throw UsageError("--profiles needs the cpu device (it computes them from the original's activations): add cpu to --device");
+    }
     if (a.has("outputs") && a.has("no-outputs")) throw UsageError("--outputs and --no-outputs contradict each other");
     opt.out_dir = a.get("out");
     opt.resume = a.has("resume");
@@ -330,6 +375,7 @@ int cmd_campaign(int argc, char** argv) {
         std::cout << "representatives that ran (" << accel.clusters << " of " << accel.input_mutants
                   << " counted mutants; not the campaign's score, see the estimate below):\n";
     print_scores(std::cout, r);
+    print_views(std::cout, r);
     if (accelerated) print_estimates(std::cout, r, accel);
     print_batch_choice(std::cout, r);
     std::cout << "outputs: " << outputs.summary << "\n";

@@ -72,6 +72,7 @@
 #include "analysis/discrepancy.hpp"
 #include "analysis/kill.hpp"
 #include "analysis/merge.hpp"
+#include "analysis/profile.hpp"
 #include "analysis/sample.hpp"
 #include "analysis/sample_coverage.hpp"
 #include "analysis/prioritize.hpp"
@@ -88,11 +89,14 @@
 // report
 #include "report/campaign_report.hpp"
 #include "report/cluster_report.hpp"
+#include "report/csv.hpp"
 #include "report/diff_report.hpp"
 #include "report/html.hpp"
 #include "report/html_util.hpp"
 #include "report/json.hpp"
 #include "report/prioritization.hpp"
+#include "report/profile_report.hpp"
+#include "report/timing_report.hpp"
 
 // The compiled part (op kernels, registries' entry points), in the one source file that defines
 // MUTINY_IMPLEMENTATION; the others link against it (or against mutiny::compiled instead).

@@ -12,6 +12,7 @@
 #include <mutiny/report/json.hpp>
 #include <mutiny/report/prioritization.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -177,4 +178,55 @@ TEST_CASE("bar charts make room for long labels") {
     CHECK(svg.find("<text x='356' y='44' font-size='12' text-anchor='end'>") != std::string::npos);
     CHECK(layer_label("*") == "(all layers)");
     CHECK(layer_label("/fc1/Gemm") == "/fc1/Gemm");
+}
+
+TEST_CASE("timing across devices: per mutant and operator, the ratios to the first device") {
+    // cpu and opencl; CW mutants take 1 s and 2 s on the cpu, 0.5 s and 3 s on opencl (ratios 0.5,
+    // 1.5); NAI 4 s and 2 s (0.5); a crashed mutant's time counts nowhere.
+    CampaignResult r;
+    r.devices = {"cpu", "opencl"};
+    r.original_seconds = {2.0, 1.0};
+    auto mutant = [&](const std::string& id, const std::string& op, double cpu, double ocl, bool crashed = false) {
+        MutantResult m;
+        m.mutant.spec.id = id;
+        m.mutant.spec.op = op;
+        m.runs.resize(2);
+        m.runs[0].seconds = cpu;
+        m.runs[1].seconds = ocl;
+        m.runs[1].summary.crashed = crashed;
+        r.mutants.push_back(m);
+    };
+    mutant("a", "CW", 1, 0.5);
+    mutant("b", "CW", 2, 3);
+    mutant("c", "NAI", 4, 2);
+    mutant("d", "NAI", 8, 0.1, true);
+    CHECK(device_time_ratio(r, 0, 1) == 0.5);
+    CHECK(device_time_ratio(r, 1, 1) == 1.5);
+    CHECK(std::isnan(device_time_ratio(r, 3, 1)));
+    const auto ratios = timing_by_operator(r, 1, true);
+    // numpy.percentile([0.5, 0.5, 1.5], [50, 90]) = 0.5, 1.3; of [0.5, 1.5]: 1.0, 1.4.
+    CHECK(ratios.at("all").n == 3);
+    CHECK(ratios.at("all").median == 0.5);
+    CHECK(ratios.at("all").p90 == doctest::Approx(1.3));
+    CHECK(ratios.at("all").max == 1.5);
+    CHECK(ratios.at("CW").median == 1.0);
+    CHECK(ratios.at("CW").p90 == doctest::Approx(1.4));
+    // Seconds on the cpu: [1, 2, 4, 8] (median 3, p90 6.8); on opencl [0.5, 3, 2] (2, 2.8).
+    const auto cpu = timing_by_operator(r, 0, false);
+    CHECK(cpu.at("NAI").n == 2);  // the crash was on opencl: its cpu time counts
+    CHECK(cpu.at("NAI").max == 8);
+    const std::string html = timing_html(r);
+    CHECK(html.find("<td class='l'>all</td><td>3e+03 / 6.8e+03 / 8e+03</td><td>2e+03 / 2.8e+03 / 3e+03</td><td>0.5&times; / 1.3&times; / 1.5&times;</td>") !=
+          std::string::npos);
+    CHECK(html.find("<td class='l'>CW</td><td>1.5e+03 / 1.9e+03 / 2e+03</td><td>1.75e+03 / 2.75e+03 / 3e+03</td><td>1&times; / 1.4&times; / 1.5&times;</td>") !=
+          std::string::npos);
+    CHECK(html.find("<td>0.5&times;</td></tr>") != std::string::npos);  // the original: 1 s over 2 s
+    JsonWriter j;
+    j.begin_object();
+    timing_views_json(j, r);
+    j.end();
+    CHECK(j.str().find("\"a\": [1, 0.5]") != std::string::npos);
+    CHECK(j.str().find("\"d\": [8, null]") != std::string::npos);
+    CHECK(j.str().find("\"original\": 0.5") != std::string::npos);
+    CHECK(j.str().find("\"CW\"") != std::string::npos);
 }

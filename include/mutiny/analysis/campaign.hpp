@@ -48,6 +48,8 @@
 #include "checkpoint.hpp"
 #include "discrepancy.hpp"
 #include "kill.hpp"
+#include "profile.hpp"
+#include "tensor_diff.hpp"
 
 namespace mutiny {
 
@@ -102,6 +104,11 @@ public:
         if (out.rank() != 2 || out[1] <= 0)
             throw Error("model output is not [batch, classes]", "model " + r_.model, "output shape " + out.str());
         r_.classes = out[1];
+        r_.profile = opt_.profile;
+        if (opt_.profile.inputs < 0) throw Error("bad profile input count", "campaign", std::to_string(opt_.profile.inputs) + " (must be >= 0)");
+        if (opt_.profile.inputs > 0 && std::find(opt_.devices.begin(), opt_.devices.end(), "cpu") == opt_.devices.end())
+            throw Error("profiles need the cpu device", "campaign", "the CPU device computes them from the original's activations; add cpu to the devices");
+        check_tolerance(DiffTolerance{opt_.profile.atol, opt_.profile.rtol, DiffStat::max}, "profile tolerance");
         choose_batch();
         r_.data_hash = opt_.data_hash.empty() ? data_hash() : opt_.data_hash;
         r_.identity = identity();
@@ -168,6 +175,8 @@ public:
         for (const auto& d : opt_.devices) s += "device " + d + "\n";
         for (const auto& c : opt_.criteria) s += "criterion " + c.name() + "\n";
         if (opt_.instances > 1) s += "instances " + std::to_string(opt_.instances) + "\n";
+        if (opt_.profile.inputs > 0)
+            s += "profiles " + std::to_string(opt_.profile.inputs) + " atol " + exact(opt_.profile.atol) + " rtol " + exact(opt_.profile.rtol) + "\n";
         for (const auto& m : mutants_) s += "mutant " + m.spec.str() + "\n";
         return s;
     }
@@ -240,6 +249,7 @@ public:
             r_.mutants[i].runs.assign(D, DeviceRun{});
             r_.mutants[i].vs_first.assign(D > 0 ? D - 1 : 0, Discrepancy{});
         }
+        r_.profiles.assign(opt_.profile.inputs > 0 ? M : 0, MutantProfile{});
         r_.original_vs_first.assign(D > 0 ? D - 1 : 0, Discrepancy{});
         r_.original_seconds.assign(D, 0.0);
         r_.device_errors.assign(D, "");
@@ -304,6 +314,9 @@ public:
                 if (d > 0 && !base[0].empty()) r_.original_vs_first[d - 1].add(base[0].data<float>(), base[d].data<float>(), n, C);
             }
             report_progress(b * static_cast<int64_t>(M + 1) + 1, steps);
+            // Profiles: the CPU device's runs of this batch's inputs below profile.inputs.
+            const size_t prof_dev = r_.profiles.empty() ? D : static_cast<size_t>(std::find(opt_.devices.begin(), opt_.devices.end(), "cpu") - opt_.devices.begin());
+            if (prof_dev < D) devs[prof_dev]->profile_batch(std::max<int64_t>(0, std::min(n, opt_.profile.inputs - first)), opt_.profile);
             // Mutants in groups: each device runs a group at once where it can (the CPU: one per
             // thread; an asynchronous device: several in flight); results are then taken in
             // mutant order, as one at a time would give them.
@@ -336,6 +349,7 @@ public:
                                 check_output(outs[d], n, opt_.devices[d]);
                                 kill_arena.execute([&] { acc[d][i].add(base[d].data<float>(), outs[d].data<float>(), labels.data(), n, first, &refs[d]); });
                                 if (!files.empty()) files[d]->write(static_cast<int64_t>(i) + 1, first, outs[d]);
+                                if (d == prof_dev) add_profile(r_.profiles[i], run.profile);
                                 for (size_t j : extra_of[i]) run_instance(*devs[d], M + j, extra[j].k, extra[j].mutation, extra[j].status,
                                                                           extra[j].reason, base[d], acc[d][i], labels, n, opt_.devices[d]);
                             } catch (const std::exception& e) {
@@ -384,11 +398,17 @@ public:
                 r_.mutants[i].runs[d].summary = std::move(s);
             }
         }
+        for (auto& p : r_.profiles) label_profile(p, graph_);
         r_.seconds = seconds_since(t0);
         return r_;
     }
 
 private:
+    static std::string exact(double v) {
+        char b[40];
+        std::snprintf(b, sizeof b, "%.17g", v);
+        return b;
+    }
     static double seconds_since(std::chrono::steady_clock::time_point t) {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     }
@@ -464,6 +484,7 @@ private:
         for (const auto& m : r_.mutants)
             for (const auto& x : m.vs_first) campaign_detail::save_disc(w, x);
         w.vec(output_sums);
+        for (const auto& p : r_.profiles) campaign_detail::save_profile(w, p);
         write_durable(path, sealed(w.bytes()));
     }
 
@@ -504,6 +525,8 @@ private:
         const std::vector<uint64_t> sums = r.vec<uint64_t>();
         if (sums.size() != output_sums.size()) throw Error("corrupt checkpoint", path, "its outputs checksums do not match its devices");
         output_sums = sums;
+        for (size_t i = 0; i < r_.profiles.size(); ++i)
+            r_.profiles[i] = campaign_detail::load_profile(r, graph_, std::min(processed, opt_.profile.inputs), path + " (profile of mutant " + mutants_[i].spec.id + ")");
         if (!r.done()) throw Error("corrupt checkpoint", path, "trailing bytes");
         return done;
     }

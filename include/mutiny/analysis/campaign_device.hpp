@@ -19,14 +19,17 @@
 #include "../exec/cpu/executor.hpp"
 #include "../mutate/all.hpp"
 #include "../ops/isa/dispatch.hpp"
+#include "profile.hpp"
 
 namespace mutiny {
 
-// One mutant's run on one batch: its outputs, or what it threw, and its time.
+// One mutant's run on one batch: its outputs, or what it threw, and its time; with profiling on
+// (CampaignDevice::profile_batch), its propagation profile over the batch's profiled inputs.
 struct MutantRun {
     std::vector<Tensor> outputs;
     std::exception_ptr error;
     double seconds = 0;
+    ProfileBatch profile;
 };
 
 // One device a campaign runs on. begin_batch() runs the original on a batch; run_mutant() gives a
@@ -42,6 +45,9 @@ public:
     virtual std::string identity() const { return name(); }
     virtual std::vector<Tensor> begin_batch(const std::vector<Tensor>& inputs) = 0;
     virtual std::vector<Tensor> run_mutant(size_t index, const Mutation& m) = 0;
+    // Propagation profiles (profile.hpp): how many leading inputs of the current batch the next
+    // run_mutants() calls profile (0: none). Only the CPU device computes them.
+    virtual void profile_batch(int64_t /*count*/, const ProfileOptions& /*opt*/) {}
     virtual size_t parallel_mutants() const { return 1; }
     virtual std::vector<MutantRun> run_mutants(const std::vector<size_t>& index, const std::vector<const Mutation*>& m) {
         std::vector<MutantRun> runs(index.size());
@@ -104,19 +110,29 @@ public:
 
     std::vector<Tensor> run_mutant(size_t index, const Mutation& m) override { return run_one(index, m, exec_, threads_); }
 
+    void profile_batch(int64_t count, const ProfileOptions& opt) override {
+        profile_count_ = count;
+        profile_opt_ = opt;
+        if (count > 0 && per_input_.empty()) per_input_ = per_input_values(graph_);
+    }
+
     size_t parallel_mutants() const override { return static_cast<size_t>(exec_.threads()); }
 
     std::vector<MutantRun> run_mutants(const std::vector<size_t>& index, const std::vector<const Mutation*>& m) override {
         const size_t W = std::min(index.size(), parallel_mutants());
-        if (W <= 1) return CampaignDevice::run_mutants(index, m);
         // Worker 0 is exec_ itself (its plan's buffers are free while mutants run): W - 1 more plans.
         while (workers_.size() + 1 < W) workers_.push_back(std::make_unique<CpuExecutor>(graph_, CpuOptions{1, {}, {}}));
         std::vector<MutantRun> runs(index.size());
         std::atomic<size_t> next{0};
-        // Each worker takes the next mutant; which worker runs which changes no result.
+        // Each worker takes the next mutant; which worker runs which changes no result, and each
+        // mutant's profile is its own.
         auto work = [&](size_t w) {
-            for (size_t k; (k = next.fetch_add(1)) < index.size();)
-                runs[k] = timed_run([&] { return w == 0 ? run_one(index[k], *m[k], exec_, threads_) : run_one(index[k], *m[k], *workers_[w - 1], 1); });
+            for (size_t k; (k = next.fetch_add(1)) < index.size();) {
+                ProfileBatch profile;
+                ProfileBatch* prof = profile_count_ > 0 ? &profile : nullptr;
+                runs[k] = timed_run([&] { return w == 0 ? run_one(index[k], *m[k], exec_, threads_, prof) : run_one(index[k], *m[k], *workers_[w - 1], 1, prof); });
+                runs[k].profile = std::move(profile);
+            }
         };
         std::vector<std::thread> pool;
         for (size_t w = 1; w < W; ++w) pool.emplace_back(work, w);
@@ -126,8 +142,11 @@ public:
     }
 
     // Mutant `index` on executor ex (exec_ or a worker's) from the batch's trace; a graph mutant
-    // on an executor of its own with `threads` threads (made at its first run, kept).
-    std::vector<Tensor> run_one(size_t index, const Mutation& m, CpuExecutor& ex, int threads) {
+    // on an executor of its own with `threads` threads (made at its first run, kept). With `prof`,
+    // the batch's profiled inputs are added to it (a graph mutant's nodes are not the original's:
+    // it gets a note instead).
+    std::vector<Tensor> run_one(size_t index, const Mutation& m, CpuExecutor& ex, int threads, ProfileBatch* prof = nullptr) {
+        if (m.graph && prof) prof->note = "graph mutant: its nodes are not the original's, no profile";
         if (m.graph) {
             CpuExecutor* gx;
             {
@@ -155,10 +174,19 @@ public:
             ov.push_back(ex.prepare_node(n, shapes_, sites, narrow ? m.units : std::vector<int64_t>{}, &patched));
         }
         if (ov.empty()) throw Error("mutant changes nothing the executor can run", "cpu", "no changed nodes, sites or graph");
-        return ex.run_from(trace_, ov, !incremental_);
+        if (!prof) return ex.run_from(trace_, ov, !incremental_);
+        // Every input tensor of a campaign's batch has the samples on its first axis.
+        ProfileRecorder rec(trace_, per_input_, inputs_.at(0).shape()[0], profile_count_, profile_opt_);
+        const ValueObserver see = [&](int node, int value, const Tensor& t) { rec.observe(node, value, t); };
+        std::vector<Tensor> out = ex.run_from(trace_, ov, !incremental_, &see);
+        *prof = rec.take();
+        return out;
     }
 
-    void end_batch() override { trace_.clear(); }
+    void end_batch() override {
+        trace_.clear();
+        profile_count_ = 0;
+    }
 
 private:
     Graph graph_;  // shares constant storage with exec_'s graph (read only)
@@ -171,6 +199,9 @@ private:
     Trace trace_;
     InputShapes shapes_;  // of the current batch
     std::map<size_t, std::unique_ptr<CpuExecutor>> graph_execs_;
+    int64_t profile_count_ = 0;      // leading inputs of this batch to profile
+    ProfileOptions profile_opt_;
+    std::vector<char> per_input_;    // per_input_values(graph_), made when first profiling
 };
 
 }  // namespace mutiny

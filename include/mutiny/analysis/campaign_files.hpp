@@ -22,6 +22,7 @@
 #include "checkpoint.hpp"
 #include "discrepancy.hpp"
 #include "kill.hpp"
+#include "profile.hpp"
 
 namespace mutiny {
 
@@ -67,6 +68,49 @@ inline KillSummary load_summary(ByteReader& r) {
     s.input_bits.resize(static_cast<size_t>(criteria));
     for (auto& bits : s.input_bits) bits = r.vec<uint64_t>();
     return s;
+}
+// A mutant's propagation profile (profile.hpp).
+inline void save_profile(ByteWriter& w, const MutantProfile& p) {
+    w.str(p.note);
+    w.u64(p.rows.size());
+    for (const auto& r : p.rows) {
+        w.i64(r.node);
+        w.i64(r.value);
+        w.i64(r.differing);
+        w.f64(r.sum_rel);
+        w.f64(r.max_abs);
+        w.i64(r.inputs);
+    }
+    w.vec(p.last_row);
+}
+// Reads a profile over at most `inputs` inputs of graph g; rows must name g's node outputs.
+inline MutantProfile load_profile(ByteReader& r, const Graph& g, int64_t inputs, const std::string& where) {
+    MutantProfile p;
+    p.note = r.str();
+    const uint64_t rows = r.u64();
+    auto bad = [&](const std::string& why) { return Error("checkpoint does not fit this campaign", where, why); };
+    if (rows > g.values.size()) throw bad(std::to_string(rows) + " profile rows, the model has " + std::to_string(g.values.size()) + " values");
+    for (uint64_t k = 0; k < rows; ++k) {
+        ProfileRow x;
+        x.node = static_cast<int>(r.i64());
+        x.value = static_cast<int>(r.i64());
+        x.differing = r.i64();
+        x.sum_rel = r.f64();
+        x.max_abs = r.f64();
+        x.inputs = r.i64();
+        if (x.node < 0 || static_cast<size_t>(x.node) >= g.nodes.size() ||
+            std::find(g.nodes[static_cast<size_t>(x.node)].outputs.begin(), g.nodes[static_cast<size_t>(x.node)].outputs.end(), x.value) ==
+                g.nodes[static_cast<size_t>(x.node)].outputs.end())
+            throw bad("profile row " + std::to_string(k) + " names no output of the model's node " + std::to_string(x.node));
+        if (x.inputs < 0 || x.inputs > inputs || x.differing < 0 || x.differing > x.inputs || !(x.sum_rel >= 0) || !(x.max_abs >= 0))
+            throw bad("profile row " + std::to_string(k) + " holds counts or errors no run gives");
+        p.rows.push_back(x);
+    }
+    p.last_row = r.vec<int>();
+    if (static_cast<int64_t>(p.last_row.size()) > inputs) throw bad(std::to_string(p.last_row.size()) + " profiled inputs, at most " + std::to_string(inputs) + " ran");
+    for (int k : p.last_row)
+        if (k < -1 || k >= static_cast<int>(p.rows.size())) throw bad("a profiled input's last differing row " + std::to_string(k) + " is not a row");
+    return p;
 }
 inline void save_disc(ByteWriter& w, const Discrepancy& d) {
     w.i64(d.inputs);

@@ -46,6 +46,9 @@ struct CampaignOptions {
     // recipe: the parts of one split campaign (shards, MPI chunks, sample rounds) in one process
     // pass the first part's, sparing a pass over the data per part. Empty: computed.
     std::string data_hash;
+    // Propagation profiles of the mutants (profile.hpp) on the first profile.inputs inputs (0:
+    // none), computed by the CPU device, which must be one of the devices.
+    ProfileOptions profile;
     // Called after each mutant of each batch: (steps done, total steps).
     std::function<void(int64_t, int64_t)> progress;
     // Makes a device from its name ("opencl:1"); the CPU is built in. Set by callers that link
@@ -88,6 +91,8 @@ struct CampaignResult {
     std::vector<double> original_seconds;    // per device
     std::vector<Discrepancy> original_vs_first;
     std::vector<MutantResult> mutants;
+    ProfileOptions profile;                  // profile.inputs == 0: no profiles
+    std::vector<MutantProfile> profiles;     // per mutant when profiled (empty ones: did not run)
     double seconds = 0;                      // wall time of the run (this process, resumed or not)
     int64_t resumed_at_batch = -1;
 

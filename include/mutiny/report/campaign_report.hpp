@@ -23,7 +23,10 @@
 #include "../analysis/prioritize.hpp"
 #include "../analysis/scores.hpp"
 #include "../ops/isa/dispatch.hpp"
+#include "csv.hpp"
 #include "json.hpp"
+#include "profile_report.hpp"
+#include "timing_report.hpp"
 
 namespace mutiny {
 
@@ -61,13 +64,6 @@ inline void disc_object(JsonWriter& j, const Discrepancy& x) {
     j.key("degenerate_a").value(x.degenerate_a());
     j.key("degenerate_b").value(x.degenerate_b());
     j.end();
-}
-
-inline std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string o = "\"";
-    for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return o + "\"";
 }
 
 }  // namespace report_detail
@@ -292,6 +288,10 @@ inline std::string campaign_report_json(const CampaignResult& r) {
         j.end();
     }
     j.end();
+    if (r.profile.inputs > 0) {
+        j.key("profiles");
+        profiles_json(j, r);
+    }
     // Everything above is determined by the inputs; only what follows changes from run to run.
     j.key("timing").begin_object();
     j.key("seconds").value(r.seconds);
@@ -306,6 +306,7 @@ inline std::string campaign_report_json(const CampaignResult& r) {
         j.key(r.devices[d]).value(t);
     }
     j.end();
+    timing_views_json(j, r);
     j.end();
     j.end();
     return j.str() + "\n";
@@ -407,6 +408,9 @@ inline std::string campaign_manifest_json(const CampaignResult& r, const Campaig
     j.key("incremental").value(opt.incremental);
     j.key("instances").value(opt.instances);
     j.key("outputs").value(opt.keep_outputs);
+    j.key("profile_inputs").value(opt.profile.inputs);
+    j.key("profile_atol").value(opt.profile.atol);
+    j.key("profile_rtol").value(opt.profile.rtol);
     j.end();
     j.key("mutants").begin_array();
     for (const auto& m : r.mutants) j.value(m.mutant.spec.str());

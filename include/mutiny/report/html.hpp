@@ -6,6 +6,7 @@
 #define MUTINY_REPORT_HTML_HPP_
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 #include <string>
@@ -138,21 +139,8 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
             break;
         }
 
-    // Per device: the original's time, the mutants' and a mutant's mean (report.json: "timing").
-    os << "<h2>Timing</h2>\n<table><tr><th class='l'>device</th><th>original (s)</th><th>mutants (s)</th><th>mutants run</th><th>mean per mutant (ms)</th></tr>\n";
-    for (size_t d = 0; d < r.devices.size(); ++d) {
-        double t = 0;
-        int64_t ran = 0;
-        for (const auto& m : r.mutants)
-            if (m.mutant.status == MutantStatus::ok && !m.runs.empty()) {
-                t += m.runs[d].seconds;
-                ++ran;
-            }
-        os << "<tr><td class='l'>" << html_escape(r.devices[d]) << "</td><td>" << fmt_num(r.original_seconds[d], "%.3f") << "</td><td>" << fmt_num(t, "%.3f")
-           << "</td><td>" << ran << "</td><td>" << (ran ? fmt_num(1000 * t / static_cast<double>(ran), "%.2f") : std::string("-")) << "</td></tr>\n";
-    }
-    os << "</table>\n<p class='small'>Campaign wall time " << fmt_num(r.seconds, "%.2f") << " s"
-       << (r.resumed_at_batch >= 0 ? " (this process; resumed at batch " + std::to_string(r.resumed_at_batch) + ")" : std::string()) << ".</p>\n";
+    // Per device and operator, with the ratios to the first device (report.json: "timing").
+    os << timing_html(r);
 
     for (size_t c = 0; c < r.criteria.size(); ++c) {
         std::vector<std::pair<std::string, double>> bars;
@@ -225,12 +213,17 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
         }
     }
 
+    if (r.profile.inputs > 0) os << profiles_html(r);
+
     for (const auto& s : extra_sections) os << s;
 
     os << "<h2>Mutants</h2>\n<table><tr><th class='l'>id</th><th class='l'>operator</th><th class='l'>layer</th><th class='l'>status</th>";
     for (const auto& d : r.devices)
         for (const auto& c : r.criteria) os << "<th class='l'>" << html_escape(d + " " + c.name()) << "</th>";
-    os << "<th>accuracy</th><th class='l'>note</th></tr>\n";
+    os << "<th>accuracy</th>";
+    for (size_t d = 0; d < r.devices.size(); ++d) os << "<th>" << html_escape(r.devices[d]) << " (ms)</th>";
+    for (size_t d = 1; d < r.devices.size(); ++d) os << "<th>" << html_escape(r.devices[d] + " / " + r.devices[0]) << "</th>";
+    os << "<th class='l'>note</th></tr>\n";
     const size_t shown = std::min<size_t>(r.mutants.size(), 2000);
     for (size_t i = 0; i < shown; ++i) {
         const MutantResult& m = r.mutants[i];
@@ -242,7 +235,13 @@ inline std::string campaign_report_html(const CampaignResult& r, const std::vect
                 os << "<td class='l " << v << "'>" << v << "</td>";
             }
         const KillSummary& s = m.runs.empty() ? KillSummary{} : m.runs[0].summary;
-        os << "<td>" << (m.mutant.status == MutantStatus::ok && s.inputs ? fmt_pct(static_cast<double>(s.correct) / static_cast<double>(s.inputs)) : "") << "</td><td class='l'>"
+        os << "<td>" << (m.mutant.status == MutantStatus::ok && s.inputs ? fmt_pct(static_cast<double>(s.correct) / static_cast<double>(s.inputs)) : "") << "</td>";
+        for (size_t d = 0; d < r.devices.size(); ++d) os << "<td>" << (timed_on(r, i, d) ? fmt_num(1000 * m.runs[d].seconds, "%.3g") : std::string()) << "</td>";
+        for (size_t d = 1; d < r.devices.size(); ++d) {
+            const double x = device_time_ratio(r, i, d);
+            os << "<td>" << (std::isnan(x) ? std::string() : fmt_num(x, "%.3g")) << "</td>";
+        }
+        os << "<td class='l'>"
            << html_escape(m.mutant.status == MutantStatus::ok ? s.crash_reason : m.mutant.reason) << "</td></tr>\n";
     }
     os << "</table>\n";
@@ -260,6 +259,7 @@ inline void write_campaign_report(const std::string& dir, const CampaignResult& 
     write_durable(dir + "/mutants.csv", campaign_mutants_csv(r));
     for (const auto& f : kill_matrix_files(r)) write_durable(dir + "/" + f.name, campaign_kill_matrix(r, f.device, f.criterion));
     write_durable(dir + "/manifest.json", campaign_manifest_json(r, opt, command_line));
+    if (r.profile.inputs > 0) write_durable(dir + "/profiles.csv", profiles_csv(r));
     write_durable(dir + "/report.html", campaign_report_html(r, extra_html));
 }
 

@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,11 @@ namespace mutiny {
 
 // Every value of one run, indexed by value id: constants, inputs, intermediates and outputs.
 using Trace = std::vector<Tensor>;
+
+// Called by run_from() with each output of each node downstream of the overridden ones, right
+// after the node ran (node index, value id, the value in full): campaign profiles
+// (analysis/profile.hpp) compare them with the trace without keeping them.
+using ValueObserver = std::function<void(int node, int value, const Tensor& full)>;
 
 // A kernel standing in for node `node`'s during one run_from() call. `units`, when not empty,
 // are the only output units (axis 1 of a Conv's output, the last axis of a Gemm's or MatMul's)
@@ -181,14 +187,16 @@ public:
     // With `full`, every node runs (the same result, the cost of a complete re-execution: the
     // baseline incremental execution is measured against).
     // The trace may come from another executor of the same graph (run_trace() of one executor,
-    // mutants run from it by several, one per thread: CpuCampaignDevice).
-    std::vector<Tensor> run_from(const Trace& trace, const std::vector<NodeOverride>& overrides, bool full = false) {
+    // mutants run from it by several, one per thread: CpuCampaignDevice). `observe`, when given,
+    // sees every output of the nodes downstream of the overrides (with `full` too, only those).
+    std::vector<Tensor> run_from(const Trace& trace, const std::vector<NodeOverride>& overrides, bool full = false,
+                                 const ValueObserver* observe = nullptr) {
         if (trace.size() != graph_.values.size())
             throw Error("trace does not belong to this graph", "graph " + graph_.name,
                         std::to_string(trace.size()) + " values in the trace, " + std::to_string(graph_.values.size()) + " in the graph");
         Plan& p = plan_for(input_shapes_of_trace(graph_, trace));
         std::vector<Tensor> result;
-        arena_.execute([&] { result = execute_from(p, trace, overrides, full); });
+        arena_.execute([&] { result = execute_from(p, trace, overrides, full, observe); });
         return result;
     }
 
@@ -612,7 +620,8 @@ private:
         }
     }
 
-    std::vector<Tensor> execute_from(Plan& p, const Trace& trace, const std::vector<NodeOverride>& overrides, bool full) {
+    std::vector<Tensor> execute_from(Plan& p, const Trace& trace, const std::vector<NodeOverride>& overrides, bool full,
+                                     const ValueObserver* observe) {
         const size_t nv = graph_.values.size(), nn = graph_.nodes.size();
         std::vector<const NodeOverride*> ov(nn, nullptr);
         size_t first = nn;
@@ -636,13 +645,11 @@ private:
             return s >= 0 && shape == t.shape ? Tensor(t.dtype, shape, p.pool[static_cast<size_t>(s)]) : Tensor(t.dtype, shape);
         };
         // The full value of a narrow one: the trace's, with its units replaced.
-        auto materialize = [&](int v) {
+        auto full_of = [&](int v, Tensor y) {
             const size_t vi = static_cast<size_t>(v);
-            if (!nunits[vi]) return;
             const Shape& fshape = p.types[vi].shape;
             const size_t ax = naxis[vi];
             const std::vector<int64_t>& units = *nunits[vi];
-            Tensor y = fresh(v, fshape);
             std::memcpy(y.raw(), trace[vi].raw(), y.nbytes());
             int64_t outer = 1, inner = 1;
             for (size_t d = 0; d < ax; ++d) outer *= fshape[d];
@@ -653,7 +660,12 @@ private:
             for (int64_t a = 0; a < outer; ++a)
                 for (int64_t j = 0; j < U; ++j)
                     std::memcpy(dst + (a * total + units[static_cast<size_t>(j)]) * inner, src + (a * U + j) * inner, static_cast<size_t>(inner) * sizeof(float));
-            vals[vi] = std::move(y);
+            return y;
+        };
+        auto materialize = [&](int v) {
+            const size_t vi = static_cast<size_t>(v);
+            if (!nunits[vi]) return;
+            vals[vi] = full_of(v, fresh(v, p.types[vi].shape));
             narrow[vi] = Tensor();
             nunits[vi] = nullptr;
         };
@@ -662,18 +674,39 @@ private:
             d[ax] = U;
             return Shape(d);
         };
+        // Downstream of the overrides (what `dirty` is without `full`): what the observer sees.
+        std::vector<uint8_t> reach(observe ? nv : 0, 0);
+        auto observed = [&](size_t n) {
+            if (!observe) return;
+            for (int v : graph_.nodes[n].outputs) {
+                const size_t vi = static_cast<size_t>(v);
+                if (!reach[vi]) continue;
+                if (nunits[vi]) {
+                    const Tensor whole = full_of(v, Tensor(p.types[vi].dtype, p.types[vi].shape));
+                    (*observe)(static_cast<int>(n), v, whole);
+                } else {
+                    (*observe)(static_cast<int>(n), v, vals[vi]);
+                }
+            }
+        };
         for (size_t n = first; n < nn; ++n) {
             const Node& node = graph_.nodes[n];
             bool run = full || ov[n] != nullptr;
             for (int in : node.inputs) run = run || (in >= 0 && dirty[static_cast<size_t>(in)]);
             if (!run) continue;
             for (int o : node.outputs) dirty[static_cast<size_t>(o)] = 1;
+            if (observe) {
+                bool r = ov[n] != nullptr;
+                for (int in : node.inputs) r = r || (in >= 0 && reach[static_cast<size_t>(in)]);
+                for (int o : node.outputs) reach[static_cast<size_t>(o)] = r;
+            }
             const NodeOverride* o = ov[n];
             if (p.dynamic_node[n]) {
                 for (int in : node.inputs)
                     if (in >= 0) materialize(in);
                 if (o && !o->per_run) throw Error("override prepared for another plan", Graph::where(node), "its shapes depend on run-time values");
                 run_dynamic(n, vals, o ? o->sites : sites_of(static_cast<int>(n)), o ? &o->inputs : nullptr);
+                observed(n);
                 continue;
             }
             if (o && !o->units.empty()) {
@@ -691,6 +724,7 @@ private:
                 nunits[oi] = &o->units;
                 naxis[oi] = ax;
                 if (full) materialize(out);
+                observed(n);
                 continue;
             }
             const int in0 = node.inputs.empty() ? -1 : node.inputs[0];
@@ -713,12 +747,14 @@ private:
                 narrow[oi] = std::move(y);
                 nunits[oi] = nunits[ii];
                 naxis[oi] = naxis[ii];
+                observed(n);
                 continue;
             }
             for (int in : node.inputs)
                 if (in >= 0) materialize(in);
             for (int v : node.outputs) vals[static_cast<size_t>(v)] = fresh(v, p.types[static_cast<size_t>(v)].shape);
             run_node(node, o ? const_cast<Kernel&>(o->kernel) : p.kernels[n], vals, o ? &o->inputs : nullptr);
+            observed(n);
         }
         std::vector<Tensor> out;
         for (int o : graph_.outputs) {
