@@ -25,9 +25,11 @@ the recipe Mutiny's @int8 side simulates. Writes:
                             (ORT fuses the QDQ groups into integer kernels: QLinearConv, ...)
   lenet5_ort_int8_noopt.npy the same model run with every graph optimisation disabled: each
                             QuantizeLinear, DequantizeLinear and float op as written
-  lenet5_ort_params.txt     every activation QuantizeLinear of ORT's model: `TENSOR SCALE ZERO_POINT`
-                            (TENSOR the Q's input, SCALE as float.hex of the float32), and every
-                            weight: `weight:NAME SCALE...` (per channel)
+  lenet5_ort_params.txt     every activation QuantizeLinear of ORT's model: `TENSOR SCALE ZERO_POINT
+                            RANGE_OF` (TENSOR the Q's input, SCALE as float.hex of the float32,
+                            RANGE_OF the tensor whose calibrated range gave them), every weight:
+                            `weight:NAME SCALE...` (per channel), and the MinMax calibrator's range of
+                            every tensor: `range:TENSOR MIN MAX` (float.hex of the float32s)
 """
 import os
 import sys
@@ -95,7 +97,27 @@ def grid_model(path):
     onnx.save(m, path)
 
 
-def ort_params(path):
+def ort_ranges(src, inputs, input_name):
+    """The MinMax calibrator's range per tensor, as quantize_static computes them."""
+    import tempfile
+    from onnxruntime.quantization import CalibrationDataReader
+    from onnxruntime.quantization.calibrate import CalibrationMethod, create_calibrator
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter([{input_name: inputs[i:i + 1]} for i in range(inputs.shape[0])])
+
+        def get_next(self):
+            return next(self.it, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        c = create_calibrator(src, augmented_model_path=os.path.join(tmp, "augmented.onnx"), calibrate_method=CalibrationMethod.MinMax)
+        c.collect_data(Reader())
+        data = c.compute_data()
+    return {k: data[k].range_value for k in data.keys()}
+
+
+def ort_params(path, ranges):
     import onnx
     from onnx import numpy_helper
     m = onnx.load(path)
@@ -104,10 +126,14 @@ def ort_params(path):
     for n in m.graph.node:
         if n.op_type == "QuantizeLinear" and n.input[0] not in init:
             s, z = init[n.input[1]], init[n.input[2]]
-            lines.append(f"{n.input[0]} {float(s).hex()} {int(z)}")
+            of = n.input[1][:-len("_scale")]
+            lines.append(f"{n.input[0]} {float(s).hex()} {int(z)} {of}")
         if n.op_type == "DequantizeLinear" and n.input[0] in init and init[n.input[0]].dtype == np.int8:
             s = init[n.input[1]].reshape(-1)
             lines.append(f"weight:{n.output[0]} " + " ".join(float(v).hex() for v in s))
+    for k in sorted(ranges):
+        lo, hi = ranges[k]
+        lines.append(f"range:{k} {float(np.float32(np.asarray(lo).reshape(-1)[0])).hex()} {float(np.float32(np.asarray(hi).reshape(-1)[0])).hex()}")
     return "\n".join(lines) + "\n"
 
 
@@ -129,7 +155,7 @@ def main():
     np.save(os.path.join(out, "lenet5_ort_int8.npy"), run(q, x, True))
     np.save(os.path.join(out, "lenet5_ort_int8_noopt.npy"), run(q, x, False))
     with open(os.path.join(out, "lenet5_ort_params.txt"), "w") as f:
-        f.write(ort_params(q))
+        f.write(ort_params(q, ort_ranges(os.path.join(ROOT, "models", "fashion_lenet5.onnx"), x, "input")))
     os.remove(q)
     for f in os.listdir(out):
         if f.endswith("-inferred.onnx") or f.endswith(".data"):

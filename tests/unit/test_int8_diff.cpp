@@ -1,8 +1,9 @@
 // `mutiny diff`'s int8 sides against ONNX Runtime (fixtures: tools/make_int8_fixtures.py):
 // @float, the float model of a QDQ model (analysis/qdq_float.hpp), is the float model ORT quantized,
 // bit for bit where its weights lie on the int8 grid; @int8, the simulated quantize_static
-// (analysis/int8_simulation.hpp), computes ORT's scales and zero points bit for bit and ORT's
-// outputs on LeNet-5.
+// (analysis/int8_simulation.hpp), computes ORT's scales and zero points bit for bit from ORT's
+// calibrated ranges (within a float ulp from its own), ORT's per-channel weight scales bit for bit,
+// and ORT's outputs on LeNet-5 within one quantization step of the logits.
 #include <doctest/doctest.h>
 
 #include "support/support.hpp"
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -97,12 +99,20 @@ TEST_CASE("@int8: quantize_static's scales, zero points and outputs on LeNet-5")
 
     std::ifstream f(fixture("lenet5_ort_params.txt"));
     REQUIRE(f.good());
-    std::string line;
+    std::vector<std::string> lines;
+    std::map<std::string, std::pair<float, float>> ort_range;  // ORT's MinMax calibrator, per tensor
+    for (std::string line; std::getline(f, line);) {
+        std::istringstream in(line);
+        std::string name, lo, hi;
+        in >> name >> lo >> hi;
+        if (name.rfind("range:", 0) == 0) ort_range[name.substr(6)] = {hex_float(lo), hex_float(hi)};
+        else lines.push_back(line);
+    }
     int activations = 0, weights = 0, same_bits = 0;
     float logits_scale = 0;
-    while (std::getline(f, line)) {
+    for (const std::string& line : lines) {
         std::istringstream in(line);
-        std::string name, scale;
+        std::string name, scale, range_of;
         in >> name;
         if (name.rfind("weight:", 0) == 0) {
             const std::vector<float>& got = q.weight_scales.at(name.substr(7));
@@ -113,7 +123,12 @@ TEST_CASE("@int8: quantize_static's scales, zero points and outputs on LeNet-5")
             continue;
         }
         int64_t zp = 0;
-        in >> scale >> zp;
+        in >> scale >> zp >> range_of;
+        // ORT's parameters from ORT's calibrated range: the formula, bit for bit.
+        const std::pair<float, float> rr = ort_range.at(range_of);
+        const Int8Params from_ort = int8_params(rr.first, rr.second, 0, 255, false);
+        CHECK_MESSAGE(from_ort.scale == hex_float(scale), name);
+        CHECK_MESSAGE(from_ort.zero_point == zp, name);
         if (name == "/pad/Constant_8_output_0") continue;  // ORT quantizes the Pad's constant 0; it stays float here
         const Node* n = quantizer_of(q.graph, name);
         REQUIRE_MESSAGE(n, name);

@@ -27,8 +27,9 @@
 // (rmax - rmin) / 255 in double, stored as float, zero point = round_half_even(-rmin / scale); a
 // scale below FLT_MIN becomes 1 with zero point 0. QuantizeLinear rounds half to even and saturates
 // to [0, 255] (uint8); weights saturate to [-128, 127]. Constants other than these weights and biases
-// (BatchNormalization's parameters, a Pad value, an Add's constant) stay float: ORT quantizes some of
-// them too, one of the places this simulation and ORT's model can differ in a last bit.
+// (BatchNormalization's scale and bias, a Pad value, an Add's constant) stay float: ORT quantizes
+// some of them too (BatchNormalization's as int8 and int32), where this simulation and ORT's model
+// can differ.
 //
 // A graph output that is quantized keeps its name on the DequantizeLinear's output; its producer's
 // output becomes NAME_QuantizeLinear_Input, as ORT names it.
