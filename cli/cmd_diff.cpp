@@ -1,4 +1,5 @@
-// mutiny diff MODEL --data SPEC --against A,B[,C...]: where a device, float16 storage or a mutant
+// mutiny diff MODEL --data SPEC --against A,B[,C...]: where a device, float16 storage, a quantized
+// model's float reference (@float), a float model's simulated int8 deployment (@int8) or a mutant
 // first departs from a reference (the first side), tensor by tensor in topological order, within a
 // tolerance (analysis/trace_diff.hpp, analysis/tensor_diff.hpp). Every input runs alone (batch 1),
 // each side keeps every value (run_trace), and each side's trace is compared with the reference's.
@@ -15,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <mutiny/analysis/int8_simulation.hpp>
+#include <mutiny/analysis/qdq_float.hpp>
 #include <mutiny/analysis/trace_diff.hpp>
 #include <mutiny/core/error.hpp>
 #include <mutiny/exec/cpu/executor.hpp>
@@ -32,12 +35,15 @@ namespace cli {
 
 namespace {
 
-// One --against item: a device (cpu, opencl[:N|:NAME]) with optional float16 storage (@fp16), or a
-// mutant spec (the line `mutiny mutants --out` writes) run on `device` (a `device=` field, default cpu).
+// One --against item: a device (cpu, opencl[:N|:NAME]) with an optional mode (@fp16: float16
+// storage, @float: a QDQ model's float reference, @int8: a float model's simulated int8
+// deployment), or a mutant spec (the line `mutiny mutants --out` writes) run on `device` (a
+// `device=` field, default cpu).
 struct DiffSideSpec {
+    enum class Mode { none, fp16, float_ref, int8 };
     std::string label;
     std::string device = "cpu";
-    bool fp16 = false;
+    Mode mode = Mode::none;
     bool mutant = false;
     mutiny::MutantSpec spec;
 };
@@ -67,8 +73,11 @@ DiffSideSpec parse_diff_side(const std::string& item) {
     const size_t at = item.find('@');
     s.device = item.substr(0, at);
     if (at != std::string::npos) {
-        if (item.substr(at + 1) != "fp16") throw UsageError("--against: '" + item + "': the only mode after '@' is fp16");
-        s.fp16 = true;
+        const std::string mode = item.substr(at + 1);
+        if (mode == "fp16") s.mode = DiffSideSpec::Mode::fp16;
+        else if (mode == "float") s.mode = DiffSideSpec::Mode::float_ref;
+        else if (mode == "int8") s.mode = DiffSideSpec::Mode::int8;
+        else throw UsageError("--against: '" + item + "': unknown mode '" + mode + "' after '@': expected fp16, float or int8");
     }
     return s;
 }
@@ -86,7 +95,7 @@ std::vector<DiffSideSpec> parse_diff_sides(const std::string& text) {
         if (!items.empty() && !diff_side_start(item) && (items.back().rfind("id=", 0) == 0 || items.back().rfind("op=", 0) == 0))
             items.back() += "," + item;
         else if (!diff_side_start(item))
-            throw UsageError("--against: '" + item + "' is not a side: expected cpu, opencl[:N|:NAME] (optionally @fp16) or a mutant spec (op=... target=...)");
+            throw UsageError("--against: '" + item + "' is not a side: expected cpu, opencl[:N|:NAME] (optionally @fp16, @float or @int8) or a mutant spec (op=... target=...)");
         else
             items.push_back(item);
     }
@@ -105,12 +114,13 @@ void parse_diff_tolerance(const std::string& text, const std::string& option, do
     }
 }
 
-// A side ready to run: its graph (the model, or the mutant's) and executor.
+// A side ready to run: its graph (the model, its float reference or int8 simulation, or the
+// mutant's) and executor; `mode_what` says what the mode made of the model.
 class DiffRunner {
 public:
-    DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int threads) : graph_(g) {
+    DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int threads, const std::string& mode_what) : graph_(g) {
         mutiny::SiteConfig all;
-        if (s.fp16) all.store = mutiny::SiteConfig::Store::f16;
+        if (s.mode == DiffSideSpec::Mode::fp16) all.store = mutiny::SiteConfig::Store::f16;
         std::map<std::string, mutiny::SiteConfig> node_sites;
         std::string mutant;
         if (s.mutant) {
@@ -141,7 +151,8 @@ public:
             throw mutiny::Error("OpenCL backend not built", "--against " + s.label, "rebuild with -DMUTINY_WITH_OPENCL=ON");
 #endif
         }
-        if (s.fp16) what_ += ", float16 storage (every float32 result of an op with a store site rounds to float16)";
+        if (s.mode == DiffSideSpec::Mode::fp16) what_ += ", float16 storage (every float32 result of an op with a store site rounds to float16)";
+        what_ += mode_what;
         what_ += mutant;
     }
     std::vector<mutiny::Tensor> trace(const std::vector<mutiny::Tensor>& in) {
@@ -161,6 +172,82 @@ private:
 #endif
     std::string what_;
 };
+
+// What the @float and @int8 sides run, and how their tensors correspond to the model's: a diff
+// holds either a QDQ model and its float reference (@float) or a float model and its simulated int8
+// deployment (@int8), never both (each mode refuses the other's model).
+struct DiffModes {
+    mutiny::Graph float_graph, int8_graph;
+    std::string float_what, int8_what;
+    mutiny::QdqCorrespondence names;
+    bool used = false;
+    bool model_is_qdq = false;  // the model is the QDQ graph (there are @float sides)
+    bool qdq(const DiffSideSpec& s) const { return s.mode == DiffSideSpec::Mode::int8 || (s.mode != DiffSideSpec::Mode::float_ref && model_is_qdq); }
+    const mutiny::Graph& graph(const DiffSideSpec& s, const mutiny::Graph& model) const {
+        return s.mode == DiffSideSpec::Mode::float_ref ? float_graph : s.mode == DiffSideSpec::Mode::int8 ? int8_graph : model;
+    }
+    std::string what(const DiffSideSpec& s) const {
+        return s.mode == DiffSideSpec::Mode::float_ref ? float_what : s.mode == DiffSideSpec::Mode::int8 ? int8_what : "";
+    }
+    // The side's tensor for each reference tensor whose name differs (TraceComparer's side_names).
+    std::map<std::string, std::string> side_names(const DiffSideSpec& ref, const DiffSideSpec& side) const {
+        if (!used || qdq(ref) == qdq(side)) return {};
+        return qdq(side) ? names.qdq_of : names.float_of;
+    }
+};
+
+// An error of a mode, located at the side that asked for it.
+[[noreturn]] void mode_error(const mutiny::Error& e, const std::string& label) {
+    throw mutiny::Error(e.what_part(), "--against " + label + " (" + e.where_part() + ")", e.why_part());
+}
+
+DiffModes prepare_modes(const std::vector<DiffSideSpec>& specs, const Feeding& f, const mutiny::Dataset& ds, int threads) {
+    DiffModes m;
+    const mutiny::Graph& g = f.model.graph;
+    bool want_float = false, want_int8 = false;
+    for (const DiffSideSpec& s : specs) {
+        want_float = want_float || s.mode == DiffSideSpec::Mode::float_ref;
+        want_int8 = want_int8 || s.mode == DiffSideSpec::Mode::int8;
+    }
+    if (want_float && want_int8)
+        throw UsageError("--against: @float and @int8 in one diff: @float needs a quantized (QDQ) model, @int8 a float one");
+    for (const DiffSideSpec& s : specs) {
+        if (s.mode == DiffSideSpec::Mode::float_ref && !m.used) {
+            try {
+                mutiny::QdqFloat fl = mutiny::qdq_float_reference(g);
+                m.float_graph = std::move(fl.graph);
+                m.names = std::move(fl.names);
+                m.float_what = ", the float model: " + std::to_string(fl.dropped) + " QuantizeLinear -> DequantizeLinear pairs dropped" +
+                               (fl.relus ? ", " + std::to_string(fl.relus) + " Relus folded into them put back" : "");
+            } catch (const mutiny::Error& e) {
+                mode_error(e, s.label);
+            }
+            m.used = m.model_is_qdq = true;
+        }
+        if (s.mode == DiffSideSpec::Mode::int8 && !m.used) {
+            mutiny::Int8Graph q;
+            try {
+                mutiny::check_unquantized(g);
+                // Calibration: the float model on every input of the diff (min and max per tensor).
+                mutiny::CpuOptions opt;
+                opt.threads = threads;
+                mutiny::CpuExecutor ex(g, opt);
+                mutiny::Int8Calibration cal(g);
+                for (size_t i = 0; i < ds.size(); ++i) cal.add(ex.run_trace(feed_batch(f, ds, i, 1)));
+                q = mutiny::simulate_int8(g, cal);
+            } catch (const mutiny::Error& e) {
+                mode_error(e, s.label);
+            }
+            m.int8_what = ", simulated int8 as onnxruntime.quantization.quantize_static's QDQ model: " + std::to_string(q.activations) +
+                          " tensors uint8 asymmetric (MinMax over the " + std::to_string(ds.size()) + " inputs), " + std::to_string(q.weights) +
+                          " weights int8 symmetric per channel, " + std::to_string(q.biases) + " biases int32";
+            m.names = mutiny::qdq_float_reference(q.graph, false).names;
+            m.int8_graph = std::move(q.graph);
+            m.used = true;
+        }
+    }
+    return m;
+}
 
 std::string diff_num(double v) {
     if (std::isnan(v)) return "-";
@@ -225,12 +312,14 @@ std::vector<mutiny::OutputAgreement> diff_agreements(const mutiny::Graph& g, int
     return v;
 }
 
-// Adds one input's outputs (from the two traces) to the agreement measures.
+// Adds one input's outputs (from the two traces) to the agreement measures; `side_names` as for
+// TraceComparer.
 void add_agreement(std::vector<mutiny::OutputAgreement>& v, const mutiny::Graph& ref_g, const std::vector<mutiny::Tensor>& ref,
-                   const mutiny::Graph& side_g, const std::vector<mutiny::Tensor>& side) {
+                   const mutiny::Graph& side_g, const std::vector<mutiny::Tensor>& side, const std::map<std::string, std::string>& side_names) {
     for (mutiny::OutputAgreement& a : v) {
         const mutiny::Tensor& x = ref.at(static_cast<size_t>(ref_g.value_id(a.tensor)));
-        const mutiny::Tensor& y = side.at(static_cast<size_t>(side_g.value_id(a.tensor)));
+        const auto renamed = side_names.find(a.tensor);
+        const mutiny::Tensor& y = side.at(static_cast<size_t>(side_g.value_id(renamed == side_names.end() ? a.tensor : renamed->second)));
         if (x.numel() < 2 || x.numel() > 4096 || x.numel() != y.numel()) continue;
         std::vector<float> fx, fy;
         for (const double e : mutiny::tensor_as_doubles(x)) fx.push_back(static_cast<float>(e));
@@ -272,6 +361,13 @@ int cmd_diff(int argc, char** argv) {
                      "  cpu | opencl[:N|:NAME]       a device\n"
                      "  DEVICE@fp16                  float16 storage: every float32 result of an op with a store site\n"
                      "                               (docs/mutation.md) rounds to float16 (nearest even)\n"
+                     "  DEVICE@float                 a QDQ model's float model: every QuantizeLinear -> DequantizeLinear\n"
+                     "                               pair dropped (weights stay dequantized); its tensors are compared\n"
+                     "                               with the DequantizeLinear outputs that stand for them\n"
+                     "  DEVICE@int8                  a float model's int8 deployment, simulated: quantize_static's QDQ\n"
+                     "                               graph (uint8 asymmetric activations, MinMax calibration over the\n"
+                     "                               --data inputs, int8 symmetric per-channel weights, int32 biases),\n"
+                     "                               each float tensor compared with its DequantizeLinear output\n"
                      "  'op=NAME target=T [K=V ...] [device=DEVICE]'  one mutant, the spec `mutiny mutants --out` writes\n"
                      "                               (on the CPU unless device= says otherwise)\n"
                      "Per tensor: max abs / max rel / mean / median / p90 / p99 / p99.9 of |side - reference|, cosine,\n"
@@ -316,10 +412,15 @@ int cmd_diff(int argc, char** argv) {
     auto ds = mutiny::open_dataset(a.get("data"));
     check_recipe_applies(a, *ds);
     const int threads = threads_option(a);
+    const DiffModes modes = prepare_modes(specs, f, *ds, threads);
     std::vector<std::unique_ptr<DiffRunner>> runners;
-    for (const DiffSideSpec& s : specs) runners.push_back(std::make_unique<DiffRunner>(f.model.graph, s, threads));
+    for (const DiffSideSpec& s : specs) runners.push_back(std::make_unique<DiffRunner>(modes.graph(s, f.model.graph), s, threads, modes.what(s)));
     std::vector<mutiny::TraceComparer> cmp;
-    for (size_t s = 1; s < specs.size(); ++s) cmp.emplace_back(runners[0]->graph(), runners[s]->graph(), tol, specs[s].label);
+    std::vector<std::map<std::string, std::string>> side_names;
+    for (size_t s = 1; s < specs.size(); ++s) {
+        side_names.push_back(modes.side_names(specs[0], specs[s]));
+        cmp.emplace_back(runners[0]->graph(), runners[s]->graph(), tol, specs[s].label, side_names.back());
+    }
 
     std::vector<std::vector<mutiny::OutputAgreement>> agreement;
     for (size_t s = 1; s < specs.size(); ++s) agreement.push_back(diff_agreements(runners[0]->graph(), top_k, rbo_p));
@@ -332,7 +433,7 @@ int cmd_diff(int argc, char** argv) {
             if (done[s]) continue;
             const std::vector<mutiny::Tensor> side = runners[s]->trace(x);
             const int first = cmp[s - 1].add(ref, side, fail_fast);
-            add_agreement(agreement[s - 1], runners[0]->graph(), ref, runners[s]->graph(), side);
+            add_agreement(agreement[s - 1], runners[0]->graph(), ref, runners[s]->graph(), side, side_names[s - 1]);
             done[s] = fail_fast && first >= 0;
             all_done = all_done && done[s];
         }

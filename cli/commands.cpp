@@ -16,7 +16,7 @@ const Command commands[] = {
     {"conformance", "conformance DIR...", "run ONNX backend test folders", cmd_conformance},
     {"devices", "devices", "the CPU's instruction-set level; OpenCL platforms and devices", cmd_devices},
     {"tune", "tune [--device opencl:N]", "tune the OpenCL GEMM's tile parameters for a device (cached)", cmd_tune},
-    {"diff", "diff MODEL --data SPEC --against A,B", "where a device, fp16 storage or a mutant departs from a reference", cmd_diff},
+    {"diff", "diff MODEL --data SPEC --against A,B", "where a device, fp16 storage, int8 or a mutant departs from a reference", cmd_diff},
     {"mutants", "mutants MODEL --ops LIST", "list mutants with counts per operator", cmd_mutants},
     {"convert", "convert MODEL --out FILE", "write a native model file, optionally with a self-test", cmd_convert},
     {"replay", "replay DIR/manifest.json", "rerun a campaign and check its results are the same", cmd_replay},

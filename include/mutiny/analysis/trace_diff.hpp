@@ -73,9 +73,12 @@ struct TraceDiff {
 
 // Compares traces of `side` (a graph with the reference's value names: the same model, a weight
 // or kernel mutant, or a graph mutant, whose new values are ignored) against traces of `ref`.
+// `side_names` maps a reference tensor to the side's tensor of another name (a QDQ graph against
+// its float reference: analysis/qdq_float.hpp); a tensor it does not list is matched by its own name.
 class TraceComparer {
 public:
-    TraceComparer(const Graph& ref, const Graph& side, ToleranceSet tol, std::string side_label)
+    TraceComparer(const Graph& ref, const Graph& side, ToleranceSet tol, std::string side_label,
+                  const std::map<std::string, std::string>& side_names = {})
         : tol_(std::move(tol)), label_(std::move(side_label)) {
         check_tolerance(tol_.fallback, "--atol/--rtol");
         for (const auto& m : {tol_.atol, tol_.rtol})
@@ -98,7 +101,8 @@ public:
                 r.tensor = ref.value(o).name;
                 r.graph_output = is_output[static_cast<size_t>(o)];
                 r.tol = tol_.of(r.tensor);
-                auto it = side_ids.find(r.tensor);
+                const auto renamed = side_names.find(r.tensor);
+                auto it = side_ids.find(renamed == side_names.end() ? r.tensor : renamed->second);
                 if (it == side_ids.end()) r.status = TensorDiffRow::Status::missing;
                 ref_ids_.push_back(o);
                 side_ids_.push_back(it == side_ids.end() ? -1 : it->second);
