@@ -535,13 +535,15 @@ TEST_CASE("data-dependent shapes under OpenCL: the static part on the device, th
             }
         }
         CHECK(sets >= 3);
-        // With the CPU fallback off, such a node is refused, named, with the reason.
-        OpenClOptions off;
-        off.cpu_fallback = false;
-        const std::string e = mutiny_test::error_of([&] { OpenClExecutor(g, off).prepare(1); });
-        CHECK(mutiny_test::contains(e, "shape depends on data"));
-        CHECK(mutiny_test::contains(e, "set OpenClOptions::cpu_fallback"));
     }
+    // With the CPU fallback off, such a node is refused, named, with the reason.
+    GraphBuilder b("nonzero");
+    b.output(b.node("NonZero", {b.input("x", DType::f32, Shape{2, 3})}, {}, "nz"));
+    OpenClOptions off;
+    off.cpu_fallback = false;
+    const std::string e = mutiny_test::error_of([&] { OpenClExecutor(b.build(), off).prepare(1); });
+    CHECK(mutiny_test::contains(e, "shape depends on data at node 'nz' (NonZero)"));
+    CHECK(mutiny_test::contains(e, "set OpenClOptions::cpu_fallback"));
 }
 
 TEST_CASE("OpenCL re-plans per input shapes: a symbolic sequence length and image size") {

@@ -242,8 +242,10 @@ public:
             if (graph_.value(v).is_constant()) continue;
             const Tensor& t = trace[static_cast<size_t>(v)];
             const TypeInfo& want = p.types[static_cast<size_t>(v)];
-            const bool dynamic = p.dynamic[static_cast<size_t>(v)];  // its shape is the run's
-            if (t.empty() || t.dtype() != want.dtype || (!dynamic && t.shape() != want.shape))
+            // A data-dependent value's type is the run's (the plan knows neither its shape nor,
+            // for an intermediate, its dtype).
+            const bool dynamic = p.dynamic[static_cast<size_t>(v)];
+            if (t.empty() || (!dynamic && (t.dtype() != want.dtype || t.shape() != want.shape)))
                 throw Error("trace lacks value '" + graph_.value(v).name + "'", "graph " + graph_.name,
                             t.empty() ? "it is empty" : "got " + std::string(dtype_name(t.dtype())) + " " + t.shape().str() +
                                                              ", expected " + dtype_name(want.dtype) + " " + want.shape.str());
