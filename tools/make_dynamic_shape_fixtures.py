@@ -189,6 +189,14 @@ def main():
     pred = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0].argmax(axis=1)
     labels = np.where(np.arange(40) % 5 == 4, (pred + 1) % 5, pred).astype(np.int64)
     np.savez(os.path.join(out, "..", "campaign", "masked_cnn.npz"), x=x, labels=labels)
+    # The same network whose output is the kept logits themselves ([count]): not [batch, classes],
+    # which a campaign finds from its first run and refuses (tests/cli).
+    del g.output[:]
+    g.output.extend([helper.make_tensor_value_info("kept", F, [None])])
+    kept = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)], producer_name="make_dynamic_shape_fixtures")
+    kept.ir_version = 8
+    onnx.checker.check_model(kept, full_check=True)
+    onnx.save(kept, os.path.join(out, "masked_cnn_kept.onnx"))
     print("wrote", out, "(onnx", onnx.__version__ + ", onnxruntime", ort.__version__ + ")")
 
 
