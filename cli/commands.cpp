@@ -13,7 +13,7 @@ const Command commands[] = {
     {"campaign", "campaign MODEL --data SPEC --ops LIST --out DIR", "mutation campaign with report", cmd_campaign},
     {"merge", "merge DIR... --out DIR", "the report of a campaign run as shards (--shard K/N)", cmd_merge},
     {"cluster", "cluster VECTORS.csv", "hierarchical clustering (SciPy linkage matrix, flat cuts)", cmd_cluster},
-    {"conformance", "conformance DIR...", "run ONNX backend test folders", cmd_conformance},
+    {"conformance", "conformance DIR... [--device D]", "run ONNX backend test folders (on the CPU or an OpenCL device)", cmd_conformance},
     {"devices", "devices", "the CPU's instruction-set level; OpenCL platforms and devices", cmd_devices},
     {"tune", "tune [--device opencl:N]", "tune the OpenCL GEMM's tile parameters for a device (cached)", cmd_tune},
     {"diff", "diff MODEL --data SPEC --against A,B", "where a device, fp16 storage, int8 or a mutant departs from a reference", cmd_diff},

@@ -12,7 +12,9 @@ axes, padding, ceil_mode, count_include_pad, auto_pad and a window of the whole 
 fallback to the global pool); Concat an input copied (the output's scale and zero point) next to
 requantized ones; Softmax both opsets' axis semantics and a probability of 1 saturating int8; QGemm
 uint8 x int8, uint8 x uint8 and int8 x int8, per-column B scales, every bias shape, transposes,
-alpha and a float output. qoperator_cnn/ is a small float CNN quantized by onnxruntime.quantization
+alpha and a float output; qgemm_zero_k_* an empty inner dimension (K = 0), whose references follow
+ONNX Runtime's source (qgemm_zero_k_reference: its 1.32 binary returns uninitialised memory
+there). qoperator_cnn/ is a small float CNN quantized by onnxruntime.quantization
 (QOperator, per-channel weights) into QLinearConv, QLinearAveragePool, QLinearConcat, QGemm and
 QLinearSoftmax, with tests/fixtures/campaign/qoperator_cnn.npz (inputs and ORT's predictions as
 labels) for a campaign on it. bad/ holds nodes of ops Mutiny does not implement (another
@@ -206,23 +208,79 @@ def qgemm_cases(rng):
     for suffix, ta, tb, M, K, N, attrs, bp, bias, yp in cases:
         a_shape = [K, M] if attrs.get("transA") else [M, K]
         b_shape = [N, K] if attrs.get("transB") else [K, N]
-        inits = [numpy_helper.from_array(np.array(0.04, np.float32), "a_scale"), numpy_helper.from_array(np.array(120 if ta == U8 else -2, NP[ta]), "a_zp"),
-                 numpy_helper.from_array(np.array(bp[0], np.float32), "b_scale"), numpy_helper.from_array(np.array(bp[1], NP[tb]), "b_zp"),
-                 numpy_helper.from_array(rand(rng, tb, b_shape), "b")]
-        names = ["a", "a_scale", "a_zp", "b", "b_scale", "b_zp"]
-        if bias is not None:
-            inits.append(numpy_helper.from_array(rng.integers(-3000, 3000, size=bias).astype(np.int32), "c"))
-        names.append("c" if bias is not None else "")
-        out_type = TensorProto.FLOAT
-        if yp is not None:
-            inits += [numpy_helper.from_array(np.array(yp[0], np.float32), "y_scale"), numpy_helper.from_array(np.array(yp[1], NP[ta]), "y_zp")]
-            names += ["y_scale", "y_zp"]
-            out_type = ta
-        while names[-1] == "":
-            names.pop()
-        node = helper.make_node("QGemm", names, ["y"], domain="com.microsoft", **attrs)
-        m = node_model(node, [("a", ta, a_shape)], [M, N], out_type, inits)
+        b = rand(rng, tb, b_shape)
+        c = rng.integers(-3000, 3000, size=bias).astype(np.int32) if bias is not None else None
+        m = qgemm_model(ta, tb, a_shape, [M, N], attrs, 0.04, bp, b, c, yp)
         yield f"qgemm_{suffix}", m, [{"a": rand(rng, ta, a_shape)} for _ in range(2)]
+
+
+def qgemm_model(ta, tb, a_shape, out_shape, attrs, a_scale, bp, b, c, yp):
+    """A QGemm node model: A fed at run time, everything else an initializer (c: the bias or None;
+    yp: the output's (scale, zero point), or None for a float output)."""
+    inits = [numpy_helper.from_array(np.array(a_scale, np.float32), "a_scale"),
+             numpy_helper.from_array(np.array(120 if ta == TensorProto.UINT8 else -2, NP[ta]), "a_zp"),
+             numpy_helper.from_array(np.array(bp[0], np.float32), "b_scale"), numpy_helper.from_array(np.array(bp[1], NP[tb]), "b_zp"),
+             numpy_helper.from_array(b, "b")]
+    names = ["a", "a_scale", "a_zp", "b", "b_scale", "b_zp", "c" if c is not None else ""]
+    if c is not None:
+        inits.append(numpy_helper.from_array(c, "c"))
+    out_type = TensorProto.FLOAT
+    if yp is not None:
+        inits += [numpy_helper.from_array(np.array(yp[0], np.float32), "y_scale"), numpy_helper.from_array(np.array(yp[1], NP[ta]), "y_zp")]
+        names += ["y_scale", "y_zp"]
+        out_type = ta
+    while names[-1] == "":
+        names.pop()
+    node = helper.make_node("QGemm", names, ["y"], domain="com.microsoft", **attrs)
+    return node_model(node, [("a", ta, a_shape)], out_shape, out_type, inits)
+
+
+def qgemm_zero_k_reference(m, feeds):
+    """QGemm with K = 0 (A [M, 0], B [0, N]): no products. ONNX Runtime's source handles it apart
+    (contrib_ops/cpu/quantization/quant_gemm.cc, HandleZeroKCase): a quantized output is the bias
+    alone as float32 C * a_scale * b_scale[0] (alpha and per-column b scales play no part), divided
+    by y_scale, rounded half to even, plus y_zero_point, saturated; without a bias, y_zero_point.
+    onnxruntime 1.32's binary lacks that path (its output there is uninitialised memory, different
+    from run to run), so these references follow the source. A float output is the empty sum of
+    the general case, float(C) * (alpha * a_scale) * b_scale[n] (the source writes bytes there)."""
+    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    node = m.graph.node[0]
+    alpha = np.float32(next((a.f for a in node.attribute if a.name == "alpha"), 1.0))
+    M = feeds["a"].shape[1] if any(a.name == "transA" and a.i for a in node.attribute) else feeds["a"].shape[0]
+    b = inits["b"]
+    N = b.shape[0] if any(a.name == "transB" and a.i for a in node.attribute) else b.shape[1]
+    f32 = np.float32
+    c = np.broadcast_to(inits["c"], (M, N)).astype(f32) if "c" in inits else None
+    if "y_zp" not in inits:
+        s = (alpha * f32(inits["a_scale"])) * np.broadcast_to(inits["b_scale"].astype(f32), (N,))
+        return [(c if c is not None else np.zeros((M, N), f32)) * s]
+    zp = inits["y_zp"]
+    if c is None:
+        return [np.full((M, N), zp, zp.dtype)]
+    q = np.rint(((c * f32(inits["a_scale"])) * inits["b_scale"].astype(f32).reshape(-1)[0]) / f32(inits["y_scale"]))
+    info = np.iinfo(zp.dtype)
+    return [np.clip(q + int(zp), info.min, info.max).astype(zp.dtype)]
+
+
+def qgemm_zero_k_cases(out):
+    """QGemm with an empty inner dimension, written with qgemm_zero_k_reference's outputs."""
+    U8, I8 = TensorProto.UINT8, TensorProto.INT8
+    cases = [  # name suffix, A type, B type, M, N, attributes, a scale, b params, bias, y params
+        # Exact binary scales: C * 0.5 * 0.5 / 0.5 is a tie for odd C (half to even), and large C saturate.
+        ("u8s8_ties_saturate", U8, I8, 2, 4, {}, 0.5, (0.5, 0), [[1, 3, -5, 7], [1000, -1000, 254, 2]], (0.5, 128)),
+        ("s8s8_per_column_alpha_transab", I8, I8, 3, 4, dict(transA=1, transB=1, alpha=2.0), 0.04,
+         ([0.02, 0.03, 0.05, 0.07], [0, 0, 0, 0]), [[-300], [17], [2900]], (0.11, -3)),
+        ("u8u8_no_bias", U8, U8, 3, 5, {}, 0.04, (0.03, 128), None, (0.2, 100)),
+        ("u8s8_float_output", U8, I8, 2, 3, dict(alpha=0.5), 0.04, ([0.01, 0.02, 0.05], [0, 0, 0]), [[-40, 3, 2500]], None),
+    ]
+    for suffix, ta, tb, M, N, attrs, a_scale, bp, bias, yp in cases:
+        a_shape = [0, M] if attrs.get("transA") else [M, 0]
+        b_shape = [N, 0] if attrs.get("transB") else [0, N]
+        c = np.array(bias, np.int32) if bias is not None else None
+        m = qgemm_model(ta, tb, a_shape, [M, N], attrs, a_scale, bp, np.zeros(b_shape, NP[tb]), c, yp)
+        name = f"qgemm_zero_k_{suffix}"
+        write_folder(out, name, m, [{"a": np.zeros(a_shape, NP[ta])}], lambda feeds, m=m: qgemm_zero_k_reference(m, feeds))
+        print(name)
 
 
 def quantized_cnn(out, rng):
@@ -312,6 +370,7 @@ def main():
             write_case(a.out, name, m, feeds)
             print(name)
     print("qoperator_cnn:", ", ".join(quantized_cnn(a.out, rng)))
+    qgemm_zero_k_cases(a.out)
     bad_models(a.out)
 
 

@@ -4,7 +4,9 @@ the batch (a sequence length), as ONNX backend-test folders whose data sets use 
 with ONNX Runtime's outputs. The shape arithmetic inside (Shape -> Gather -> Mul -> Concat ->
 Reshape) depends on those sizes, so the executors must re-plan per input shapes; data_dependent's
 output shapes depend on the input values themselves (NonZero, Unique, TopK with a computed K,
-Compress), so the CPU executor infers those nodes per run.
+Compress), so the CPU executor infers those nodes per run; masked_cnn has such nodes between its
+layers and a static [batch, classes] output (a campaign subject, with
+tests/fixtures/campaign/masked_cnn.npz).
 
 Usage: python3 tools/make_dynamic_shape_fixtures.py [--out tests/fixtures/dynamic_shapes]
 Needs: onnx, onnxruntime, numpy (pip). Deterministic (seeded).
@@ -116,6 +118,37 @@ def data_dependent():
     return g, feeds
 
 
+def masked_cnn():
+    # A small CNN whose logits pass through a data-dependent masking before the output: the
+    # positive logits are found with NonZero (their count follows the data), gathered and
+    # scattered back over the other logits scaled by 0.25. The output is [batch, 5] whatever the
+    # count, so campaigns run on it: the Conv and Gemm stay planned (on OpenCL: on the device),
+    # the masking runs per run (on OpenCL: on the host).
+    rng = np.random.default_rng(29)
+    nodes = [
+        helper.make_node("Conv", ["x", "Wc", "Bc"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("MaxPool", ["r"], ["m"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["m"], ["f"]),
+        helper.make_node("Gemm", ["f", "Wg", "Bg"], ["logits"], transB=1),
+        helper.make_node("Greater", ["logits", "zerof"], ["pos"]),
+        helper.make_node("NonZero", ["pos"], ["nz"]),
+        helper.make_node("Transpose", ["nz"], ["idx"]),
+        helper.make_node("GatherND", ["logits", "idx"], ["kept"]),
+        helper.make_node("Mul", ["logits", "quarter"], ["scaled"]),
+        helper.make_node("ScatterND", ["scaled", "idx", "kept"], ["y"]),
+    ]
+    g = helper.make_graph(
+        nodes, "masked_cnn",
+        [helper.make_tensor_value_info("x", F, ["batch", 1, 8, 8])],
+        [helper.make_tensor_value_info("y", F, ["batch", 5])],
+        [const("Wc", rng.standard_normal((4, 1, 3, 3)).astype(np.float32)), const("Bc", rng.standard_normal(4).astype(np.float32) * 0.1),
+         const("Wg", (rng.standard_normal((5, 64)) * 0.3).astype(np.float32)), const("Bg", rng.standard_normal(5).astype(np.float32) * 0.1),
+         const("zerof", np.array(0, np.float32)), const("quarter", np.array(0.25, np.float32))])
+    feeds = [{"x": rng.standard_normal(s).astype(np.float32)} for s in [(3, 1, 8, 8), (1, 1, 8, 8), (4, 1, 8, 8)]]
+    return g, feeds
+
+
 def write(out, name, g, feeds):
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)], producer_name="make_dynamic_shape_fixtures")
     m.ir_version = 8
@@ -146,6 +179,24 @@ def main():
     write(out, "data_dependent", g, feeds)
     # The first data set's inputs as an array, for `mutiny run --data npy:` (tests/cli).
     np.save(os.path.join(out, "data_dependent", "x.npy"), feeds[0]["x"])
+    g, feeds = masked_cnn()
+    write(out, "masked_cnn", g, feeds)
+    # Campaign data (tests/fixtures/campaign/masked_cnn.npz): 40 images labelled with ONNX Runtime's
+    # predictions, but every fifth label moved to the next class, so the original misses some.
+    x = np.random.default_rng(19).standard_normal((40, 1, 8, 8)).astype(np.float32)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    m.ir_version = 8
+    pred = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0].argmax(axis=1)
+    labels = np.where(np.arange(40) % 5 == 4, (pred + 1) % 5, pred).astype(np.int64)
+    np.savez(os.path.join(out, "..", "campaign", "masked_cnn.npz"), x=x, labels=labels)
+    # The same network whose output is the kept logits themselves ([count]): not [batch, classes],
+    # which a campaign finds from its first run and refuses (tests/cli).
+    del g.output[:]
+    g.output.extend([helper.make_tensor_value_info("kept", F, [None])])
+    kept = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)], producer_name="make_dynamic_shape_fixtures")
+    kept.ir_version = 8
+    onnx.checker.check_model(kept, full_check=True)
+    onnx.save(kept, os.path.join(out, "masked_cnn_kept.onnx"))
     print("wrote", out, "(onnx", onnx.__version__ + ", onnxruntime", ort.__version__ + ")")
 
 

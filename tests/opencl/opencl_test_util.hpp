@@ -81,7 +81,7 @@ inline Diff compare(const Tensor& got, const Tensor& want, double rel = 1e-4, do
 }
 
 // One ONNX backend test folder: the graph and its data sets' inputs (integer inputs that carry
-// shapes bound as constants: the OpenCL executor plans static shapes).
+// shapes bound as constants, so that the nodes they feed are planned on the device).
 struct Case {
     Graph graph;
     std::vector<std::vector<Tensor>> inputs;
@@ -99,8 +99,8 @@ inline bool load_case(const fs::path& dir, Case& c, std::string& why) {
     try {
         const onnx::ModelProto mp = onnx::load_model((dir / "model.onnx").string());
         c.graph = import_onnx(mp, (dir / "model.onnx").string());
-        // The OpenCL executor plans static shapes: a graph whose shapes depend on input values
-        // (run per run on the CPU) is re-imported with its integer inputs bound.
+        // A graph whose shapes depend on input values runs those nodes on the host; re-imported
+        // with its integer inputs bound, its ops run on the device (the fallback-off test needs that).
         bool data_dependent = false;
         for (const Value& v : c.graph.values) data_dependent = data_dependent || v.data_dependent;
         if (data_dependent) {

@@ -14,7 +14,7 @@ TEST_CASE("contrib quantized ops run on the host under OpenCL with the CPU's bit
     OCTEST_SKIP_WITHOUT_OPENCL();
     const fs::path src(MUTINY_SOURCE_DIR);
     std::vector<fs::path> dirs = find_conformance_tests({(src / "tests" / "fixtures" / "contrib_quant").string()});
-    REQUIRE(dirs.size() == 43);
+    REQUIRE(dirs.size() == 47);
     dirs.push_back(src / "tests" / "fixtures" / "exporters" / "se_cnn_qoperator_all_ops");
     for (const auto& dir : dirs) {
         CAPTURE(dir.filename().string());

@@ -287,7 +287,7 @@ TEST_CASE("every op with an OpenCL kernel runs on the device, CPU fallback off, 
                     // scales). Anything else is a failure.
                     const std::string what = e.what();
                     const bool refused = what.find("no OpenCL kernel for op") != std::string::npos || what.find("lacks cl_khr_fp64") != std::string::npos ||
-                                         what.find("plans static shapes only") != std::string::npos;
+                                         what.find(opencl::kDataDependentReason) != std::string::npos;
                     CHECK_MESSAGE(refused, what);
                 }
                 if (bound_retry || !load_case_weights_bound(dir, k)) break;
@@ -461,7 +461,9 @@ TEST_CASE("data movement on the device for every element size: Pad, Slice, Split
 TEST_CASE("control flow runs on the host under OpenCL with the CPU's bits") {
     OCTEST_SKIP_WITHOUT_OPENCL();
     const fs::path root = fs::path(MUTINY_SOURCE_DIR) / "tests" / "fixtures" / "control_flow";
-    for (const char* name : {"loop_runtime", "loop_until", "if_runtime", "scan_axes", "nested"}) {
+    // if_shapes and loop_count: the node's output shapes follow the condition or the trip count
+    // (data-dependent), so it runs on the host per run, for that reason.
+    for (const char* name : {"loop_runtime", "loop_until", "if_runtime", "scan_axes", "nested", "if_shapes", "loop_count"}) {
         CAPTURE(name);
         const Graph g = load_onnx((root / name / "model.onnx").string());
         CpuExecutor cpu(g);
@@ -471,8 +473,77 @@ TEST_CASE("control flow runs on the host under OpenCL with the CPU's bits") {
         for (const auto& n : ocl.fallback_nodes()) control += n.find("(If)") != std::string::npos || n.find("(Loop)") != std::string::npos ||
                                                               n.find("(Scan)") != std::string::npos;
         CHECK(control == 1);
+        const bool data_dependent = std::string(name) == "if_shapes" || std::string(name) == "loop_count";
+        const auto why = ocl.host_reasons();
+        CHECK(std::count(why.begin(), why.end(), std::string(opencl::kDataDependentReason)) == (data_dependent ? 1 : 0));
         check_sets_bitwise(root / name, cpu, ocl);
     }
+}
+
+TEST_CASE("data-dependent shapes under OpenCL: the static part on the device, the rest on the host per run") {
+    OCTEST_SKIP_WITHOUT_OPENCL();
+    const fs::path root = fs::path(MUTINY_SOURCE_DIR) / "tests" / "fixtures" / "dynamic_shapes";
+    for (const std::string name : {"data_dependent", "masked_cnn"}) {
+        CAPTURE(name);
+        const Graph g = load_onnx((root / name / "model.onnx").string());
+        CpuExecutor cpu(g);
+        OpenClExecutor ocl(g);
+        // Exactly the data-dependent nodes (NonZero and every node after it, Unique, TopK,
+        // Compress; masked_cnn's masking) run on the host for that reason; Gemm and Conv on the device.
+        const auto why = ocl.host_reasons();
+        size_t dd_nodes = 0, layers_on_device = 0;
+        for (size_t n = 0; n < g.nodes.size(); ++n) {
+            CAPTURE(g.nodes[n].name);
+            const bool dd = g.value(g.nodes[n].outputs[0]).data_dependent;
+            dd_nodes += dd;
+            CHECK((why[n] == opencl::kDataDependentReason) == dd);
+            layers_on_device += (g.nodes[n].op == "Gemm" || g.nodes[n].op == "Conv") && why[n].empty();
+        }
+        CHECK(dd_nodes >= 4);
+        CHECK(layers_on_device == (name == "masked_cnn" ? 2u : 1u));
+        const Tolerance ort_tol;  // the fixtures' tolerance (conformance's default)
+        int sets = 0;
+        for (int k = 0; fs::exists(root / name / ("test_data_set_" + std::to_string(k))); ++k, ++sets) {
+            CAPTURE(k);
+            const fs::path set = root / name / ("test_data_set_" + std::to_string(k));
+            std::vector<Tensor> in;
+            for (const auto& f : numbered_files(set, "input_")) in.push_back(load_onnx_tensor(f));
+            const auto outs = numbered_files(set, "output_");
+            const auto want = cpu.run(in), got = ocl.run(in);
+            REQUIRE(got.size() == want.size());
+            REQUIRE(got.size() == outs.size());
+            for (size_t i = 0; i < got.size(); ++i) {
+                CAPTURE(i);
+                // The CPU's within the OpenCL parity tolerance; ONNX Runtime's within the fixture's.
+                const Diff d = compare(got[i], want[i]);
+                CHECK_MESSAGE(d.detail.empty(), d.detail);
+                CHECK_MESSAGE(d.ratio <= 1.0, "worst error " << d.ratio << " x the tolerance");
+                CHECK_MESSAGE(compare_tensors(got[i], load_onnx_tensor(outs[i]), ort_tol) == "", "against ONNX Runtime");
+            }
+            // A trace keeps the host's values too; running from any node gives the run's bits.
+            const Trace tr = ocl.run_trace(in);
+            for (size_t i = 0; i < got.size(); ++i) CHECK(tr[static_cast<size_t>(g.outputs[i])].bitwise_equal(got[i]));
+            for (size_t first : {size_t(0), g.nodes.size() / 2, g.nodes.size() - 1}) {
+                const auto z = ocl.run_from(tr, first);
+                for (size_t i = 0; i < got.size(); ++i) CHECK(z[i].bitwise_equal(got[i]));
+                // A campaign's suffix executor from that node reads the base's values, on the
+                // device and (data-dependent ones) on the host.
+                OpenClExecutor suffix(g, {}, ocl, first, {});
+                ocl.run(in);
+                const auto zs = suffix.run(in);
+                for (size_t i = 0; i < got.size(); ++i) CHECK(zs[i].bitwise_equal(got[i]));
+            }
+        }
+        CHECK(sets >= 3);
+    }
+    // With the CPU fallback off, such a node is refused, named, with the reason.
+    GraphBuilder b("nonzero");
+    b.output(b.node("NonZero", {b.input("x", DType::f32, Shape{2, 3})}, {}, "nz"));
+    OpenClOptions off;
+    off.cpu_fallback = false;
+    const std::string e = mutiny_test::error_of([&] { OpenClExecutor(b.build(), off).prepare(1); });
+    CHECK(mutiny_test::contains(e, "shape depends on data at node 'nz' (NonZero)"));
+    CHECK(mutiny_test::contains(e, "set OpenClOptions::cpu_fallback"));
 }
 
 TEST_CASE("OpenCL re-plans per input shapes: a symbolic sequence length and image size") {

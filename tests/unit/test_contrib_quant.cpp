@@ -55,7 +55,7 @@ std::vector<int> ints(const Tensor& t) {
 
 TEST_CASE("contrib quantized ops: every fixture matches ONNX Runtime exactly") {
     const auto tests = find_conformance_tests({fixtures().string()});
-    REQUIRE(tests.size() == 43);
+    REQUIRE(tests.size() == 47);  // the qgemm_zero_k_* references follow ORT's source (its 1.32 binary returns garbage there)
     for (const auto& dir : tests) {
         CAPTURE(dir.filename().string());
         // Integers compared with no tolerance and no fallback to ONNX's runner's.

@@ -5,6 +5,7 @@
 
 #include "support/support.hpp"
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 
@@ -111,6 +112,50 @@ TEST_CASE("control flow whose output shapes follow run-time values runs per run 
     const std::string e = error_of([] { load_onnx(bad("if_dtypes")); });
     CHECK(contains(e, "the branches give output 0 different dtypes"));
     CHECK(contains(e, "f32 and i64"));
+}
+
+namespace {
+
+// Counts the calls of every Mul kernel while it lives (the registry's Mul wrapped, then restored).
+std::atomic<int64_t> mul_calls{0};
+Kernel (*real_mul)(const PrepareContext&) = nullptr;
+Kernel counted_mul(const PrepareContext& pc) {
+    Kernel k = real_mul(pc);
+    return [k](ExecContext& c) {
+        ++mul_calls;
+        k(c);
+    };
+}
+struct CountMul {
+    CountMul() {
+        OpDef* d = Registry::instance().find("Mul");
+        real_mul = d->prepare;
+        d->prepare = counted_mul;
+        mul_calls = 0;
+    }
+    ~CountMul() { Registry::instance().find("Mul")->prepare = real_mul; }
+};
+
+}  // namespace
+
+TEST_CASE("a data-dependent Loop runs its body once per run: its Mul as many times as the trip count") {
+    // loop_count's body computes s = v * v (one Mul) per iteration; the fed trip count makes the
+    // Loop data-dependent, so each run infers its output shapes by running it, and those outputs
+    // are the node's (not a second run of the body by its kernel).
+    const Graph l = load_onnx((fixtures() / "loop_count" / "model.onnx").string());
+    CpuExecutor lx(l);
+    const Tensor v0 = Tensor::from_vector<float>(Shape{1}, {0.5f});
+    CountMul count;
+    for (int64_t trips : {0, 3, 5}) {
+        CAPTURE(trips);
+        mul_calls = 0;
+        const auto y = lx.run({Tensor::scalar<int64_t>(trips), v0});
+        CHECK(mul_calls == trips);
+        // v counts up by one per iteration; the scan output holds v * v before each step.
+        CHECK(y[0].to_vector<float>() == std::vector<float>{0.5f + static_cast<float>(trips)});
+        REQUIRE(y[1].shape() == Shape{trips, 1});
+        for (int64_t i = 0; i < trips; ++i) CHECK(y[1].data<float>()[i] == (0.5f + i) * (0.5f + i));
+    }
 }
 
 TEST_CASE("the native format refuses subgraphs instead of dropping them") {

@@ -97,19 +97,26 @@ public:
         // anything is written (a batch of no samples runs every check).
         slots_ = input_slots(graph_);
         make_inputs(data_, 0, 0, recipe_, slots_);
+        // An output computed after data-dependent nodes (NonZero, Unique...) has its shape known per
+        // run only: the run on one input that chooses the batch gives it, and every batch's outputs
+        // are checked against it (check_output; a mutant giving another shape is crashed).
+        const bool per_run = graph_.value(graph_.outputs[0]).data_dependent;
         const Shape& out = graph_.value(graph_.outputs[0]).shape;
-        if (graph_.value(graph_.outputs[0]).data_dependent)
-            throw Error("model output is not [batch, classes]", "model " + r_.model,
-                        "its shape depends on run-time values (data-dependent ops such as NonZero before it)");
-        if (out.rank() != 2 || out[1] <= 0)
+        if (!per_run && (out.rank() != 2 || out[1] <= 0))
             throw Error("model output is not [batch, classes]", "model " + r_.model, "output shape " + out.str());
-        r_.classes = out[1];
+        r_.classes = per_run ? 0 : out[1];
         r_.profile = opt_.profile;
         if (opt_.profile.inputs < 0) throw Error("bad profile input count", "campaign", std::to_string(opt_.profile.inputs) + " (must be >= 0)");
         if (opt_.profile.inputs > 0 && std::find(opt_.devices.begin(), opt_.devices.end(), "cpu") == opt_.devices.end())
             throw Error("profiles need the cpu device", "campaign", "the CPU device computes them from the original's activations; add cpu to the devices");
         check_tolerance(DiffTolerance{opt_.profile.atol, opt_.profile.rtol, DiffStat::max}, "profile tolerance");
         choose_batch();
+        if (per_run) {
+            if (probe_out_.rank() != 2 || probe_out_[0] != probe_ || probe_out_[1] <= 0)
+                throw Error("model output is not [batch, classes]", "model " + r_.model,
+                            "its shape depends on run-time values, and a run on " + std::to_string(probe_) + " input(s) gave " + probe_out_.str());
+            r_.classes = probe_out_[1];
+        }
         r_.data_hash = opt_.data_hash.empty() ? data_hash() : opt_.data_hash;
         r_.identity = identity();
     }
@@ -151,6 +158,8 @@ public:
         const std::vector<Tensor> x = make_inputs(data_, 0, static_cast<size_t>(probe), recipe_, slots_);
         CpuExecutor ex(graph_, CpuOptions{opt_.threads, {}, {}});
         const Trace trace = ex.run_trace(x);
+        probe_ = probe;
+        probe_out_ = trace.at(static_cast<size_t>(graph_.outputs[0])).shape();
         int64_t bytes = 0;
         for (size_t v = 0; v < trace.size(); ++v)
             if (!graph_.values[v].is_constant()) bytes += static_cast<int64_t>(trace[v].nbytes());
@@ -543,6 +552,8 @@ private:
     CampaignOptions opt_;
     std::vector<InputSlot> slots_;
     CampaignResult r_;
+    int64_t probe_ = 0;  // inputs of choose_batch()'s run, and its output's shape
+    Shape probe_out_;
 };
 
 }  // namespace mutiny

@@ -1,5 +1,5 @@
 // Runs ONNX backend test folders (model.onnx + test_data_set_*/input_*.pb, output_*.pb) on the
-// CPU executor and compares against the expected outputs with CLBlast-style tolerances: an
+// CPU executor (or a device the caller makes: ConformanceDevice) and compares against the expected outputs with CLBlast-style tolerances: an
 // absolute margin near zero, a relative one elsewhere, NaN equal to NaN, integers exact.
 // A model Mutiny cannot import because it lacks an op is "skipped" with the op named, and so is
 // one holding a random op (whose reference draws no other generator reproduces).
@@ -10,6 +10,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -163,11 +165,17 @@ inline void fit_declared_shapes(onnx::ModelProto& mp, const std::vector<std::str
     }
 }
 
+// Runs one data set of an imported model: its inputs (in graph order) to its outputs.
+using ConformanceRunner = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+// Makes the runner of an imported model (an OpenCL executor, for the CLI's --device).
+using ConformanceDevice = std::function<ConformanceRunner(const Graph&)>;
+
 // With onnx_fallback, a test whose outputs miss `tol` but meet onnx_runner_tolerance() passes,
 // flagged onnx_tolerance_only. With use_folder_tolerance, a folder holding tolerance.txt is compared
 // with that tolerance instead of `tol`, and only with it (the file says what its outputs need).
+// `device`, when given, runs the model instead of a CpuExecutor with `threads`.
 inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, Tolerance tol = {}, int threads = 0, bool onnx_fallback = true,
-                                              bool use_folder_tolerance = true) {
+                                              bool use_folder_tolerance = true, const ConformanceDevice& device = {}) {
     ConformanceResult r;
     r.name = dir.filename().string();
     if (use_folder_tolerance) {
@@ -214,9 +222,15 @@ inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, 
         }
     }
     try {
-        CpuOptions opt;
-        opt.threads = threads;
-        CpuExecutor ex(g, opt);
+        ConformanceRunner run;
+        if (device) {
+            run = device(g);
+        } else {
+            CpuOptions opt;
+            opt.threads = threads;
+            auto ex = std::make_shared<CpuExecutor>(g, opt);
+            run = [ex](const std::vector<Tensor>& in) { return ex->run(in); };
+        }
         if (sets.empty()) throw Error("no test_data_set_* folder", dir.string(), "nothing to compare against");
         for (const auto& s : sets) {
             std::vector<Tensor> inputs;
@@ -227,7 +241,7 @@ inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, 
                 if (g.value(g.inputs[j]).dtype == DType::bf16 && inputs[j].dtype() == DType::u16) inputs[j] = inputs[j].bitcast(DType::bf16);
             std::vector<Tensor> want;
             for (const auto& f : numbered_files(s, "output_")) want.push_back(load_onnx_tensor(f));
-            const auto got = ex.run(inputs);
+            const auto got = run(inputs);
             if (got.size() < want.size())
                 throw Error("too few outputs", s.string(), std::to_string(got.size()) + " produced, " + std::to_string(want.size()) + " expected");
             for (size_t i = 0; i < want.size(); ++i) {

@@ -44,6 +44,26 @@ inline std::vector<Tensor> evaluate_node(const Graph& g, const Node& n, const Op
     return outs;
 }
 
+// The outputs an op's inference computed (InferContext::values()), when they are what its kernel
+// would give with `sites`: no site mutated, or an op whose kernels have none (Loop).
+inline const std::vector<Tensor>* inferred_values(const OpDef& def, const InferContext& ic, const SiteConfig& sites) {
+    return !ic.values().empty() && (sites.is_default() || !def.sites.any()) ? &ic.values() : nullptr;
+}
+
+// Node n's outputs for known input values (`in`: their types, `values`: the tensors, nullptr for an
+// absent optional input): its output types inferred from them, then its kernel prepared with
+// `sites` and run, unless inference already computed the outputs (a Loop runs once, not twice).
+// The one path that runs a node of data-dependent shapes, on the CPU executor and on the OpenCL
+// executor's host steps alike.
+inline std::vector<Tensor> evaluate_known(const Graph& g, const Node& n, const OpDef& def, const std::vector<TypeInfo>& in,
+                                          const std::vector<const Tensor*>& values, const SiteConfig& sites = {}) {
+    InferContext ic(g, n, in, values);
+    def.infer(ic);
+    check_inferred_dims(n, ic.outputs());
+    if (const std::vector<Tensor>* v = inferred_values(def, ic, sites)) return *v;
+    return evaluate_node(g, n, def, in, values, ic.outputs(), sites);
+}
+
 // Types of every value of g given the types of its inputs (in g.inputs order) and, where known,
 // their values (nullptr: known only at run time). Known values count as constants: with `fold`,
 // nodes whose inputs are all constant are evaluated and their outputs returned in `folded`
@@ -154,7 +174,8 @@ inline std::vector<TypeInfo> infer_types_given(const Graph& g, const std::vector
         bool small = true;
         for (const TypeInfo& t : ctx.outputs()) small = small && t.shape.numel() <= 4096;
         if (all_const && def.prepare && (folded || small)) {
-            const std::vector<Tensor> outs = evaluate_node(g, n, def, in, cin, ctx.outputs());
+            const std::vector<Tensor>* done = inferred_values(def, ctx, SiteConfig{});
+            const std::vector<Tensor> outs = done ? *done : evaluate_node(g, n, def, in, cin, ctx.outputs());
             for (size_t o = 0; o < n.outputs.size(); ++o) {
                 consts[static_cast<size_t>(n.outputs[o])] = outs[o];
                 if (shape_values && !dtype_is_float(outs[o].dtype())) {

@@ -70,6 +70,14 @@ public:
         out_[i] = TypeInfo{t, std::move(s)};
     }
     const std::vector<TypeInfo>& outputs() const { return out_; }
+    // The outputs themselves, for an op whose inference had to compute them (a Loop with every
+    // input known runs to learn its trip count): evaluate_known() takes them instead of running
+    // the node's kernel a second time. They must be what the kernel gives with no sites mutated.
+    void set_values(std::vector<Tensor> v) {
+        if (v.size() != out_.size()) throw Error("op computed another number of outputs than the node declares", where(), std::to_string(v.size()) + " computed");
+        values_ = std::move(v);
+    }
+    const std::vector<Tensor>& values() const { return values_; }
     [[noreturn]] void fail(const std::string& what, const std::string& why) const { throw Error(what, where(), why); }
     void expect_inputs(size_t lo, size_t hi) const {
         size_t n = node_.inputs.size();
@@ -94,6 +102,7 @@ private:
     std::vector<TypeInfo> in_;
     std::vector<const Tensor*> consts_;
     std::vector<TypeInfo> out_;
+    std::vector<Tensor> values_;
 };
 
 // Fusion (exec/cpu/executor.hpp, docs/architecture.md "Fusion"): the element-wise nodes that

@@ -52,6 +52,7 @@ struct KernelSites {
     bool store = false;      // float32 results pass through site_store
     bool reduction = false;  // a reduction loop whose bound MUTINY_DROP_LAST shortens
     bool rounding = false;   // a quantizer's rounding of x / scale (QuantizeLinear)
+    bool any() const { return lt || gt || store || reduction || rounding; }
 };
 
 // -D options naming every enum value (MUTINY_CMP_LT_TO_LE=1, ...), for the OpenCL kernels.

@@ -591,12 +591,9 @@ private:
             cin.push_back(t);
         }
         const OpDef& def = Registry::instance().get(node.op, Graph::where(node));
-        InferContext ic(graph_, node, in, cin);
-        def.infer(ic);
-        check_inferred_dims(node, ic.outputs());
         std::vector<Tensor> outs;
         try {
-            outs = evaluate_node(graph_, node, def, in, cin, ic.outputs(), sites);
+            outs = evaluate_known(graph_, node, def, in, cin, sites);
         } catch (const Error& e) {
             throw Error(e.what_part(), Graph::where(node), e.why_part());
         }

@@ -15,6 +15,9 @@
 // Ops without an OpenCL kernel run their CPU kernel on the host with the same sites (inputs read
 // back, outputs written to the device) when OpenClOptions::cpu_fallback is set (the default);
 // otherwise planning fails with an error naming the op and the node. fallback_nodes() lists them.
+// So do nodes of data-dependent shapes (NonZero, Unique, a Loop with a computed trip count) and
+// every node after them (docs/architecture.md, "Data-dependent shapes"): inferred, prepared and
+// run on the host each run, their values kept on the host; the static part stays on the device.
 //
 // A suffix executor (the constructor taking a base executor and a first node) is a campaign's
 // mutant on the device: a weight or kernel mutant of the base's graph (same values), which runs
@@ -159,6 +162,7 @@ public:
             const auto in = std::find(graph_.inputs.begin(), graph_.inputs.end(), o);
             if (val.is_constant()) pending_.push_back(val.constant);
             else if (in != graph_.inputs.end()) pending_.push_back(inputs[static_cast<size_t>(in - graph_.inputs.begin())]);
+            else if (p.dynamic[static_cast<size_t>(o)]) pending_.push_back(p.host_value(static_cast<size_t>(o)));  // its host step has run
             else {
                 const TypeInfo& ti = p.types[static_cast<size_t>(o)];
                 pending_.emplace_back(ti.dtype, ti.shape);
@@ -238,11 +242,15 @@ public:
             if (graph_.value(v).is_constant()) continue;
             const Tensor& t = trace[static_cast<size_t>(v)];
             const TypeInfo& want = p.types[static_cast<size_t>(v)];
-            if (t.empty() || t.dtype() != want.dtype || t.shape() != want.shape)
+            // A data-dependent value's type is the run's (the plan knows neither its shape nor,
+            // for an intermediate, its dtype).
+            const bool dynamic = p.dynamic[static_cast<size_t>(v)];
+            if (t.empty() || (!dynamic && (t.dtype() != want.dtype || t.shape() != want.shape)))
                 throw Error("trace lacks value '" + graph_.value(v).name + "'", "graph " + graph_.name,
                             t.empty() ? "it is empty" : "got " + std::string(dtype_name(t.dtype())) + " " + t.shape().str() +
                                                              ", expected " + dtype_name(want.dtype) + " " + want.shape.str());
-            write(p.mem[static_cast<size_t>(v)], t, graph_.value(v).name);
+            if (dynamic) p.host[static_cast<size_t>(v)] = t;
+            else write(p.mem[static_cast<size_t>(v)], t, graph_.value(v).name);
         }
         execute(p, first_node);
         std::vector<Tensor> out;
@@ -282,6 +290,7 @@ private:
         if (inputs)
             for (size_t i = 0; i < graph_.inputs.size(); ++i)
                 if (graph_.inputs[i] == v) return (*inputs)[i];
+        if (p.dynamic[static_cast<size_t>(v)]) return p.host_value(static_cast<size_t>(v));
         return read(p.mem[static_cast<size_t>(v)], p.types[static_cast<size_t>(v)], val.name);
     }
 
@@ -332,30 +341,31 @@ private:
         auto p = std::make_unique<Plan>();
         p->batch = batch_of_shapes(graph_, shapes);
         const int64_t batch = p->batch;
-        try {
-            p->types = infer_types_given(graph_, input_types(graph_, shapes), std::vector<const Tensor*>(shapes.size(), nullptr), nullptr,
-                                         &p->shape_values);
-        } catch (const ValueDependentShape& e) {
-            // The device plan allocates every buffer before the first kernel runs; a shape known
-            // only per run has no place in it (the CPU executor infers such nodes per run).
-            throw Error(e.what_part(), e.where_part(),
-                        e.why_part() + "; the OpenCL executor plans static shapes only: run this model on the CPU (--device cpu)");
-        }
+        // Values of data-dependent shapes (and the nodes computing them) are left to the host, per
+        // run: the device plan allocates every buffer before the first kernel runs.
+        p->types = infer_types_given(graph_, input_types(graph_, shapes), std::vector<const Tensor*>(shapes.size(), nullptr), nullptr,
+                                     &p->shape_values, &p->dynamic);
         const size_t nv = graph_.values.size();
         p->shape_values.resize(nv);
         p->mem.assign(nv, nullptr);
+        p->host.assign(nv, Tensor());
+        p->host_borrowed.assign(nv, 0);
         const std::vector<int> prod = graph_.producers();
         if (base_) {
             std::lock_guard<std::mutex> lock(base_->mu_);
             Plan& bp = base_->plan_for(shapes);
-            for (size_t v = 0; v < nv; ++v)
-                if (borrowed(prod, v)) p->mem[v] = bp.mem[v];
+            p->base_host = &bp.host;
+            for (size_t v = 0; v < nv; ++v) {
+                if (!borrowed(prod, v)) continue;
+                if (p->dynamic[v]) p->host_borrowed[v] = 1;
+                else p->mem[v] = bp.mem[v];
+            }
         }
         // Sizes first, so an oversized plan fails before anything is allocated.
         const auto& info = ctx_->info();
         uint64_t total = 0;
         for (size_t v = 0; v < nv; ++v) {
-            if (graph_.values[v].is_constant() || borrowed(prod, v)) continue;
+            if (graph_.values[v].is_constant() || borrowed(prod, v) || p->dynamic[v]) continue;
             const TypeInfo& t = p->types[v];
             const uint64_t bytes = static_cast<uint64_t>(t.shape.numel()) * dtype_size(t.dtype);
             if (info.max_alloc && bytes > info.max_alloc)
@@ -369,7 +379,7 @@ private:
                         "batch " + std::to_string(batch) + " needs " + std::to_string(total) + " bytes of activations; the device has " +
                             std::to_string(info.global_mem));
         for (size_t v = 0; v < nv; ++v) {
-            if (graph_.values[v].is_constant() || borrowed(prod, v)) continue;  // uploaded on demand (ConstantBuffers); the base's
+            if (graph_.values[v].is_constant() || borrowed(prod, v) || p->dynamic[v]) continue;  // uploaded on demand (ConstantBuffers); the base's; the host's
             if (p->types[v].shape.numel() > INT_MAX)
                 throw Error("tensor too large for the OpenCL kernels", "value '" + graph_.values[v].name + "'",
                             p->types[v].shape.str() + " has more than 2^31 - 1 elements (kernels index with 32 bits)");
@@ -384,6 +394,7 @@ private:
                 continue;
             }
             try {
+                if (plan_data_dependent(env, *p, graph_.nodes[n])) continue;
                 if (write_shape_values(*p, graph_.nodes[n])) continue;
                 plan_node(env, *p, graph_.nodes[n]);
             } catch (const Error& e) {
@@ -395,6 +406,19 @@ private:
         Plan& ref = *p;
         plans_[key] = std::move(p);
         return ref;
+    }
+
+    // A node with an output of data-dependent shape: its step runs it on the host per run
+    // (plan_host_per_run), unless the CPU fallback is off.
+    bool plan_data_dependent(opencl::PlanEnv& env, Plan& p, const Node& node) {
+        bool dynamic = false;
+        for (int o : node.outputs) dynamic = dynamic || p.dynamic[static_cast<size_t>(o)];
+        if (!dynamic) return false;
+        if (!opt_.cpu_fallback)
+            throw Error(std::string(opencl::kDataDependentReason), Graph::where(node),
+                        "its output shapes follow run-time values, so it runs on the host each run; set OpenClOptions::cpu_fallback to allow that");
+        opencl::plan_host_per_run(env, p, node, opencl::NodePlanner(env, p, node).sites());
+        return true;
     }
 
     // A node whose outputs are all shape arithmetic of this plan (Shape, Gather of a shape, Concat

@@ -4,7 +4,8 @@
 // kernels/<family>.cl built with the node's dtype and kernel-site options, arguments set once at
 // plan time, launches and copies enqueued when the step runs.
 // Ops without an OpenCL kernel (or a dtype their kernel lacks) run their CPU kernel on the host
-// (plan_cpu_fallback): inputs read back, outputs written to the device.
+// (plan_cpu_fallback): inputs read back, outputs written to the device. Nodes of data-dependent
+// shapes run on the host per run and keep their outputs there (plan_host_per_run).
 #ifndef MUTINY_EXEC_OPENCL_PLANNER_HPP_
 #define MUTINY_EXEC_OPENCL_PLANNER_HPP_
 
@@ -20,6 +21,7 @@
 
 #include "../../core/half.hpp"
 #include "../../graph/graph.hpp"
+#include "../../ops/infer.hpp"
 #include "../../ops/op.hpp"
 #include "buffers.hpp"
 #include "device.hpp"
@@ -90,6 +92,14 @@ struct Plan {
     // buffers are written once when the plan is made, and kernels planned after them see them as
     // constants.
     std::vector<Tensor> shape_values;
+    // Data-dependent values (Value::data_dependent; by value id): no device buffer. The host steps of
+    // the nodes that compute them (plan_host_per_run) keep them in `host`, each run; a suffix
+    // executor reads those computed before its first node from its base's (`host_borrowed`).
+    std::vector<char> dynamic;
+    std::vector<Tensor> host;
+    std::vector<char> host_borrowed;
+    const std::vector<Tensor>* base_host = nullptr;
+    const Tensor& host_value(size_t v) const { return host_borrowed[v] ? (*base_host)[v] : host[v]; }
     std::vector<cl_mem> mem;             // per value (not owned; constants point into the ConstantBuffers)
     std::vector<Mem> owned;              // value buffers and kernel metadata
     std::vector<Kern> kernels;
@@ -332,6 +342,45 @@ inline void plan_cpu_fallback(PlanEnv& env, Plan& p, const Node& node, const Sit
         k(ec);
         for (size_t i = 0; i < outs.size(); ++i)
             write_buffer(*ctx, q, pp->mem[static_cast<size_t>(np->outputs[i])], outs[i], gp->value(np->outputs[i]).name);
+    };
+}
+
+// The reason `mutiny inspect --device opencl` gives for a node of data-dependent shapes.
+inline constexpr const char* kDataDependentReason = "shape depends on data";
+
+// Node `node` of data-dependent shapes (an output in Plan::dynamic) as its step: each run, its
+// inputs are read back (a data-dependent one is already on the host), its output shapes inferred
+// from their values, and its CPU kernel prepared with `sites` and run (evaluate_known, as the CPU
+// executor's run_dynamic does); its outputs stay on the host (Plan::host), where the nodes after it,
+// data-dependent too, read them. Nothing of it has a device buffer.
+inline void plan_host_per_run(PlanEnv& env, Plan& p, const Node& node, const SiteConfig& sites) {
+    const Graph* gp = env.graph;
+    const OpDef* def = &Registry::instance().get(node.op, Graph::where(node));
+    if (!def->prepare) throw Error("op has no kernel", Graph::where(node), "it can only be folded at import");
+    Plan* pp = &p;
+    const Node* np = &node;
+    cl_command_queue q = env.queue;
+    DeviceContext* ctx = env.ctx;
+    Plan::NodeStep& st = p.steps[static_cast<size_t>(&node - gp->nodes.data())];
+    st.fallback = true;
+    st.why = kDataDependentReason;
+    st.run = [gp, pp, np, def, sites, q, ctx] {
+        std::vector<Tensor> ins(np->inputs.size());
+        std::vector<TypeInfo> types(np->inputs.size());
+        std::vector<const Tensor*> values(np->inputs.size(), nullptr);
+        for (size_t i = 0; i < np->inputs.size(); ++i) {
+            const int v = np->inputs[i];
+            if (v < 0) continue;
+            const size_t vi = static_cast<size_t>(v);
+            if (gp->value(v).is_constant()) ins[i] = gp->value(v).constant;
+            else if (pp->dynamic[vi]) ins[i] = pp->host_value(vi);
+            else if (!pp->shape_values[vi].empty()) ins[i] = pp->shape_values[vi];
+            else ins[i] = read_buffer(*ctx, q, pp->mem[vi], pp->types[vi], gp->value(v).name);
+            types[i] = TypeInfo{ins[i].dtype(), ins[i].shape()};
+            values[i] = &ins[i];
+        }
+        std::vector<Tensor> outs = evaluate_known(*gp, *np, *def, types, values, sites);
+        for (size_t o = 0; o < outs.size(); ++o) pp->host[static_cast<size_t>(np->outputs[o])] = std::move(outs[o]);
     };
 }
 

@@ -87,6 +87,13 @@ inline void check_loop_signature(const Node& nd, const Graph& body, size_t carri
                     std::to_string(nd.outputs.size()) + " declared, " + std::to_string(body.outputs.size() - 1) + " given");
 }
 
+// The iterations' values of one scan output stacked along a new first axis (shape `stacked`).
+inline Tensor stack_scan(const std::vector<Tensor>& parts, DType t, const Shape& stacked, const std::string& where) {
+    Tensor out(t, stacked);
+    for (size_t i = 0; i < parts.size(); ++i) put_along(out, 0, static_cast<int64_t>(i), parts[i], where);
+    return out;
+}
+
 inline void infer_loop(InferContext& c) {
     const Node& nd = c.node();
     const size_t f = formal_inputs(nd);
@@ -110,17 +117,23 @@ inline void infer_loop(InferContext& c) {
         std::vector<Tensor> init;
         for (size_t i = 0; i < n; ++i) init.push_back(*c.constant(2 + i));
         const LoopResult r = run_loop(body, c.constant(0), c.constant(1), init, ec, c.where());
+        // The loop has run: its outputs go with the types, so the node is not run again
+        // (InferContext::set_values; a data-dependent Loop runs its body once per run).
+        std::vector<Tensor> values;
         for (size_t o = 0; o < nd.outputs.size(); ++o) {
             if (o < n) {
                 c.set_output(o, r.carried[o].dtype(), r.carried[o].shape());
+                values.push_back(r.carried[o]);
             } else {
                 const auto& parts = r.scans[o - n];
                 const TypeInfo t = parts.empty() ? body.infer(loop_types(c, n), {}, c)[1 + o] : TypeInfo{parts[0].dtype(), parts[0].shape()};
                 std::vector<int64_t> d{static_cast<int64_t>(parts.size())};
                 for (auto x : t.shape) d.push_back(x);
                 c.set_output(o, t.dtype, Shape(d));
+                values.push_back(stack_scan(parts, t.dtype, Shape(d), c.where()));
             }
         }
+        c.set_values(std::move(values));
         return;
     }
     const std::vector<TypeInfo> out = body.infer(loop_types(c, n), {}, c);

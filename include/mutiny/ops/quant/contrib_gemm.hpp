@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../../core/parallel.hpp"
@@ -99,6 +100,26 @@ inline void infer_qgemm(InferContext& c) {
     c.set_output(0, out, Shape{d.M, d.N});
 }
 
+// K = 0 with a quantized output: no products, so ORT (quant_gemm.cc, HandleZeroKCase) takes the bias
+// alone, rescaled as float(C) * a_scale * b_scale[0] in float32 (alpha and per-column b scales play
+// no part), divided by y_scale and quantized (half to even, or the rounding site's mode; plus
+// y_zero_point, saturated); without a bias every output is y_zero_point. ONNX Runtime 1.32's
+// binary lacks that path and returns uninitialised memory there, so this follows its source. A
+// float output keeps the empty sum of the general case: float(C) * s[n].
+inline void zero_k_quantized(Tensor& y, const Tensor* bias, int64_t sm, int64_t sn, const QGemmDims& d, float a_scale, float b_scale, float ys,
+                             int32_t yz, SiteConfig::Round round) {
+    auto fill = [&](auto* yp) {
+        using T = std::remove_pointer_t<decltype(yp)>;
+        for (int64_t m = 0; m < d.M; ++m)
+            for (int64_t n = 0; n < d.N; ++n) {
+                const float v = bias ? static_cast<float>(bias->data<int32_t>()[m * sm + n * sn]) * a_scale * b_scale / ys : 0.0f;
+                yp[m * d.N + n] = requantize<T>(v, yz, round);
+            }
+    };
+    if (y.dtype() == DType::u8) fill(y.data<uint8_t>());
+    else fill(y.data<int8_t>());
+}
+
 inline Kernel prepare_qgemm(const PrepareContext& pc) {
     const bool ta = pc.attrs().get_int("transA", 0) != 0, tb = pc.attrs().get_int("transB", 0) != 0;
     const float alpha = static_cast<float>(pc.attrs().get_float("alpha", 1.0));
@@ -121,6 +142,10 @@ inline Kernel prepare_qgemm(const PrepareContext& pc) {
         if (bias) bias_strides(bias->shape(), d.M, d.N, sm, sn);
         const int32_t yz = c.has(8) ? static_cast<int32_t>(c.input(8).get_i64(0)) : 0;
         Tensor& y = *c.out[0];
+        if (d.K == 0 && y.dtype() != DType::f32) {
+            zero_k_quantized(y, bias, sm, sn, d, pa.scale, static_cast<float>(bscale[0]), ys, yz, round);
+            return;
+        }
         auto body = [&](auto a_tag, auto b_tag, auto y_store) {
             using TA = decltype(a_tag);
             using TB = decltype(b_tag);
