@@ -157,9 +157,6 @@ int cmd_diff(int argc, char** argv) {
                      "  --fail-fast      stop at the first diverging tensor\n"
                      "  --json FILE      every statistic per tensor and per input; --html FILE: the propagation chart\n"
                      "  --show-inputs N  per-input first diverging nodes printed (default 10)\n"
-                     "Each float graph output is also read as class scores: top-1 disagreement, top-K Jaccard (--top-k,\n"
-                     "default 5), Kendall tau, rank-biased overlap RBO_ext (--rbo-p, default 0.9) and the confusion between\n"
-                     "the sides' top-1 classes; an output with a NaN or Inf is invalid (two of them: both invalid, not equal).\n"
                      "  --reduce DIR     shrink the first side whose outputs differ beyond tolerance to a reproducer: the\n"
                      "                   first input that shows it, then the smallest piece of the graph from the first\n"
                      "                   diverging node, fed with the reference's values, that still differs (delta\n"
@@ -170,6 +167,9 @@ int cmd_diff(int argc, char** argv) {
                      "                   checks the reference output. A difference that does not reproduce when run again is\n"
                      "                   'not reproducible' (exit 1, nothing written); sides that agree write nothing.\n"
                      "  --force          replace a DIR that exists and is not empty (refused otherwise)\n"
+                     "Each float graph output is also read as class scores: top-1 disagreement, top-K Jaccard (--top-k,\n"
+                     "default 5), Kendall tau, rank-biased overlap RBO_ext (--rbo-p, default 0.9) and the confusion between\n"
+                     "the sides' top-1 classes; an output with a NaN or Inf is invalid (two of them: both invalid, not equal).\n"
                      "Exit code 1 when some side's outputs are beyond tolerance (after printing and writing the reports).\n";
         return 0;
     }
