@@ -28,150 +28,14 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "diff_reduce.hpp"
+#include "diff_sides.hpp"
 #include "model_file.hpp"
 #include "replacing_file.hpp"
 
 namespace cli {
 
 namespace {
-
-// One --against item: a device (cpu, opencl[:N|:NAME]) with an optional mode (@fp16: float16
-// storage, @float: a QDQ model's float reference, @int8: a float model's simulated int8
-// deployment), or a mutant spec (the line `mutiny mutants --out` writes) run on `device` (a
-// `device=` field, default cpu).
-struct DiffSideSpec {
-    enum class Mode { none, fp16, float_ref, int8 };
-    std::string label;
-    std::string device = "cpu";
-    Mode mode = Mode::none;
-    bool mutant = false;
-    mutiny::MutantSpec spec;
-};
-
-bool diff_device_name(const std::string& d) { return d == "cpu" || d == "opencl" || (d.rfind("opencl:", 0) == 0 && d.size() > 7); }
-
-bool diff_side_start(const std::string& item) {
-    const std::string dev = item.substr(0, item.find('@'));
-    return diff_device_name(dev) || item.rfind("id=", 0) == 0 || item.rfind("op=", 0) == 0;
-}
-
-DiffSideSpec parse_diff_side(const std::string& item) {
-    DiffSideSpec s;
-    s.label = item;
-    if (item.rfind("id=", 0) == 0 || item.rfind("op=", 0) == 0) {
-        s.mutant = true;
-        std::istringstream in(item);
-        std::string tok, rest;
-        while (in >> tok) {
-            if (tok.rfind("device=", 0) == 0) s.device = tok.substr(7);
-            else rest += (rest.empty() ? "" : " ") + tok;
-        }
-        if (!diff_device_name(s.device)) throw UsageError("--against: device=" + s.device + " is not cpu or opencl[:N|:NAME]");
-        s.spec = mutiny::MutantSpec::parse(rest);
-        return s;
-    }
-    const size_t at = item.find('@');
-    s.device = item.substr(0, at);
-    if (at != std::string::npos) {
-        const std::string mode = item.substr(at + 1);
-        if (mode == "fp16") s.mode = DiffSideSpec::Mode::fp16;
-        else if (mode == "float") s.mode = DiffSideSpec::Mode::float_ref;
-        else if (mode == "int8") s.mode = DiffSideSpec::Mode::int8;
-        else throw UsageError("--against: '" + item + "': unknown mode '" + mode + "' after '@': expected fp16, float or int8");
-    }
-    return s;
-}
-
-// Commas separate sides, but a mutant's unit list (target=node:X/units:1,2) holds commas too: an
-// item that does not start a side (a device or id=/op=) continues the mutant before it.
-std::vector<DiffSideSpec> parse_diff_sides(const std::string& text) {
-    std::vector<std::string> items;
-    size_t i = 0;
-    while (i <= text.size()) {
-        size_t j = text.find(',', i);
-        if (j == std::string::npos) j = text.size();
-        const std::string item = text.substr(i, j - i);
-        i = j + 1;
-        if (!items.empty() && !diff_side_start(item) && (items.back().rfind("id=", 0) == 0 || items.back().rfind("op=", 0) == 0))
-            items.back() += "," + item;
-        else if (!diff_side_start(item))
-            throw UsageError("--against: '" + item + "' is not a side: expected cpu, opencl[:N|:NAME] (optionally @fp16, @float or @int8) or a mutant spec (op=... target=...)");
-        else
-            items.push_back(item);
-    }
-    if (items.size() < 2) throw UsageError("--against needs at least two sides, the reference first (e.g. --against cpu,cpu@fp16)");
-    std::vector<DiffSideSpec> sides;
-    for (const std::string& it : items) sides.push_back(parse_diff_side(it));
-    return sides;
-}
-
-// --atol / --rtol: "X", "NAME=X" or both, comma-separated: the default and per-tensor values.
-void parse_diff_tolerance(const std::string& text, const std::string& option, double& fallback, std::map<std::string, double>& named) {
-    for (const std::string& item : split_list(text)) {
-        const size_t eq = item.rfind('=');
-        if (eq == std::string::npos) fallback = parse_number(item, option, 0, DBL_MAX);
-        else named[item.substr(0, eq)] = parse_number(item.substr(eq + 1), option + " " + item.substr(0, eq), 0, DBL_MAX);
-    }
-}
-
-// A side ready to run: its graph (the model, its float reference or int8 simulation, or the
-// mutant's) and executor; `mode_what` says what the mode made of the model.
-class DiffRunner {
-public:
-    DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int threads, const std::string& mode_what) : graph_(g) {
-        mutiny::SiteConfig all;
-        if (s.mode == DiffSideSpec::Mode::fp16) all.store = mutiny::SiteConfig::Store::f16;
-        std::map<std::string, mutiny::SiteConfig> node_sites;
-        std::string mutant;
-        if (s.mutant) {
-            const mutiny::Mutation m = mutiny::apply_mutant(g, s.spec);
-            if (m.graph) graph_ = *m.graph;
-            // The model's constants are shared with the reference: copy the edited ones first.
-            for (const mutiny::WeightEdit& e : m.weights) graph_.value(e.value).constant = graph_.value(e.value).constant.clone();
-            mutiny::apply_weights(graph_, m);
-            node_sites = m.node_sites;
-            mutant = ", mutant " + mutiny::operator_label(s.spec) + " at " + s.spec.target;
-        }
-        if (s.device == "cpu") {
-            mutiny::CpuOptions opt;
-            opt.threads = threads;
-            opt.sites = all;
-            opt.node_sites = node_sites;
-            cpu_ = std::make_unique<mutiny::CpuExecutor>(graph_, opt);
-            what_ = "cpu, " + std::to_string(cpu_->threads()) + " threads";
-        } else {
-#if MUTINY_WITH_OPENCL
-            mutiny::OpenClOptions opt;
-            opt.device = s.device == "opencl" ? "" : s.device.substr(7);
-            opt.sites = all;
-            opt.node_sites = node_sites;
-            ocl_ = std::make_unique<mutiny::OpenClExecutor>(graph_, opt);
-            what_ = "opencl, " + ocl_->device().name + " (" + ocl_->device().platform_name + ")";
-#else
-            throw mutiny::Error("OpenCL backend not built", "--against " + s.label, "rebuild with -DMUTINY_WITH_OPENCL=ON");
-#endif
-        }
-        if (s.mode == DiffSideSpec::Mode::fp16) what_ += ", float16 storage (every float32 result of an op with a store site rounds to float16)";
-        what_ += mode_what;
-        what_ += mutant;
-    }
-    std::vector<mutiny::Tensor> trace(const std::vector<mutiny::Tensor>& in) {
-#if MUTINY_WITH_OPENCL
-        if (ocl_) return ocl_->run_trace(in);
-#endif
-        return cpu_->run_trace(in);
-    }
-    const mutiny::Graph& graph() const { return graph_; }
-    const std::string& what() const { return what_; }
-
-private:
-    mutiny::Graph graph_;
-    std::unique_ptr<mutiny::CpuExecutor> cpu_;
-#if MUTINY_WITH_OPENCL
-    std::unique_ptr<mutiny::OpenClExecutor> ocl_;
-#endif
-    std::string what_;
-};
 
 // What the @float and @int8 sides run, and how their tensors correspond to the model's: a diff
 // holds either a QDQ model and its float reference (@float) or a float model and its simulated int8
@@ -350,12 +214,12 @@ std::string diff_verdict(const mutiny::DiffSide& s, const std::string& reference
 }  // namespace
 
 int cmd_diff(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "preprocess", "against", "atol", "rtol", "stat", "json", "html", "threads", "show-inputs", "top-k", "rbo-p"},
-           {"help", "fail-fast"});
+    Args a(argc, argv, 2, {"data", "preprocess", "against", "atol", "rtol", "stat", "json", "html", "threads", "show-inputs", "top-k", "rbo-p", "reduce"},
+           {"help", "fail-fast", "force"});
     if (a.has("help")) {
         std::cout << "usage: mutiny diff MODEL --data SPEC --against A,B[,C...] [--atol LIST] [--rtol LIST] [--stat S] [--fail-fast]\n"
                      "                   [--json FILE] [--html FILE] [--top-k K] [--rbo-p P] [--preprocess RECIPE] [--threads N]\n"
-                     "                   [--show-inputs N]\n"
+                     "                   [--show-inputs N] [--reduce DIR [--force]]\n"
                      "Where each side departs from the first (the reference): every node output, matched by name, in\n"
                      "topological order, input by input. A side is\n"
                      "  cpu | opencl[:N|:NAME]       a device\n"
@@ -381,6 +245,16 @@ int cmd_diff(int argc, char** argv) {
                      "  --fail-fast      stop at the first diverging tensor\n"
                      "  --json FILE      every statistic per tensor and per input; --html FILE: the propagation chart\n"
                      "  --show-inputs N  per-input first diverging nodes printed (default 10)\n"
+                     "  --reduce DIR     shrink the first side whose outputs differ beyond tolerance to a reproducer: the\n"
+                     "                   first input that shows it, then the smallest piece of the graph from the first\n"
+                     "                   diverging node, fed with the reference's values, that still differs (delta\n"
+                     "                   debugging); confirmed by running both sides on it again, then written as an ONNX\n"
+                     "                   backend test folder: DIR/model.onnx, DIR/test_data_set_0/ (inputs, the reference's\n"
+                     "                   output), DIR/side_outputs/output_0.pb, DIR/README.txt and DIR/replay.sh (`mutiny diff\n"
+                     "                   DIR/model.onnx --data DIR/test_data_set_0 --against ...`); `mutiny conformance DIR`\n"
+                     "                   checks the reference output. A difference that does not reproduce when run again is\n"
+                     "                   'not reproducible' (exit 1, nothing written); sides that agree write nothing.\n"
+                     "  --force          replace a DIR that exists and is not empty (refused otherwise)\n"
                      "Each float graph output is also read as class scores: top-1 disagreement, top-K Jaccard (--top-k,\n"
                      "default 5), Kendall tau, rank-biased overlap RBO_ext (--rbo-p, default 0.9) and the confusion between\n"
                      "the sides' top-1 classes; an output with a NaN or Inf is invalid (two of them: both invalid, not equal).\n"
@@ -407,6 +281,18 @@ int cmd_diff(int argc, char** argv) {
     const bool fail_fast = a.has("fail-fast");
     const int64_t top_k = a.get_int("top-k", 5, 1, INT64_MAX);
     const double rbo_p = a.get_number("rbo-p", 0.9, 1e-9, 1 - 1e-9);
+    ReduceRequest reduce;
+    if (a.has("force") && !a.has("reduce")) throw UsageError("--force applies to --reduce DIR");
+    if (a.has("reduce")) {
+        reduce.dir = a.get("reduce");
+        reduce.force = a.has("force");
+        check_reduce_dir(reduce);
+        // The reducer rebuilds each side on pieces of the model's graph: a side whose graph is
+        // another (the float reference, the int8 simulation) has no piece to rebuild from.
+        for (const DiffSideSpec& s : specs)
+            if (s.mode == DiffSideSpec::Mode::float_ref || s.mode == DiffSideSpec::Mode::int8)
+                throw UsageError("--reduce: '" + s.label + "' runs another graph than the model's (@float, @int8) and is not reduced; reduce a device, @fp16 or mutant side");
+    }
 
     Feeding f = prepare_feeding(a.positionals()[0], a);
     auto ds = mutiny::open_dataset(a.get("data"));
@@ -468,6 +354,10 @@ int cmd_diff(int argc, char** argv) {
         std::printf("%s\n", diff_verdict(s, rep.reference).c_str());
         // Stopped early (--fail-fast), a side's outputs were not all compared: it counts as failing.
         if (!s.diff.outputs_pass() || s.diff.stopped) failing.push_back(s.label);
+    }
+    if (a.has("reduce")) {
+        reduce.threads = threads;
+        reduce_diff(f, *ds, specs, rep, tol, reduce);
     }
     std::fflush(stdout);
     if (!failing.empty()) {

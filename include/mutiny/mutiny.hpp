@@ -47,10 +47,12 @@
 #include "io/image.hpp"
 #include "io/model_format.hpp"
 #include "io/native.hpp"
+#include "io/onnx_export.hpp"
 #include "io/onnx_import.hpp"
 #include "io/onnx_proto.hpp"
 #include "io/preprocess.hpp"
 #include "io/protobuf.hpp"
+#include "io/protobuf_writer.hpp"
 
 // cluster
 #include "cluster/all.hpp"
@@ -83,6 +85,7 @@
 #include "analysis/shard_cost.hpp"
 #include "analysis/stats.hpp"
 #include "analysis/tensor_diff.hpp"
+#include "analysis/reduce_case.hpp"
 #include "analysis/trace_diff.hpp"
 #include "cluster/accelerate.hpp"  // DeepMAACC's neuron and mutant clustering, on top of analysis
 #include "cluster/mutant_clustering.hpp"

@@ -170,6 +170,15 @@ using ConformanceRunner = std::function<std::vector<Tensor>(const std::vector<Te
 // Makes the runner of an imported model (an OpenCL executor, for the CLI's --device).
 using ConformanceDevice = std::function<ConformanceRunner(const Graph&)>;
 
+// A test folder's test_data_set_* folders, sorted by name.
+inline std::vector<std::filesystem::path> test_data_sets(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> sets;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
+    std::sort(sets.begin(), sets.end());
+    return sets;
+}
+
 // With onnx_fallback, a test whose outputs miss `tol` but meet onnx_runner_tolerance() passes,
 // flagged onnx_tolerance_only. With use_folder_tolerance, a folder holding tolerance.txt is compared
 // with that tolerance instead of `tol`, and only with it (the file says what its outputs need).
@@ -191,10 +200,7 @@ inline ConformanceResult run_conformance_test(const std::filesystem::path& dir, 
         }
     }
     Graph g;
-    std::vector<std::filesystem::path> sets;
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-        if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
-    std::sort(sets.begin(), sets.end());
+    const std::vector<std::filesystem::path> sets = test_data_sets(dir);
     try {
         onnx::ModelProto mp = onnx::load_model((dir / "model.onnx").string());
         if (sets.size() == 1) fit_declared_shapes(mp, numbered_files(sets.front(), "input_"));

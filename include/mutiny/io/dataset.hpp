@@ -6,6 +6,7 @@
 //   image_folder.hpp   folder:, list:, images:
 //   npy.hpp, npz.hpp   NumPy's .npy and .npz files
 //   tensor_dataset.hpp npy:, npz: (arrays fed to the model's inputs as stored)
+//   backend_test_data.hpp  pb:DIR, an ONNX backend test's data set folder (input_N.pb)
 //   dataset_spec.hpp   spec strings and modifiers: open_dataset(), @first, @sample
 //   batch.hpp          make_inputs(), make_batch(), input_slots(), batch_labels()
 //
@@ -13,6 +14,7 @@
 #ifndef MUTINY_IO_DATASET_HPP_
 #define MUTINY_IO_DATASET_HPP_
 
+#include "backend_test_data.hpp"
 #include "batch.hpp"
 #include "cifar.hpp"
 #include "dataset_base.hpp"

@@ -9,6 +9,8 @@
 //   images:DIR                   unlabelled images directly in DIR, sorted by name
 //   npy:FILE                     one NumPy array, samples on its first axis (tensor_dataset.hpp)
 //   npz:FILE                     NumPy arrays, one per model input (matched by name)
+//   pb:DIR, or DIR itself        an ONNX backend test's data set folder (input_N.pb): one sample, the
+//                                tensors as stored (backend_test_data.hpp)
 //
 // npy: and npz: take options: @labels=FILE.npy (npy:) or @labels=ARRAY (npz:; default: an array
 // named "labels") and @inputs=INPUT:ARRAY[,INPUT:ARRAY...] (which array feeds which model input).
@@ -36,6 +38,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "backend_test_data.hpp"
 #include "cifar.hpp"
 #include "dataset_base.hpp"
 #include "idx.hpp"
@@ -101,7 +104,7 @@ inline std::vector<size_t> sample_indices(size_t n, size_t k, uint64_t seed) {
 // ---- specs ----------------------------------------------------------------------------------------------
 constexpr const char* kDatasetSpecHelp =
     "expected idx:IMAGES[,LABELS] | fashion-mnist[:test|:train] | cifar:FILE[,FILE...] | folder:DIR | "
-    "list:FILE | images:DIR | npy:FILE | npz:FILE, optionally followed by @first=N and @sample=N:SEED "
+    "list:FILE | images:DIR | npy:FILE | npz:FILE | pb:DIR (a backend test's test_data_set_N folder), optionally followed by @first=N and @sample=N:SEED "
     "(npy:/npz: also @labels=... and @inputs=INPUT:ARRAY,...)";
 
 namespace io_detail {
@@ -141,6 +144,8 @@ inline std::unique_ptr<Dataset> open_dataset(const std::string& spec) {
         base = base.substr(0, at);
     }
 
+    // A backend test's data set folder needs no scheme (`--data DIR/test_data_set_0`).
+    if (base.find(':') == std::string::npos && is_backend_test_data(base)) base = "pb:" + base;
     const size_t colon = base.find(':');
     std::string scheme = base.substr(0, colon);
     for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -191,6 +196,9 @@ inline std::unique_ptr<Dataset> open_dataset(const std::string& spec) {
         } else {
             ds = TensorDataset::from_npz(std::make_shared<const RandomAccessFile>(file), topt, base + options);
         }
+    } else if (scheme == "pb") {
+        need_rest("DIR");
+        ds = std::make_unique<BackendTestData>(io_detail::trim(rest), base);
     } else if (scheme == "idx") {
         need_rest("IMAGES[,LABELS]");
         const auto files = split_files();

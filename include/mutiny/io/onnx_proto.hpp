@@ -175,6 +175,25 @@ struct ModelProto {
     std::vector<std::pair<std::string, std::string>> metadata_props;  // key, value
 };
 
+// Field numbers of onnx.proto3's messages, shared by the decoders below and the writer
+// (onnx_export.hpp), so the two cannot disagree.
+namespace field {
+enum Model : std::uint32_t { model_ir_version = 1, model_producer_name = 2, model_producer_version = 3, model_domain = 4,
+                             model_version = 5, model_doc_string = 6, model_graph = 7, model_opset_import = 8, model_metadata_props = 14 };
+enum OperatorSetIdField : std::uint32_t { opset_domain = 1, opset_version = 2 };
+enum StringStringEntry : std::uint32_t { entry_key = 1, entry_value = 2 };
+enum Graph : std::uint32_t { graph_node = 1, graph_name = 2, graph_initializer = 5, graph_doc_string = 10, graph_input = 11,
+                             graph_output = 12, graph_value_info = 13 };
+enum Node : std::uint32_t { node_input = 1, node_output = 2, node_name = 3, node_op_type = 4, node_attribute = 5, node_domain = 7 };
+enum Attribute : std::uint32_t { attr_name = 1, attr_f = 2, attr_i = 3, attr_s = 4, attr_t = 5, attr_g = 6, attr_floats = 7, attr_ints = 8,
+                                 attr_strings = 9, attr_tensors = 10, attr_graphs = 11, attr_type = 20, attr_ref_attr_name = 21 };
+enum Tensor : std::uint32_t { tensor_dims = 1, tensor_data_type = 2, tensor_float_data = 4, tensor_int32_data = 5, tensor_string_data = 6,
+                              tensor_int64_data = 7, tensor_name = 8, tensor_raw_data = 9, tensor_double_data = 10, tensor_uint64_data = 11,
+                              tensor_external_data = 13, tensor_data_location = 14 };
+enum ValueInfo : std::uint32_t { value_name = 1, value_type = 2 };
+enum Type : std::uint32_t { type_tensor_type = 1, tensor_type_elem_type = 1, tensor_type_shape = 2, shape_dim = 1, dim_value = 1, dim_param = 2 };
+}  // namespace field
+
 // protobuf itself cannot address messages of 2 GiB or more; larger weights must be external.
 inline constexpr std::uintmax_t kMaxFileBytes = 0x7FFFFFFFu;
 
@@ -192,8 +211,8 @@ inline std::pair<std::string, std::string> decode_entry(pb::Reader r) {
     std::pair<std::string, std::string> kv;
     while (r.next()) {
         switch (r.field()) {
-        case 1: kv.first = r.read_string(); break;
-        case 2: kv.second = r.read_string(); break;
+        case field::entry_key: kv.first = r.read_string(); break;
+        case field::entry_value: kv.second = r.read_string(); break;
         default: r.skip();
         }
     }
@@ -203,22 +222,22 @@ inline std::pair<std::string, std::string> decode_entry(pb::Reader r) {
 inline void decode(pb::Reader& r, TensorProto& t) {
     while (r.next()) {
         switch (r.field()) {
-        case 1: r.read_repeated_varint(t.dims); break;
-        case 2: t.data_type = r.read_int32(); break;
-        case 4: r.read_repeated_fixed(t.float_data); break;
-        case 5: r.read_repeated_varint(t.int32_data); break;
-        case 6: t.string_data.push_back(r.read_string()); break;
-        case 7: r.read_repeated_varint(t.int64_data); break;
-        case 8: t.name = r.read_string(); break;
-        case 9:
+        case field::tensor_dims: r.read_repeated_varint(t.dims); break;
+        case field::tensor_data_type: t.data_type = r.read_int32(); break;
+        case field::tensor_float_data: r.read_repeated_fixed(t.float_data); break;
+        case field::tensor_int32_data: r.read_repeated_varint(t.int32_data); break;
+        case field::tensor_string_data: t.string_data.push_back(r.read_string()); break;
+        case field::tensor_int64_data: r.read_repeated_varint(t.int64_data); break;
+        case field::tensor_name: t.name = r.read_string(); break;
+        case field::tensor_raw_data:
             // The one copy of the payload (read_string would build a temporary first).
             assign_bytes(t.raw_data, r.read_bytes());
             t.has_raw_data = true;
             break;
-        case 10: r.read_repeated_fixed(t.double_data); break;
-        case 11: r.read_repeated_varint(t.uint64_data); break;
-        case 13: t.external_data.push_back(decode_entry(r.read_message("StringStringEntryProto"))); break;
-        case 14: t.data_location = r.read_int32(); break;
+        case field::tensor_double_data: r.read_repeated_fixed(t.double_data); break;
+        case field::tensor_uint64_data: r.read_repeated_varint(t.uint64_data); break;
+        case field::tensor_external_data: t.external_data.push_back(decode_entry(r.read_message("StringStringEntryProto"))); break;
+        case field::tensor_data_location: t.data_location = r.read_int32(); break;
         default: r.skip();  // 3 segment, 12 doc_string, 16 metadata_props
         }
     }
@@ -226,14 +245,14 @@ inline void decode(pb::Reader& r, TensorProto& t) {
 
 inline void decode_shape(pb::Reader r, std::vector<Dim>& dims) {
     while (r.next()) {
-        if (r.field() != 1) { r.skip(); continue; }
+        if (r.field() != field::shape_dim) { r.skip(); continue; }
         pb::Reader dr = r.read_message("TensorShapeProto.Dimension");
         Dim d;
         while (dr.next()) {
             switch (dr.field()) {
             // dim_value and dim_param are a oneof: the last one present wins.
-            case 1: d.value = dr.read_int64(); d.has_value = true; d.param.clear(); break;
-            case 2: d.param = dr.read_string(); d.has_value = false; d.value = 0; break;
+            case field::dim_value: d.value = dr.read_int64(); d.has_value = true; d.param.clear(); break;
+            case field::dim_param: d.param = dr.read_string(); d.has_value = false; d.value = 0; break;
             default: dr.skip();  // 3 denotation
             }
         }
@@ -243,12 +262,12 @@ inline void decode_shape(pb::Reader r, std::vector<Dim>& dims) {
 
 inline void decode_type(pb::Reader r, ValueInfoProto& v) {
     while (r.next()) {
-        if (r.field() != 1) { r.skip(); continue; }  // only tensor_type is modelled
+        if (r.field() != field::type_tensor_type) { r.skip(); continue; }  // only tensor_type is modelled
         pb::Reader tr = r.read_message("TypeProto.Tensor");
         while (tr.next()) {
             switch (tr.field()) {
-            case 1: v.elem_type = tr.read_int32(); break;
-            case 2: v.has_shape = true; decode_shape(tr.read_message("TensorShapeProto"), v.dims); break;
+            case field::tensor_type_elem_type: v.elem_type = tr.read_int32(); break;
+            case field::tensor_type_shape: v.has_shape = true; decode_shape(tr.read_message("TensorShapeProto"), v.dims); break;
             default: tr.skip();
             }
         }
@@ -258,8 +277,8 @@ inline void decode_type(pb::Reader r, ValueInfoProto& v) {
 inline void decode(pb::Reader& r, ValueInfoProto& v) {
     while (r.next()) {
         switch (r.field()) {
-        case 1: v.name = r.read_string(); break;
-        case 2: decode_type(r.read_message("TypeProto"), v); break;
+        case field::value_name: v.name = r.read_string(); break;
+        case field::value_type: decode_type(r.read_message("TypeProto"), v); break;
         default: r.skip();  // 3 doc_string, 4 metadata_props
         }
     }
@@ -270,39 +289,39 @@ inline void decode(pb::Reader& r, AttributeProto& a) {
     bool has_f = false, has_i = false, has_s = false;
     while (r.next()) {
         switch (r.field()) {
-        case 1: a.name = r.read_string(); break;
-        case 2: a.f = r.read_float(); has_f = true; break;
-        case 3: a.i = r.read_int64(); has_i = true; break;
-        case 4: a.s = r.read_string(); has_s = true; break;
-        case 5: {
+        case field::attr_name: a.name = r.read_string(); break;
+        case field::attr_f: a.f = r.read_float(); has_f = true; break;
+        case field::attr_i: a.i = r.read_int64(); has_i = true; break;
+        case field::attr_s: a.s = r.read_string(); has_s = true; break;
+        case field::attr_t: {
             pb::Reader sub = r.read_message("TensorProto");
             if (!a.t) a.t = std::make_shared<TensorProto>();
             decode(sub, *a.t);
             break;
         }
-        case 6: {
+        case field::attr_g: {
             pb::Reader sub = r.read_message("GraphProto");
             if (!a.g) a.g = std::make_shared<GraphProto>();
             decode(sub, *a.g);
             break;
         }
-        case 7: r.read_repeated_fixed(a.floats); break;
-        case 8: r.read_repeated_varint(a.ints); break;
-        case 9: a.strings.push_back(r.read_string()); break;
-        case 10: {
+        case field::attr_floats: r.read_repeated_fixed(a.floats); break;
+        case field::attr_ints: r.read_repeated_varint(a.ints); break;
+        case field::attr_strings: a.strings.push_back(r.read_string()); break;
+        case field::attr_tensors: {
             pb::Reader sub = r.read_message("TensorProto");
             a.tensors.emplace_back();
             decode(sub, a.tensors.back());
             break;
         }
-        case 11: {
+        case field::attr_graphs: {
             pb::Reader sub = r.read_message("GraphProto");
             a.graphs.emplace_back();
             decode(sub, a.graphs.back());
             break;
         }
-        case 20: a.type = static_cast<AttributeProto::AttributeType>(r.read_int32()); break;
-        case 21: a.ref_attr_name = r.read_string(); break;
+        case field::attr_type: a.type = static_cast<AttributeProto::AttributeType>(r.read_int32()); break;
+        case field::attr_ref_attr_name: a.ref_attr_name = r.read_string(); break;
         default: r.skip();  // 13 doc_string, 14/15 type protos, 22/23 sparse tensors
         }
     }
@@ -322,7 +341,7 @@ inline void decode(pb::Reader& r, AttributeProto& a) {
 }
 
 inline void decode(pb::Reader& r, NodeProto& n) {
-    static constexpr std::uint32_t kRepeated[] = {1, 2, 5};
+    static constexpr std::uint32_t kRepeated[] = {field::node_input, field::node_output, field::node_attribute};
     std::size_t counts[3];
     r.count_fields(kRepeated, counts);
     n.input.reserve(n.input.size() + counts[0]);
@@ -330,17 +349,17 @@ inline void decode(pb::Reader& r, NodeProto& n) {
     n.attribute.reserve(n.attribute.size() + counts[2]);
     while (r.next()) {
         switch (r.field()) {
-        case 1: n.input.push_back(r.read_string()); break;
-        case 2: n.output.push_back(r.read_string()); break;
-        case 3: n.name = r.read_string(); break;
-        case 4: n.op_type = r.read_string(); break;
-        case 5: {
+        case field::node_input: n.input.push_back(r.read_string()); break;
+        case field::node_output: n.output.push_back(r.read_string()); break;
+        case field::node_name: n.name = r.read_string(); break;
+        case field::node_op_type: n.op_type = r.read_string(); break;
+        case field::node_attribute: {
             pb::Reader sub = r.read_message("AttributeProto");
             n.attribute.emplace_back();
             decode(sub, n.attribute.back());
             break;
         }
-        case 7: n.domain = r.read_string(); break;
+        case field::node_domain: n.domain = r.read_string(); break;
         default: r.skip();  // 6 doc_string, 8 overload, 9 metadata_props, 10 device configs
         }
     }
@@ -349,7 +368,8 @@ inline void decode(pb::Reader& r, NodeProto& n) {
 // Subgraph recursion (graph -> node -> attribute -> graph) is bounded by pb::kMaxDepth: each
 // level is a nested message, so a crafted file cannot recurse deeper than that.
 inline void decode(pb::Reader& r, GraphProto& g) {
-    static constexpr std::uint32_t kRepeated[] = {1, 5, 11, 12, 13};
+    static constexpr std::uint32_t kRepeated[] = {field::graph_node, field::graph_initializer, field::graph_input, field::graph_output,
+                                                   field::graph_value_info};
     std::size_t counts[5];
     r.count_fields(kRepeated, counts);
     g.node.reserve(g.node.size() + counts[0]);
@@ -359,24 +379,24 @@ inline void decode(pb::Reader& r, GraphProto& g) {
     g.value_info.reserve(g.value_info.size() + counts[4]);
     while (r.next()) {
         switch (r.field()) {
-        case 1: {
+        case field::graph_node: {
             pb::Reader sub = r.read_message("NodeProto");
             g.node.emplace_back();
             decode(sub, g.node.back());
             break;
         }
-        case 2: g.name = r.read_string(); break;
-        case 5: {
+        case field::graph_name: g.name = r.read_string(); break;
+        case field::graph_initializer: {
             pb::Reader sub = r.read_message("TensorProto");
             g.initializer.emplace_back();
             decode(sub, g.initializer.back());
             break;
         }
-        case 10: g.doc_string = r.read_string(); break;
-        case 11:
-        case 12:
-        case 13: {
-            auto& list = r.field() == 11 ? g.input : r.field() == 12 ? g.output : g.value_info;
+        case field::graph_doc_string: g.doc_string = r.read_string(); break;
+        case field::graph_input:
+        case field::graph_output:
+        case field::graph_value_info: {
+            auto& list = r.field() == field::graph_input ? g.input : r.field() == field::graph_output ? g.output : g.value_info;
             pb::Reader sub = r.read_message("ValueInfoProto");
             list.emplace_back();
             decode(sub, list.back());
@@ -391,8 +411,8 @@ inline OperatorSetId decode_opset(pb::Reader r) {
     OperatorSetId o;
     while (r.next()) {
         switch (r.field()) {
-        case 1: o.domain = r.read_string(); break;
-        case 2: o.version = r.read_int64(); break;
+        case field::opset_domain: o.domain = r.read_string(); break;
+        case field::opset_version: o.version = r.read_int64(); break;
         default: r.skip();
         }
     }
@@ -450,20 +470,20 @@ inline ModelProto parse_model(const std::uint8_t* data, std::size_t size, const 
     bool has_graph = false;
     while (r.next()) {
         switch (r.field()) {
-        case 1: m.ir_version = r.read_int64(); break;
-        case 2: m.producer_name = r.read_string(); break;
-        case 3: m.producer_version = r.read_string(); break;
-        case 4: m.domain = r.read_string(); break;
-        case 5: m.model_version = r.read_int64(); break;
-        case 6: m.doc_string = r.read_string(); break;
-        case 7: {
+        case field::model_ir_version: m.ir_version = r.read_int64(); break;
+        case field::model_producer_name: m.producer_name = r.read_string(); break;
+        case field::model_producer_version: m.producer_version = r.read_string(); break;
+        case field::model_domain: m.domain = r.read_string(); break;
+        case field::model_version: m.model_version = r.read_int64(); break;
+        case field::model_doc_string: m.doc_string = r.read_string(); break;
+        case field::model_graph: {
             pb::Reader sub = r.read_message("GraphProto");
             detail::decode(sub, m.graph);
             has_graph = true;
             break;
         }
-        case 8: m.opset_import.push_back(detail::decode_opset(r.read_message("OperatorSetIdProto"))); break;
-        case 14: m.metadata_props.push_back(detail::decode_entry(r.read_message("StringStringEntryProto"))); break;
+        case field::model_opset_import: m.opset_import.push_back(detail::decode_opset(r.read_message("OperatorSetIdProto"))); break;
+        case field::model_metadata_props: m.metadata_props.push_back(detail::decode_entry(r.read_message("StringStringEntryProto"))); break;
         default: r.skip();  // 20 training_info, 25 functions, 26 configuration
         }
     }
