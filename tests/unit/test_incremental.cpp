@@ -148,6 +148,6 @@ TEST_CASE("run_from rejects a foreign trace and a node that does not exist") {
     CpuExecutor ex(g, CpuOptions{1, {}, {}});
     const Trace trace = ex.run_trace({random_input(g, 2, 1)});
     CHECK_THROWS_WITH_AS(ex.run_from(Trace(3), {}), doctest::Contains("trace does not belong"), Error);
-    CHECK_THROWS_WITH_AS(ex.run_from(trace, {NodeOverride{9999, {}, {}, {}}}), doctest::Contains("does not exist"), Error);
+    CHECK_THROWS_WITH_AS(ex.run_from(trace, {NodeOverride{9999, {}, {}, {}, false, {}}}), doctest::Contains("does not exist"), Error);
     CHECK_THROWS_WITH_AS(ex.mutable_constant(g.inputs[0]), doctest::Contains("not a constant"), Error);
 }
