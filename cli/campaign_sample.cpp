@@ -87,7 +87,50 @@ void estimate_object(mutiny::JsonWriter& j, const mutiny::ScoreEstimate& e) {
 
 }  // namespace
 
-int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const SampleOption& o, const std::string& command_line) {
+namespace {
+
+// One round's chunks, run over an MPI job, as the round's part (the sampled mutants in list order).
+mutiny::CampaignPart round_part(std::vector<mutiny::CampaignPart> chunks, int64_t round, int64_t total) {
+    const mutiny::CampaignPart& first = chunks.front();
+    mutiny::CampaignPart p;
+    p.kind = "sample";
+    p.index = p.count = round;
+    p.key = first.key;
+    p.total = total;
+    p.batch = first.batch;
+    p.max_memory = first.max_memory;
+    p.threads = first.threads;
+    p.instances = first.instances;
+    p.incremental = first.incremental;
+    Sampled got = join(chunks);
+    p.r = std::move(got.r);
+    p.indices = std::move(got.index);
+    return p;
+}
+
+int sample_rounds(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const SampleOption& o, const std::string& command_line, MpiJob* job,
+                  int64_t chunks);
+
+}  // namespace
+
+int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const SampleOption& o, const std::string& command_line, bool mpi,
+                        int64_t chunks) {
+    if (!mpi) return sample_rounds(s, all, o, command_line, nullptr, 0);
+    MpiJob job;
+    try {
+        return sample_rounds(s, all, o, command_line, &job, chunks);
+    } catch (const std::exception& e) {
+        job.abort(e);
+    }
+}
+
+namespace {
+
+// The rounds; with `job`, every rank runs this in step: each round over the ranks, rank 0 alone
+// keeps the results, decides whether to go on (and tells the others) and writes the files.
+int sample_rounds(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const SampleOption& o, const std::string& command_line, MpiJob* job,
+                  int64_t chunks) {
+    const bool lead = !job || job->rank == 0;
     const int64_t N = static_cast<int64_t>(all.size());
     mutiny::SamplePlan plan = o.plan;
     if (plan.size == 0) plan.size = std::min<int64_t>(N, std::max<int64_t>(30, (N + 99) / 100));  // --until alone: start at 1%
@@ -97,7 +140,7 @@ int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant
     const std::string key = whole_campaign_key(s, all);
     const std::string rounds = s.options.out_dir + "/rounds";
     std::error_code ec;
-    std::filesystem::create_directories(rounds, ec);
+    if (lead) std::filesystem::create_directories(rounds, ec);
     if (ec) throw mutiny::Error("cannot create the rounds folder", rounds, ec.message());
     std::vector<bool> ran(all.size(), false);
     std::vector<mutiny::CampaignPart> parts;
@@ -110,35 +153,51 @@ int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant
             if (!ran[i]) fresh.push_back(i);
         const std::string file = rounds + "/round-" + std::to_string(round) + ".bin";
         mutiny::CampaignPart p;
-        if (s.options.resume && std::filesystem::exists(file)) {
-            p = mutiny::read_part(file);
-            if (p.key != key || p.indices.size() != fresh.size() || !std::equal(fresh.begin(), fresh.end(), p.indices.begin()))
-                throw mutiny::Error("round belongs to another campaign or sample", file, "use another --out folder, or drop --resume to start over");
+        // Whether this round's part is on disk: rank 0 looks and tells the others.
+        bool stored = lead && s.options.resume && std::filesystem::exists(file);
+        if (job) stored = job->agree(stored);
+        if (stored) {
+            if (lead) {
+                p = mutiny::read_part(file);
+                if (p.key != key || p.indices.size() != fresh.size() || !std::equal(fresh.begin(), fresh.end(), p.indices.begin()))
+                    throw mutiny::Error("round belongs to another campaign or sample", file, "use another --out folder, or drop --resume to start over");
+            }
         } else {
-            std::filesystem::remove(file, ec);
+            if (lead) std::filesystem::remove(file, ec);
             SplitCampaign mine = s;
             mine.options.out_dir = rounds + "/round-" + std::to_string(round);
             mine.options.keep_outputs = false;
             mine.options.data_hash = data_hash;
-            if (!s.quiet) std::cerr << "sample round " << round << ": " << fresh.size() << " more mutants (" << plan.size << " of " << N << ")\n";
-            p = run_campaign_part(mine, all, key, fresh, "sample", round, round);
-            mutiny::write_part(file, p);
-        }
-        data_hash = p.r.data_hash;
-        for (size_t i : fresh) ran[i] = true;
-        parts.push_back(std::move(p));
-        std::vector<mutiny::CampaignPart> copy = parts;
-        got = join(copy);
-        worst = 0;
-        for (size_t d = 0; d < got.r.devices.size(); ++d)
-            for (size_t c = 0; c < got.r.criteria.size(); ++c) {
-                const mutiny::SampledScores e = mutiny::estimate_scores(all, plan.strata, got.r, got.index, d, c);
-                worst = std::max(worst, e.kill_ratio.half_width());
-                if (mutiny::has_classes_score(got.r.criteria[c])) worst = std::max(worst, e.classes_score.half_width());
+            if (!s.quiet && lead) std::cerr << "sample round " << round << ": " << fresh.size() << " more mutants (" << plan.size << " of " << N << ")\n";
+            if (job) {
+                MpiRun run = job->run(mine, all, key, fresh, mine.options.out_dir + "/chunks", chunks);
+                if (lead) p = round_part(std::move(run.parts), round, N);
+            } else {
+                p = run_campaign_part(mine, all, key, fresh, "sample", round, round);
             }
-        if (o.until <= 0 || worst <= o.until || plan.size >= N) break;
+            if (lead) mutiny::write_part(file, p);
+        }
+        for (size_t i : fresh) ran[i] = true;
+        bool more = false;
+        if (lead) {
+            data_hash = p.r.data_hash;
+            parts.push_back(std::move(p));
+            std::vector<mutiny::CampaignPart> copy = parts;
+            got = join(copy);
+            worst = 0;
+            for (size_t d = 0; d < got.r.devices.size(); ++d)
+                for (size_t c = 0; c < got.r.criteria.size(); ++c) {
+                    const mutiny::SampledScores e = mutiny::estimate_scores(all, plan.strata, got.r, got.index, d, c);
+                    worst = std::max(worst, e.kill_ratio.half_width());
+                    if (mutiny::has_classes_score(got.r.criteria[c])) worst = std::max(worst, e.classes_score.half_width());
+                }
+            more = !(o.until <= 0 || worst <= o.until || plan.size >= N);
+        }
+        if (job) more = job->agree(more);
+        if (!more) break;
         plan.size = std::min(N, 2 * plan.size);
     }
+    if (!lead) return 0;
     mutiny::write_campaign_report(s.options.out_dir, got.r, s.options, command_line);
     mutiny::JsonWriter j;
     j.begin_object();
@@ -175,5 +234,7 @@ int run_campaign_sample(const SplitCampaign& s, const std::vector<mutiny::Mutant
     check_some_device_ran(got.r, s.model_path);
     return 0;
 }
+
+}  // namespace
 
 }  // namespace cli

@@ -214,7 +214,7 @@ OutputsChoice choose_outputs(const Args& a, size_t mutants, size_t inputs, const
 }  // namespace
 
 int cmd_campaign(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster", "shard", "sample", "until",
+    Args a(argc, argv, 2, {"data", "ops", "preset", "mutants", "position", "seed", "device", "kill", "out", "threads", "batch", "preprocess", "instances", "cluster", "shard", "sample", "until", "chunks",
                               "profile-inputs", "profile-atol", "profile-rtol"},
            {"help", "resume", "no-incremental", "outputs", "no-outputs", "quiet", "mpi", "profiles"});
     if (a.has("help")) {
@@ -223,6 +223,7 @@ int cmd_campaign(int argc, char** argv) {
                      "                       [--kill LIST] [--position P] [--seed S] [--threads N] [--batch N]\n"
                      "                       [--max-memory SIZE] [--resume]\n"
                      "                       [--no-incremental] [--outputs | --no-outputs] [--preprocess RECIPE] [--quiet]\n"
+                     "                       [--shard K/N | --mpi [--chunks N] | --sample N [--until ci=H]]\n"
                      "                       [--profiles [--profile-inputs N] [--profile-atol A] [--profile-rtol R]]\n"
                      "                       [--cluster neurons:s=N | mutants:threshold=T[,features=weights|behaviour]\n"
                      "                                  [,rep=medoid|random][,probe=P][,seed=S]]\n"
@@ -273,6 +274,10 @@ int cmd_campaign(int argc, char** argv) {
                      "--mpi: run under mpirun (`mpirun -np R mutiny campaign ... --mpi`): every rank loads the model and\n"
                      "  data, rank 0 hands out chunks of mutants and writes the report; --resume after a rank died\n"
                      "  continues from the chunks done and each chunk's checkpoint (builds with MUTINY_WITH_MPI only).\n"
+                     "  --chunks N deals the mutants into N chunks (default: one per rank, plus up to one more per rank\n"
+                     "  while the extra chunks' fixed cost, a rerun of the original each, stays within 2.5% of the\n"
+                     "  estimated work; a resumed run keeps the count it started with). With --sample, each round of the\n"
+                     "  sample runs over the ranks this way.\n"
                      "--sample N[:SEED][,strata=operator|layer|operator*layer]: run a stratified random sample of N mutants\n"
                      "  (default seed 0, strata operator) and estimate the whole list's scores with 95% intervals\n"
                      "  (DIR/estimate.json; the report covers the sampled mutants). --until ci=H doubles the sample until\n"
@@ -292,7 +297,9 @@ int cmd_campaign(int argc, char** argv) {
     const int64_t batch = batch_option(a, 1000);
     const bool sample = a.has("sample") || a.has("until");
     const bool split = a.has("shard") || a.has("mpi") || sample;
-    if (a.has("shard") + a.has("mpi") + sample > 1) throw UsageError("--shard, --mpi and --sample are three ways to split a campaign: give one");
+    if (a.has("shard") && (a.has("mpi") || sample))
+        throw UsageError(std::string("--shard cannot be combined with --") + (a.has("mpi") ? "mpi" : "sample") +
+                         " (a shard is one process's part; --mpi runs the whole campaign or its sample over the ranks)");
     if (split && a.has("cluster"))
         throw UsageError(std::string("--cluster cannot be combined with --") + (a.has("mpi") ? "mpi" : sample ? "sample" : "shard"));
     for (const char* o : {"profile-inputs", "profile-atol", "profile-rtol"})
@@ -302,6 +309,8 @@ int cmd_campaign(int argc, char** argv) {
                          " (a split campaign's parts do not carry profiles)");
     const SampleOption sampling = sample_option(a);
     const mutiny::ShardSpec shard = a.has("shard") ? shard_option(a) : mutiny::ShardSpec{};
+    if (a.has("chunks") && !a.has("mpi")) throw UsageError("--chunks N sets how an --mpi campaign is dealt out: give --mpi too");
+    const int64_t chunks = a.has("chunks") ? parse_int(a.get("chunks"), "--chunks", 1, INT32_MAX) : 0;
     const std::string path = a.positionals()[0];
     mutiny::EnumerateOptions eo;
     if (a.has("ops")) eo.ops.push_back(a.get("ops"));
@@ -359,8 +368,8 @@ int cmd_campaign(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) command += " " + shell_quote(argv[i]);
     if (split) {
         const SplitCampaign s{f, *ds, a.get("data"), path, hash, opt, a.has("quiet")};
-        if (sample) return run_campaign_sample(s, mutants, sampling, command);
-        return a.has("mpi") ? run_campaign_mpi(s, mutants, command) : run_campaign_shard(s, mutants, shard);
+        if (sample) return run_campaign_sample(s, mutants, sampling, command, a.has("mpi"), chunks);
+        return a.has("mpi") ? run_campaign_mpi(s, mutants, command, chunks) : run_campaign_shard(s, mutants, shard);
     }
     mutiny::Campaign campaign(f.model.graph, mutants, *ds, f.recipe, a.get("data"), opt, path, hash);
     if (!a.has("quiet"))

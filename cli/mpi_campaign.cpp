@@ -1,10 +1,11 @@
 // `mutiny campaign ... --mpi` (docs/cli.md, "Scale out"): one campaign over the ranks of an MPI job.
 // Every rank loads the model and data itself (cmd_campaign did, before this is called). The mutant
-// list is dealt by cost into 2 x ranks chunks (shard.hpp; chunk K of N is shard K/N); rank 0 hands
-// them out one at a time from a queue, so a slow rank takes fewer, and runs chunks itself between
-// requests. Two per rank, not more: every chunk reruns the original over every input and every
-// chunk after a rank's first costs that much again (the data hash, one more pass over the data,
-// is computed once per rank and handed to its later chunks). A chunk is a campaign of its own over those mutants, checkpointed after every batch in
+// list is dealt by cost into chunks (shard.hpp; chunk K of N is shard K/N; how many:
+// mpi_chunk_count, one per rank and up to two while it is cheap, or --chunks N); rank 0 hands them
+// out one at a time from a queue, so a slow rank takes fewer, and runs chunks itself between
+// requests. Few chunks: every chunk reruns the original over every input, and every chunk after a
+// rank's first costs that much again (the data hash, one more pass over the data, is computed once
+// per rank and handed to its later chunks). A chunk is a campaign of its own over those mutants, checkpointed after every batch in
 // DIR/chunks/chunk-K-of-N/, and its result comes back to rank 0, which writes it to
 // DIR/chunks/chunk-K-of-N.bin (merge.hpp's part file) before handing out the next chunk. When all
 // are in, rank 0 merges them and writes the report through the writer a single run uses. Kept
@@ -21,9 +22,16 @@
 
 namespace cli {
 
-int run_campaign_mpi(const SplitCampaign&, const std::vector<mutiny::Mutant>&, const std::string&) {
+[[noreturn]] static void no_mpi() {
     throw UsageError("--mpi needs a mutiny built with MPI (configure with -DMUTINY_WITH_MPI=ON; Debian: libopenmpi-dev)");
 }
+
+int run_campaign_mpi(const SplitCampaign&, const std::vector<mutiny::Mutant>&, const std::string&, int64_t) { no_mpi(); }
+MpiJob::MpiJob() { no_mpi(); }
+MpiJob::~MpiJob() = default;
+MpiRun MpiJob::run(const SplitCampaign&, const std::vector<mutiny::Mutant>&, const std::string&, const std::vector<size_t>&, const std::string&, int64_t) { no_mpi(); }
+bool MpiJob::agree(bool) const { no_mpi(); }
+void MpiJob::abort(const std::exception&) const { no_mpi(); }
 
 }  // namespace cli
 
@@ -31,12 +39,15 @@ int run_campaign_mpi(const SplitCampaign&, const std::vector<mutiny::Mutant>&, c
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -126,13 +137,16 @@ void assemble_outputs(const SplitCampaign& s, const Chunks& ch, const mutiny::Ca
     }
 }
 
-int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch, int ranks,
-           const std::string& command_line) {
-    const auto t0 = std::chrono::steady_clock::now();
+// Rank 0's side of a run over chunks: resumes the chunks whose files exist, hands out the rest one
+// at a time (a slow rank takes fewer), runs chunks itself between requests, and returns every
+// chunk's part in chunk order once every worker has been told to stop.
+std::vector<mutiny::CampaignPart> lead(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch, int ranks,
+                                       std::string& data_hash, int64_t& resumed, int64_t& from_checkpoint) {
     std::vector<mutiny::CampaignPart> parts(static_cast<size_t>(ch.count));
     std::vector<bool> have(static_cast<size_t>(ch.count), false);
     std::deque<int64_t> queue;
-    int64_t resumed = 0;
+    resumed = 0;
+    from_checkpoint = 0;
     for (int64_t c = 0; c < ch.count; ++c) {
         if (s.options.resume && std::filesystem::exists(ch.file(c))) {
             mutiny::CampaignPart p = mutiny::read_part(ch.file(c));
@@ -149,10 +163,12 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
     auto say = [&](const std::string& line) {
         if (!s.quiet) std::cerr << line << "\n";
     };
-    say("mpi: " + std::to_string(all.size()) + " mutants x " + std::to_string(s.data.size()) + " inputs in " + std::to_string(ch.count) + " chunks on " +
+    size_t mutants = 0;
+    for (const auto& m : ch.mutants) mutants += m.size();
+    say("mpi: " + std::to_string(mutants) + " mutants x " + std::to_string(s.data.size()) + " inputs in " + std::to_string(ch.count) + " chunks on " +
         std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks") + (resumed ? ", " + std::to_string(resumed) + " chunks done before" : std::string()) + " -> " +
-        s.options.out_dir);
-    int64_t done = resumed, from_checkpoint = 0;
+        ch.dir);
+    int64_t done = resumed;
     auto keep = [&](mutiny::CampaignPart p, int who) {
         const int64_t c = p.index - 1;
         if (p.key != key) throw mutiny::Error("rank " + std::to_string(who) + " ran another campaign", "mpi", mutiny::identity_difference(p.key, key));
@@ -167,7 +183,6 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
     };
     int workers = ranks - 1;
     std::vector<uint8_t> buf;
-    std::string data_hash;
     // Answers every worker that is waiting: takes its result, hands it the next chunk or stops it.
     auto serve = [&] {
         for (;;) {
@@ -201,30 +216,13 @@ int master(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const
         if (workers == 0) break;
         ::usleep(2000);
     }
-    std::vector<std::string> where;
-    for (int64_t c = 0; c < ch.count; ++c) where.push_back(ch.file(c));
-    const mutiny::CampaignResult r = mutiny::merge_parts(std::move(parts), where);
-    if (s.options.keep_outputs) assemble_outputs(s, ch, r);
-    mutiny::write_campaign_report(s.options.out_dir, r, s.options, command_line);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << "mpi: " << ranks << (ranks == 1 ? " rank, " : " ranks, ") << ch.count << " chunks";
-    if (resumed || from_checkpoint)
-        std::cout << " (" << resumed << " done before, " << from_checkpoint << " resumed from their checkpoints)";
-    std::cout << ", " << secs << " s\n";
-    for (size_t d = 0; d < r.devices.size(); ++d)
-        for (size_t c = 0; c < r.criteria.size(); ++c) {
-            const mutiny::Score sc = mutiny::campaign_scores(r, d, c, "").at("all");
-            std::cout << r.devices[d] << " " << r.criteria[c].name() << ": " << sc.counted() << " counted, " << sc.killed + sc.crashed << " killed, kill ratio "
-                      << 100 * sc.kill_ratio() << "%\n";
-        }
-    std::cout << "report: " << s.options.out_dir << "/report.html\n";
-    check_some_device_ran(r, s.model_path);
-    return 0;
+    return parts;
 }
 
-void worker(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch) {
+// A worker's side: asks for a chunk, runs it, sends its part back with the next request, until
+// rank 0 says stop.
+void follow(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const Chunks& ch, std::string& data_hash) {
     std::vector<uint8_t> result;  // empty: the first request
-    std::string data_hash;
     for (;;) {
         MPI_Request req;
         MPI_Isend(result.data(), static_cast<int>(result.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD, &req);
@@ -237,39 +235,124 @@ void worker(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, cons
     }
 }
 
+// The chunk count rank 0 chose: --chunks N; else, resuming, the count the chunk files and folders
+// in `dir` were written with (another count would name other chunks and redo their work); else
+// mpi_chunk_count's choice.
+int64_t choose_chunk_count(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::vector<double>& cost, int64_t asked, int ranks,
+                           const std::string& dir) {
+    std::set<int64_t> written;
+    std::error_code ec;
+    if (s.options.resume)
+        for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+            const std::string name = e.path().filename().string();
+            long long k = 0, n = 0;
+            char tail[8] = {0};
+            if (std::sscanf(name.c_str(), "chunk-%lld-of-%lld%7s", &k, &n, tail) >= 2 && n > 0) written.insert(n);
+        }
+    if (written.size() > 1)
+        throw mutiny::Error("chunks of different splits", dir, "chunk files of " + std::to_string(*written.begin()) + " and " + std::to_string(*written.rbegin()) +
+                                                                " chunks; remove the folder of the split you do not want");
+    if (asked > 0) {
+        const int64_t n = std::min<int64_t>(asked, std::max<int64_t>(1, static_cast<int64_t>(all.size())));
+        if (!written.empty() && *written.begin() != n)
+            throw mutiny::Error("cannot resume with another chunk count", dir, "its chunks were dealt into " + std::to_string(*written.begin()) + ", --chunks asks for " +
+                                                                               std::to_string(n) + "; resume with --chunks " + std::to_string(*written.begin()) + " or without --chunks");
+        return n;
+    }
+    if (!written.empty()) return *written.begin();
+    return mutiny::mpi_chunk_count(cost, mutiny::graph_flops(s.feeding.model.graph, mutiny::symbolic_size(s.feeding.model.graph)), ranks);
+}
+
 }  // namespace
 
-int run_campaign_mpi(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& command_line) {
+MpiJob::MpiJob() {
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
-    int rank = 0, ranks = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-    int rc = 0;
+}
+
+MpiJob::~MpiJob() { MPI_Finalize(); }
+
+MpiRun MpiJob::run(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& key, const std::vector<size_t>& indices,
+                   const std::string& dir, int64_t chunks) {
+    MpiRun out;
+    Chunks ch;
+    ch.dir = dir;
+    // Rank 0 chooses the count (it alone may see the chunk files of a resumed run) and tells the rest.
+    const std::vector<double> all_cost = mutiny::mutant_costs(s.feeding.model.graph, all, s.options.instances);
+    std::vector<double> cost;
+    cost.reserve(indices.size());
+    for (size_t i : indices) cost.push_back(all_cost[i]);
+    if (rank == 0) {
+        std::error_code ec;
+        std::filesystem::create_directories(ch.dir, ec);
+        if (ec) throw mutiny::Error("cannot create the chunks folder", ch.dir, ec.message());
+        ch.count = choose_chunk_count(s, all, cost, chunks, ranks, ch.dir);
+    }
+    MPI_Bcast(&ch.count, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    ch.mutants = mutiny::deal_by_cost(cost, ch.count);
+    for (auto& m : ch.mutants)
+        for (size_t& i : m) i = indices[i];  // positions in `indices` -> indices into `all`
+    out.chunks = ch.count;
+    if (rank == 0) {
+        out.parts = lead(s, all, key, ch, ranks, data_hash_, out.resumed, out.from_checkpoint);
+        std::vector<std::string> where;
+        for (int64_t c = 0; c < ch.count; ++c) where.push_back(ch.file(c));
+        out.where = std::move(where);
+        if (s.options.keep_outputs) {
+            out.outputs = [ch, s](const mutiny::CampaignResult& r) { assemble_outputs(s, ch, r); };
+        }
+    } else {
+        follow(s, all, key, ch, data_hash_);
+    }
+    return out;
+}
+
+bool MpiJob::agree(bool value) const {
+    int v = value ? 1 : 0;
+    MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return v != 0;
+}
+
+void MpiJob::abort(const std::exception& e) const {
+    std::cerr << "mutiny campaign: error: " << (ranks > 1 ? "rank " + std::to_string(rank) + ": " : std::string()) << e.what() << "\n";
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::exit(1);
+}
+
+int run_campaign_mpi(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all, const std::string& command_line, int64_t chunks) {
+    MpiJob job;
     try {
         // Every rank derives the same key and chunks from what it loaded; rank 0 checks each
         // result's key, so a rank given another model or data set is named, not merged.
+        const auto t0 = std::chrono::steady_clock::now();
         const std::string key = whole_campaign_key(s, all);
-        Chunks ch;
-        ch.dir = s.options.out_dir + "/chunks";
-        ch.count = std::max<int64_t>(1, std::min<int64_t>(static_cast<int64_t>(all.size()), 2 * static_cast<int64_t>(ranks)));
-        ch.mutants = mutiny::deal_by_cost(mutiny::mutant_costs(s.feeding.model.graph, all, s.options.instances), ch.count);
-        if (rank == 0) {
-            std::error_code ec;
-            std::filesystem::create_directories(ch.dir, ec);
-            if (ec) throw mutiny::Error("cannot create the chunks folder", ch.dir, ec.message());
-            rc = master(s, all, key, ch, ranks, command_line);
-        } else {
-            worker(s, all, key, ch);
-        }
+        std::vector<size_t> every(all.size());
+        for (size_t i = 0; i < every.size(); ++i) every[i] = i;
+        MpiRun run = job.run(s, all, key, every, s.options.out_dir + "/chunks", chunks);
+        if (job.rank != 0) return 0;
+        const mutiny::CampaignResult r = mutiny::merge_parts(std::move(run.parts), run.where);
+        if (run.outputs) run.outputs(r);
+        mutiny::write_campaign_report(s.options.out_dir, r, s.options, command_line);
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::cout << "mpi: " << job.ranks << (job.ranks == 1 ? " rank, " : " ranks, ") << run.chunks << " chunks";
+        if (run.resumed || run.from_checkpoint)
+            std::cout << " (" << run.resumed << " done before, " << run.from_checkpoint << " resumed from their checkpoints)";
+        std::cout << ", " << secs << " s\n";
+        for (size_t d = 0; d < r.devices.size(); ++d)
+            for (size_t c = 0; c < r.criteria.size(); ++c) {
+                const mutiny::Score sc = mutiny::campaign_scores(r, d, c, "").at("all");
+                std::cout << r.devices[d] << " " << r.criteria[c].name() << ": " << sc.counted() << " counted, " << sc.killed + sc.crashed << " killed, kill ratio "
+                          << 100 * sc.kill_ratio() << "%\n";
+            }
+        std::cout << "report: " << s.options.out_dir << "/report.html\n";
+        check_some_device_ran(r, s.model_path);
     } catch (const std::exception& e) {
         // One rank's failure ends the job: the others would wait for it forever.
-        std::cerr << "mutiny campaign: error: " << (ranks > 1 ? "rank " + std::to_string(rank) + ": " : std::string()) << e.what() << "\n";
-        MPI_Abort(MPI_COMM_WORLD, 1);
-        return 1;
+        job.abort(e);
     }
-    MPI_Finalize();
-    return rc;
+    return 0;
 }
 
 }  // namespace cli

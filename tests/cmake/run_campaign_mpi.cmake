@@ -42,12 +42,47 @@ foreach(ranks 1 2 4)
 endforeach()
 message("1, 2, 4 ranks: reports and outputs identical to the single process")
 
+# The chunk count: one per rank by default for a campaign this small (mpi_chunk_count); --chunks N
+# sets it, with the same files.
+if(NOT EXISTS "${WORK_DIR}/np2/chunks/chunk-2-of-2.bin" OR EXISTS "${WORK_DIR}/np2/chunks/chunk-1-of-4.bin")
+  message(FATAL_ERROR "2 ranks: expected 2 chunks (chunk-K-of-2.bin) by default")
+endif()
+run("2 ranks, 3 chunks" "${MPIEXEC}" --oversubscribe -np 2 "${CLI}" ${common} --mpi --chunks 3 --out "${WORK_DIR}/np2c3")
+if(NOT out MATCHES "mpi: 2 ranks, 3 chunks" OR NOT EXISTS "${WORK_DIR}/np2c3/chunks/chunk-3-of-3.bin")
+  message(FATAL_ERROR "--chunks 3: expected 3 chunks, got ${out}")
+endif()
+expect_same_campaign("${WORK_DIR}/single" "${WORK_DIR}/np2c3" "2 ranks, --chunks 3")
+expect_same_outputs("${WORK_DIR}/single" "${WORK_DIR}/np2c3" "2 ranks, --chunks 3")
+# Resuming keeps the chunks it started with: another --chunks is refused, naming both counts.
+execute_process(COMMAND "${MPIEXEC}" --oversubscribe -np 1 "${CLI}" ${common} --mpi --chunks 5 --out "${WORK_DIR}/np2c3" --resume
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "error: cannot resume with another chunk count at [^\n]*/np2c3/chunks: its chunks were dealt into 3, --chunks asks for 5; resume with --chunks 3 or without --chunks")
+  message(FATAL_ERROR "--resume with another --chunks: expected a refusal naming both counts, got ${rc}: ${out}${err}")
+endif()
+message("chunk counts: 2 by default on 2 ranks, 3 with --chunks 3 (identical files); a resume with another count refused")
+
+# A sample (--sample, --until) over 2 ranks: each round over the ranks, the same estimate.json,
+# report.json and kill matrix as the one-process sample.
+set(sampled ${common} --sample 40:3 --until ci=0.05)
+run("sample, one process" "${CLI}" ${sampled} --out "${WORK_DIR}/sample1")
+run("sample, 2 ranks" "${MPIEXEC}" --oversubscribe -np 2 "${CLI}" ${sampled} --mpi --out "${WORK_DIR}/sample2")
+if(NOT out MATCHES "sample: [0-9]+ of 708 mutants \\(strata operator, seed 3, [2-9] rounds\\)")
+  message(FATAL_ERROR "the 2-rank sample did not run several rounds: ${out}")
+endif()
+expect_same_campaign("${WORK_DIR}/sample1" "${WORK_DIR}/sample2" "sample over 2 ranks")
+file(READ "${WORK_DIR}/sample1/estimate.json" e1)
+file(READ "${WORK_DIR}/sample2/estimate.json" e2)
+if(NOT e1 STREQUAL e2)
+  message(FATAL_ERROR "sample over 2 ranks: estimate.json differs from the one-process sample's")
+endif()
+message("sample over 2 ranks: estimate.json, report and kill matrices identical to the one-process sample")
+
 # A chunk's outputs that rank 0 cannot read (on another machine's disk): a one-line error naming
 # the file, exit status not 0, and no outputs file under the real name.
-file(REMOVE "${WORK_DIR}/np1/chunks/chunk-2-of-2/outputs-cpu.f32" "${WORK_DIR}/np1/outputs-cpu.f32")
+file(REMOVE "${WORK_DIR}/np1/chunks/chunk-1-of-1/outputs-cpu.f32" "${WORK_DIR}/np1/outputs-cpu.f32")
 execute_process(COMMAND "${MPIEXEC}" --oversubscribe -np 1 "${CLI}" ${common} --mpi --out "${WORK_DIR}/np1" --resume
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(rc EQUAL 0 OR NOT err MATCHES "mutiny campaign: error: cannot gather the kept outputs at [^\n]*/np1/chunks/chunk-2-of-2/outputs-cpu.f32: missing or not of the chunk's size on rank 0's machine \\(put --out on shared storage, or run with --no-outputs\\)")
+if(rc EQUAL 0 OR NOT err MATCHES "mutiny campaign: error: cannot gather the kept outputs at [^\n]*/np1/chunks/chunk-1-of-1/outputs-cpu.f32: missing or not of the chunk's size on rank 0's machine \\(put --out on shared storage, or run with --no-outputs\\)")
   message(FATAL_ERROR "a missing chunk outputs file: expected a failure naming it, got ${rc}: ${out}${err}")
 endif()
 if(EXISTS "${WORK_DIR}/np1/outputs-cpu.f32")
@@ -63,7 +98,7 @@ string(REPLACE "@first=300" "@first=1000" long "${common}")
 run("single process, 1000 inputs" "${CLI}" ${long} --out "${WORK_DIR}/single1000")
 string(REPLACE ";" " " args "${long}")
 set(script "
-\"$0\" --oversubscribe -np 2 \"$1\" ${args} --mpi --out \"$2\" >\"$2.log\" 2>&1 &
+\"$0\" --oversubscribe -np 2 \"$1\" ${args} --mpi --chunks 4 --out \"$2\" >\"$2.log\" 2>&1 &
 job=$!
 victim=''
 i=0
@@ -116,6 +151,7 @@ foreach(c IN LISTS checkpointed)
     math(EXPR interrupted "${interrupted} + 1")
   endif()
 endforeach()
+# Without --chunks: the resume keeps the 4 chunks its files were dealt into.
 run("resumed job" "${MPIEXEC}" --oversubscribe -np 2 "${CLI}" ${long} --mpi --out "${WORK_DIR}/killed" --resume)
 if(NOT out MATCHES "chunks \\(([0-9]+) done before, ([0-9]+) resumed from their checkpoints\\)")
   message(FATAL_ERROR "the job did not resume from the chunks done")

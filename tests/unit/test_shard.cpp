@@ -67,6 +67,29 @@ TEST_CASE("shards: a mutant of an early layer costs more than one of a late laye
     CHECK(hi <= 1.1 * lo);
 }
 
+TEST_CASE("mpi chunks: one per rank while more would cost over 2.5% of the work, at most two") {
+    // Work in model passes: extra chunks = floor(0.025 * work / 8), capped at one per rank.
+    const std::vector<double> small(100, 1.0);  // 100 passes: 0.31 of a chunk's cost
+    CHECK(mpi_chunk_count(small, 1.0, 1) == 1);
+    CHECK(mpi_chunk_count(small, 1.0, 2) == 2);
+    CHECK(mpi_chunk_count(small, 1.0, 4) == 4);
+    const std::vector<double> medium(1000, 1.0);  // 1000 passes: 3 extra chunks
+    CHECK(mpi_chunk_count(medium, 1.0, 2) == 4);
+    CHECK(mpi_chunk_count(medium, 1.0, 8) == 11);
+    const std::vector<double> big(100000, 1.0);
+    CHECK(mpi_chunk_count(big, 1.0, 16) == 32);
+    // Never more chunks than mutants, never fewer than one.
+    CHECK(mpi_chunk_count(std::vector<double>(3, 1e9), 1.0, 8) == 3);
+    CHECK(mpi_chunk_count({}, 1.0, 8) == 1);
+    CHECK_THROWS_WITH_AS(mpi_chunk_count(small, 1.0, 0), "bad rank count at mpi: 0 (must be >= 1)", Error);
+    // The shipped LeNet-5's vanilla campaign (708 mutants, about 116 passes): one chunk per rank.
+    const Graph g = load_model((mutiny_test::source_dir() / "models/fashion_lenet5.onnx").string());
+    EnumerateOptions eo;
+    eo.ops = {"vanilla"};
+    const std::vector<double> cost = mutant_costs(g, enumerate_mutants(g, eo));
+    CHECK(mpi_chunk_count(cost, graph_flops(g, symbolic_size(g)), 2) == 2);
+}
+
 TEST_CASE("shards: parts saved, loaded and merged give the single run's report; bad merges are named") {
     const Graph g = load_model((mutiny_test::source_dir() / "models/fashion_fcnn.onnx").string());
     const auto ds = open_dataset("fashion-mnist:test@first=30");

@@ -32,9 +32,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 #include "../../graph/graph.hpp"
@@ -82,7 +82,10 @@ class CpuExecutor {
 public:
     explicit CpuExecutor(Graph graph, CpuOptions opt = {})
         : graph_(std::move(graph)), opt_(std::move(opt)),
-          arena_(opt_.threads > 0 ? opt_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {
+          // Default: the cores this process may run on (its affinity mask, as under mpirun's
+          // binding or taskset), not every core of the machine: an arena wider than that makes
+          // oneTBB warn and adds threads that only take turns.
+          arena_(opt_.threads > 0 ? opt_.threads : std::max(1, tbb::info::default_concurrency())) {
         validate(graph_);
     }
 
