@@ -207,7 +207,7 @@ int sample_rounds(const SplitCampaign& s, const std::vector<mutiny::Mutant>& all
     j.key("strata").value(plan.strata);
     j.key("rounds").value(static_cast<int64_t>(parts.size()));
     j.key("until").value(o.until);
-    j.key("interval").value("95%: Wilson's score interval at the effective sample size of the stratified combined ratio estimator, with finite-population correction");
+    j.key("interval").value("95%: Wilson's score interval (Student's t quantile, n - H degrees of freedom) at the effective sample size of the stratified combined ratio estimator, with finite-population correction");
     j.key("estimates").begin_object();
     for (size_t d = 0; d < got.r.devices.size(); ++d) {
         j.key(got.r.devices[d]).begin_object();

@@ -53,7 +53,7 @@ void protocol_sampling(const std::vector<mutiny::Mutant>& all, const mutiny::Cam
     j.key("sampling").begin_object();
     j.key("strata").value(strata);
     j.key("seeds").value(seeds);
-    j.key("interval").value("95%: Wilson's score interval at the effective sample size of the stratified combined ratio estimator, with finite-population correction");
+    j.key("interval").value("95%: Wilson's score interval (Student's t quantile, n - H degrees of freedom) at the effective sample size of the stratified combined ratio estimator, with finite-population correction");
 
     md << "\nSampling (strata " << strata << ", seeds 0.." << seeds - 1
        << "): how often the 95% interval covers the exhaustive score; errors in percentage points; the time is estimated from the exhaustive run's "

@@ -48,6 +48,12 @@ TEST_CASE("sample: stratified, nested, seeded; Wilson's interval") {
     const ScoreEstimate w = wilson(0.8, 10);
     CHECK(w.low == doctest::Approx(0.4902).epsilon(1e-3));
     CHECK(w.high == doctest::Approx(0.9433).epsilon(1e-3));
+    // Student's t, 97.5% quantile, against SciPy 1.x's stats.t.ppf(0.975, df).
+    const std::vector<std::pair<double, double>> t{{1, 12.706204736174694}, {2, 4.302652729749462}, {3, 3.1824463052837078}, {4, 2.7764451051977934},
+                                                   {5, 2.5705818356363146}, {10, 2.228138851986274}, {30, 2.0422724563012378}, {100, 1.9839715185235518},
+                                                   {1000, 1.9623390808264083}};
+    for (const auto& [df, q] : t) CHECK(t_quantile_975(df) == doctest::Approx(q).epsilon(df < 5 ? 1e-12 : 2e-4));
+    CHECK(t_quantile_975(INFINITY) == doctest::Approx(1.959963984540054).epsilon(1e-15));
 }
 
 TEST_CASE("sample: the 95% interval covers the exhaustive scores of a shipped model in >= 93% of 200 seeds") {
