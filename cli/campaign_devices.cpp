@@ -1,6 +1,7 @@
 #include "campaign_devices.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -24,9 +25,12 @@ namespace {
 // kernel mutant is a suffix executor that runs from its first changed node on them, with only its
 // edited weights uploaded (the other constants are the original's buffers); a graph mutant runs
 // whole (its own graph). The campaign submits the next mutants before waiting for one, so several
-// queues are busy at once (in_flight). Executors are kept across batches, up to kKeep (the oldest
-// is dropped beyond: memory stays bounded; keeping every executor of a 3,000-mutant BERT campaign
-// exhausted a 24 GB machine).
+// queues are busy at once (in_flight). Idle executors are kept for the next batch (a mutant runs
+// again there without being planned again) while they hold no more device memory than the original
+// does (its constants and activations) and number at most kKeep; the oldest go first beyond.
+// Memory stays bounded by the model and batch: keeping every executor of a 3,000-mutant BERT
+// campaign exhausted a 24 GB machine, and keeping 64 made the demo's 40-mutant device campaign
+// (one batch: nothing to reuse) take 1.2-1.6 GB on PoCL, where device memory is the host's.
 //
 // Out of device memory while a mutant is planned: the cached executors are dropped (those in flight
 // once collected); if that is not enough, the original's activations are no longer kept (mutants run whole, recomputing the prefix:
@@ -98,7 +102,9 @@ public:
         Pending pd = std::move(pending_.at(index));
         pending_.erase(index);
         if (pd.error) std::rethrow_exception(pd.error);
-        return pd.exec ? pd.exec->collect() : std::move(pd.outputs);
+        std::vector<mutiny::Tensor> out = pd.exec ? pd.exec->collect() : std::move(pd.outputs);
+        trim();
+        return out;
     }
     void end_batch() override { drain(); }
 
@@ -115,8 +121,11 @@ private:
     mutiny::OpenClExecutor* start_mutant(size_t index, const mutiny::Mutation& m) {
         for (;;) {
             try {
+                const uint64_t before = base_->device_context().allocated();
                 mutiny::OpenClExecutor& e = executor(index, m);
                 e.submit(inputs_);
+                // What planning this run allocated (0 for a kept executor that fits again).
+                bytes_[index] += base_->device_context().allocated() - std::min(before, base_->device_context().allocated());
                 return &e;
             } catch (const mutiny::Error& err) {
                 if (!out_of_memory(err)) throw;
@@ -183,6 +192,7 @@ private:
     }
     void drop(size_t index) {
         execs_.erase(index);
+        bytes_.erase(index);
         order_.erase(std::remove(order_.begin(), order_.end(), index), order_.end());
     }
     bool any_busy() const {
@@ -197,6 +207,15 @@ private:
                 return true;
             }
         return false;
+    }
+    // Drops the oldest idle executors while the idle ones hold more than the original.
+    void trim() {
+        for (;;) {
+            uint64_t idle = 0;
+            for (const auto& kv : bytes_)
+                if (!busy(kv.first)) idle += kv.second;
+            if (idle <= original_bytes_ || !evict_oldest_idle()) return;
+        }
     }
     bool evict_idle() {
         bool any = false;
@@ -218,6 +237,7 @@ private:
     void stop_keeping_trace() {
         drain();
         execs_.clear();
+        bytes_.clear();
         order_.clear();
         keep_trace_ = false;
         base_->release_plans();
@@ -232,6 +252,7 @@ private:
     static constexpr size_t kKeep = 64;
     static constexpr size_t kInFlight = 4;
     std::map<size_t, std::unique_ptr<mutiny::OpenClExecutor>> execs_;
+    std::map<size_t, uint64_t> bytes_;  // of execs_: the device memory each allocated when planned
     std::deque<size_t> order_;  // of execs_, oldest first
     std::map<size_t, Pending> pending_;
     std::vector<mutiny::Tensor> inputs_;
