@@ -11,7 +11,6 @@
 #include <exception>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,7 +84,7 @@ protected:
 // The CPU device: incremental execution from the original's trace. Weight mutants re-prepare the
 // nodes that read their edited constants from mutated copies (patched_constants; only the changed
 // units when the layer allows) and re-run what depends on them; kernel mutants re-prepare their
-// nodes with the mutated sites; graph mutants run their own executor (kept across batches).
+// nodes with the mutated sites; graph mutants run whole on an executor of their own.
 // With T threads, T mutants run at once, each on an executor of its own (own plan and buffers:
 // the device's, and T - 1 of one thread each) from the same trace, writing nothing shared: every kernel gives the same bits on any
 // thread count, so a mutant's outputs do not depend on which worker ran it or beside what.
@@ -108,7 +107,7 @@ public:
         return out;
     }
 
-    std::vector<Tensor> run_mutant(size_t index, const Mutation& m) override { return run_one(index, m, exec_, threads_); }
+    std::vector<Tensor> run_mutant(size_t, const Mutation& m) override { return run_one(m, exec_, threads_); }
 
     void profile_batch(int64_t count, const ProfileOptions& opt) override {
         profile_count_ = count;
@@ -130,7 +129,7 @@ public:
             for (size_t k; (k = next.fetch_add(1)) < index.size();) {
                 ProfileBatch profile;
                 ProfileBatch* prof = profile_count_ > 0 ? &profile : nullptr;
-                runs[k] = timed_run([&] { return w == 0 ? run_one(index[k], *m[k], exec_, threads_, prof) : run_one(index[k], *m[k], *workers_[w - 1], 1, prof); });
+                runs[k] = timed_run([&] { return w == 0 ? run_one(*m[k], exec_, threads_, prof) : run_one(*m[k], *workers_[w - 1], 1, prof); });
                 runs[k].profile = std::move(profile);
             }
         };
@@ -141,22 +140,18 @@ public:
         return runs;
     }
 
-    // Mutant `index` on executor ex (exec_ or a worker's) from the batch's trace; a graph mutant
-    // on an executor of its own with `threads` threads (made at its first run, kept). With `prof`,
+    // Mutant m on executor ex (exec_ or a worker's) from the batch's trace; a graph mutant
+    // on an executor of its own with `threads` threads (made for the run). With `prof`,
     // the batch's profiled inputs are added to it (a graph mutant's nodes are not the original's:
     // it gets a note instead).
-    std::vector<Tensor> run_one(size_t index, const Mutation& m, CpuExecutor& ex, int threads, ProfileBatch* prof = nullptr) {
+    std::vector<Tensor> run_one(const Mutation& m, CpuExecutor& ex, int threads, ProfileBatch* prof = nullptr) {
         if (m.graph && prof) prof->note = "graph mutant: its nodes are not the original's, no profile";
         if (m.graph) {
-            CpuExecutor* gx;
-            {
-                std::lock_guard<std::mutex> lock(graph_execs_mu_);
-                auto it = graph_execs_.find(index);
-                if (it == graph_execs_.end())
-                    it = graph_execs_.emplace(index, std::make_unique<CpuExecutor>(*m.graph, CpuOptions{threads, {}, {}})).first;
-                gx = it->second.get();
-            }
-            return gx->run(inputs_);
+            // Planned for this batch and dropped once it ran: kept across batches, every graph
+            // mutant's executor held its plan's buffers (half the demo campaign's peak memory),
+            // and planning again costs little beside the whole forward pass it runs.
+            CpuExecutor gx(*m.graph, CpuOptions{threads, {}, {}});
+            return gx.run(inputs_);
         }
         // The edited weights as copies: the shared ones (read by every mutant running) stay as they are.
         const std::map<int, Tensor> patched = patched_constants(graph_, m);
@@ -192,13 +187,11 @@ private:
     Graph graph_;  // shares constant storage with exec_'s graph (read only)
     CpuExecutor exec_;
     std::vector<std::unique_ptr<CpuExecutor>> workers_;  // run_mutants()' workers 1..T-1: one thread each
-    std::mutex graph_execs_mu_;
     int threads_;
     bool incremental_;
     std::vector<Tensor> inputs_;
     Trace trace_;
     InputShapes shapes_;  // of the current batch
-    std::map<size_t, std::unique_ptr<CpuExecutor>> graph_execs_;
     int64_t profile_count_ = 0;      // leading inputs of this batch to profile
     ProfileOptions profile_opt_;
     std::vector<char> per_input_;    // per_input_values(graph_), made when first profiling
