@@ -65,6 +65,9 @@ void print_node_timing(const mutiny::NodeTiming& t, size_t max_rows) {
     std::printf("\ntiming: median of %lld runs of input 0 per side, node capture off (ms; where: cpu, fused into the node before, device,\n"
                 "host = CPU fallback, host-dd = data-dependent on the host, none = nothing at run time)\n",
                 static_cast<long long>(t.runs));
+    // Columns hold 12 characters of a side's label: a longer one (a mutant spec) is written out once.
+    for (size_t s = 0; s < ns; ++s)
+        if (t.sides[s].size() > 12) std::printf("side %zu: %s (its column: '%s')\n", s, t.sides[s].c_str(), t.sides[s].substr(0, 12).c_str());
     int op_width = 14;  // as the diff's tables, wider for a longer op name (GlobalAveragePool)
     for (size_t i : shown) op_width = std::max(op_width, static_cast<int>(t.rows[i].op.size()));
     std::printf("%5s  %-28s %-*s", "node", "name", op_width, "op");
