@@ -5,7 +5,8 @@
 // each side keeps every value (run_trace), and each side's trace is compared with the reference's.
 // Prints the first diverging node and the propagation profile; --json FILE and --html FILE write
 // them (report/diff_report.hpp). A side whose outputs differ beyond tolerance makes the run fail
-// (exit 1) after everything is printed and written.
+// (exit 1) after everything is printed and written. --timing then times every node of every side
+// (cli/diff_timing.cpp).
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
@@ -30,6 +31,7 @@
 #include "commands.hpp"
 #include "diff_reduce.hpp"
 #include "diff_sides.hpp"
+#include "diff_timing.hpp"
 #include "model_file.hpp"
 #include "replacing_file.hpp"
 
@@ -214,12 +216,12 @@ std::string diff_verdict(const mutiny::DiffSide& s, const std::string& reference
 }  // namespace
 
 int cmd_diff(int argc, char** argv) {
-    Args a(argc, argv, 2, {"data", "preprocess", "against", "atol", "rtol", "stat", "json", "html", "threads", "show-inputs", "top-k", "rbo-p", "reduce"},
-           {"help", "fail-fast", "force"});
+    Args a(argc, argv, 2, {"data", "preprocess", "against", "atol", "rtol", "stat", "json", "html", "threads", "show-inputs", "top-k", "rbo-p", "reduce", "timing-runs"},
+           {"help", "fail-fast", "force", "timing"});
     if (a.has("help")) {
         std::cout << "usage: mutiny diff MODEL --data SPEC --against A,B[,C...] [--atol LIST] [--rtol LIST] [--stat S] [--fail-fast]\n"
                      "                   [--json FILE] [--html FILE] [--top-k K] [--rbo-p P] [--preprocess RECIPE] [--threads N]\n"
-                     "                   [--show-inputs N] [--reduce DIR [--force]]\n"
+                     "                   [--show-inputs N] [--reduce DIR [--force]] [--timing [--timing-runs N]]\n"
                      "Where each side departs from the first (the reference): every node output, matched by name, in\n"
                      "topological order, input by input. A side is\n"
                      "  cpu | opencl[:N|:NAME]       a device\n"
@@ -255,6 +257,16 @@ int cmd_diff(int argc, char** argv) {
                      "                   checks the reference output. A difference that does not reproduce when run again is\n"
                      "                   'not reproducible' (exit 1, nothing written); sides that agree write nothing.\n"
                      "  --force          replace a DIR that exists and is not empty (refused otherwise)\n"
+                     "  --timing         after the comparison, run every side --timing-runs more times on the first input\n"
+                     "                   (node capture off, the sides taking turns) and time each node: wall time on the CPU\n"
+                     "                   (a node fused into the Conv before it counts in the Conv's), device time of its\n"
+                     "                   commands on OpenCL (profiling events), host time for a node that falls back to the\n"
+                     "                   host. Prints per node, in graph order, each side's median (ms), where it ran and\n"
+                     "                   each side's ratio to the reference, then the sums and whole runs; above 40 nodes\n"
+                     "                   only the 40 slowest (saying how many are hidden). --json adds a \"timing\" section\n"
+                     "                   (every node: name, op, each side's median seconds and where it ran), --html a\n"
+                     "                   table sorted by the reference's time, ratios above 2x or below 0.5x marked\n"
+                     "  --timing-runs N  timed runs per side (default 5)\n"
                      "Each float graph output is also read as class scores: top-1 disagreement, top-K Jaccard (--top-k,\n"
                      "default 5), Kendall tau, rank-biased overlap RBO_ext (--rbo-p, default 0.9) and the confusion between\n"
                      "the sides' top-1 classes; an output with a NaN or Inf is invalid (two of them: both invalid, not equal).\n"
@@ -277,6 +289,9 @@ int cmd_diff(int argc, char** argv) {
         }
     }
     const size_t show_inputs = static_cast<size_t>(a.get_int("show-inputs", 10, 0, INT64_MAX));
+    if (a.has("timing-runs") && !a.has("timing")) throw UsageError("--timing-runs applies to --timing");
+    const bool timing = a.has("timing");
+    const int64_t timing_runs = a.get_int("timing-runs", 5, 1, INT64_MAX);
     const std::vector<DiffSideSpec> specs = parse_diff_sides(a.get("against"));
     const bool fail_fast = a.has("fail-fast");
     const int64_t top_k = a.get_int("top-k", 5, 1, INT64_MAX);
@@ -300,7 +315,7 @@ int cmd_diff(int argc, char** argv) {
     const int threads = threads_option(a);
     const DiffModes modes = prepare_modes(specs, f, *ds, threads);
     std::vector<std::unique_ptr<DiffRunner>> runners;
-    for (const DiffSideSpec& s : specs) runners.push_back(std::make_unique<DiffRunner>(modes.graph(s, f.model.graph), s, threads, modes.what(s)));
+    for (const DiffSideSpec& s : specs) runners.push_back(std::make_unique<DiffRunner>(modes.graph(s, f.model.graph), s, threads, modes.what(s), timing));
     std::vector<mutiny::TraceComparer> cmp;
     std::vector<std::map<std::string, std::string>> side_names;
     for (size_t s = 1; s < specs.size(); ++s) {
@@ -333,11 +348,13 @@ int cmd_diff(int argc, char** argv) {
     rep.reference_what = runners[0]->what();
     rep.tolerance = tol.fallback;
     for (size_t s = 1; s < specs.size(); ++s) rep.sides.push_back({specs[s].label, runners[s]->what(), cmp[s - 1].result(), agreement[s - 1]});
+    if (timing && ds->size() > 0) rep.timing = time_diff_sides(runners, specs, feed_batch(f, *ds, 0, 1), timing_runs);
 
     std::printf("model: %s\ndata: %s\nreference: %s (%s)\ntolerance: atol %g, rtol %g, statistic %s (an element is close when |side - ref| <= atol + rtol |ref|)\n",
                 rep.model.c_str(), rep.data.c_str(), rep.reference.c_str(), rep.reference_what.c_str(), tol.fallback.atol, tol.fallback.rtol,
                 mutiny::diff_stat_name(tol.fallback.stat));
     for (const mutiny::DiffSide& s : rep.sides) print_diff_side(s, rep.reference, show_inputs);
+    if (rep.timing.runs > 0) print_node_timing(rep.timing, 40);
     if (a.has("json")) {
         ReplacingFile file(a.get("json"));
         file.stream() << mutiny::diff_report_json(rep);

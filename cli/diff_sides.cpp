@@ -79,7 +79,7 @@ void parse_diff_tolerance(const std::string& text, const std::string& option, do
     }
 }
 
-DiffRunner::DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int threads, const std::string& mode_what) : graph_(g) {
+DiffRunner::DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int threads, const std::string& mode_what, bool timing) : graph_(g) {
     mutiny::SiteConfig all;
     if (s.mode == DiffSideSpec::Mode::fp16) all.store = mutiny::SiteConfig::Store::f16;
     std::map<std::string, mutiny::SiteConfig> node_sites;
@@ -106,6 +106,7 @@ DiffRunner::DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int thread
         opt.device = s.device == "opencl" ? "" : s.device.substr(7);
         opt.sites = all;
         opt.node_sites = node_sites;
+        opt.timing = timing;
         ocl_ = std::make_unique<mutiny::OpenClExecutor>(graph_, opt);
         what_ = "opencl, " + ocl_->device().name + " (" + ocl_->device().platform_name + ")";
 #else
@@ -122,6 +123,13 @@ std::vector<mutiny::Tensor> DiffRunner::trace(const std::vector<mutiny::Tensor>&
     if (ocl_) return ocl_->run_trace(in);
 #endif
     return cpu_->run_trace(in);
+}
+
+std::vector<mutiny::Tensor> DiffRunner::run(const std::vector<mutiny::Tensor>& in, mutiny::NodeTimes& times) {
+#if MUTINY_WITH_OPENCL
+    if (ocl_) return ocl_->run(in, &times);
+#endif
+    return cpu_->run(in, &times);
 }
 
 }  // namespace cli

@@ -36,11 +36,14 @@ std::vector<DiffSideSpec> parse_diff_sides(const std::string& text);
 void parse_diff_tolerance(const std::string& text, const std::string& option, double& fallback, std::map<std::string, double>& named);
 
 // A side ready to run: its graph (the model, its float reference or int8 simulation, or the
-// mutant's) and executor; `mode_what` says what the mode made of the model.
+// mutant's) and executor; `mode_what` says what the mode made of the model. With `timing`, run()
+// can time each node (an OpenCL side's queue then records the commands' device times).
 class DiffRunner {
 public:
-    DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int threads, const std::string& mode_what = "");
+    DiffRunner(const mutiny::Graph& g, const DiffSideSpec& s, int threads, const std::string& mode_what = "", bool timing = false);
     std::vector<mutiny::Tensor> trace(const std::vector<mutiny::Tensor>& in);
+    // One run without node capture, each node's time in `times` (exec/node_times.hpp).
+    std::vector<mutiny::Tensor> run(const std::vector<mutiny::Tensor>& in, mutiny::NodeTimes& times);
     const mutiny::Graph& graph() const { return graph_; }
     const std::string& what() const { return what_; }
 

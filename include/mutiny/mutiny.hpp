@@ -63,6 +63,7 @@
 // exec
 #include "exec/conformance.hpp"
 #include "exec/cpu/executor.hpp"
+#include "exec/node_times.hpp"
 #include "exec/opencl/opencl.hpp"  // empty unless MUTINY_WITH_OPENCL
 
 // loading any model file
@@ -75,6 +76,7 @@
 #include "analysis/int8_simulation.hpp"
 #include "analysis/kill.hpp"
 #include "analysis/merge.hpp"
+#include "analysis/node_timing.hpp"
 #include "analysis/profile.hpp"
 #include "analysis/sample.hpp"
 #include "analysis/sample_coverage.hpp"
@@ -99,6 +101,7 @@
 #include "report/html.hpp"
 #include "report/html_util.hpp"
 #include "report/json.hpp"
+#include "report/node_timing_report.hpp"
 #include "report/prioritization.hpp"
 #include "report/profile_report.hpp"
 #include "report/timing_report.hpp"

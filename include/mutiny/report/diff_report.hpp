@@ -15,6 +15,7 @@
 #include "../analysis/trace_diff.hpp"
 #include "html.hpp"
 #include "json.hpp"
+#include "node_timing_report.hpp"
 
 namespace mutiny {
 
@@ -36,6 +37,9 @@ struct DiffReport {
     std::string reference, reference_what;
     DiffTolerance tolerance;  // the default one (per-tensor ones are in each row)
     std::vector<DiffSide> sides;
+    // --timing: per-node times of every side, the reference first (runs == 0: not timed). Times
+    // vary from run to run, so they come last in the JSON, under "timing".
+    NodeTiming timing;
 };
 
 inline const char* diff_row_status(const TensorDiffRow& r) {
@@ -152,6 +156,10 @@ inline std::string diff_report_json(const DiffReport& rep) {
         j.end();
     }
     j.end();
+    if (rep.timing.runs > 0) {
+        j.key("timing");
+        node_timing_json(j, rep.timing);
+    }
     j.end();
     return j.str() + "\n";
 }
@@ -220,7 +228,8 @@ inline std::string diff_report_html(const DiffReport& rep) {
     std::ostringstream os;
     os << "<!doctype html>\n<html><head><meta charset='utf-8'><title>mutiny diff: " << html_escape(rep.model) << "</title>\n"
        << "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:12px}"
-          "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td.l,th.l{text-align:left}tr.bad{background:#fbe3e0}</style>\n"
+          "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td.l,th.l{text-align:left}tr.bad{background:#fbe3e0}"
+          "td.slow{background:#f4b6ae}td.fast{background:#bfe5bf}</style>\n"
        << "</head><body>\n<h1>mutiny diff</h1>\n<p>model " << html_escape(rep.model) << ", data " << html_escape(rep.data) << "; reference "
        << html_escape(rep.reference) << " (" << html_escape(rep.reference_what) << "); tolerance atol " << fmt_num(rep.tolerance.atol) << ", rtol "
        << fmt_num(rep.tolerance.rtol) << ", statistic " << diff_stat_name(rep.tolerance.stat) << "</p>\n";
@@ -245,6 +254,7 @@ inline std::string diff_report_html(const DiffReport& rep) {
         }
         os << "</table>\n";
     }
+    if (rep.timing.runs > 0) os << node_timing_html(rep.timing);
     os << "</body></html>\n";
     return os.str();
 }

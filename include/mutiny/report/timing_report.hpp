@@ -2,8 +2,8 @@
 // original's and the mutants' seconds, per mutation operator the spread of a mutant's time (median,
 // p90, max), and against the first device the ratio of each mutant's time on another device to
 // its time on the first. Times vary from run to run; everything here is in report.json's
-// "timing" section, never above it. The executors do not time single nodes, so there is no
-// per-node view.
+// "timing" section, never above it. Campaigns time whole mutants; per-node times across devices
+// are `mutiny diff --timing`'s (analysis/node_timing.hpp).
 #ifndef MUTINY_REPORT_TIMING_REPORT_HPP_
 #define MUTINY_REPORT_TIMING_REPORT_HPP_
 
@@ -153,7 +153,7 @@ inline std::string timing_html(const CampaignResult& r) {
         os << "</tr>\n";
     }
     os << "</table>\n<p class='small'>Each mutant's time per device is in the mutant table below and in report.json (timing). "
-          "Per-node times are not recorded by the executors.</p>\n";
+          "Per-node times across devices: <code>mutiny diff MODEL --data SPEC --against A,B --timing</code>.</p>\n";
     return os.str();
 }
 

@@ -25,6 +25,7 @@
 #define MUTINY_EXEC_CPU_EXECUTOR_HPP_
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -39,6 +40,7 @@
 
 #include "../../graph/graph.hpp"
 #include "../input_shapes.hpp"
+#include "../node_times.hpp"
 #include "../../ops/infer.hpp"
 #include "../../ops/op.hpp"
 
@@ -101,11 +103,16 @@ public:
     int threads() const { return arena_.max_concurrency(); }
 
     // Runs one batch. Inputs in the order of graph().inputs; outputs in the order of outputs.
-    std::vector<Tensor> run(const std::vector<Tensor>& inputs) {
+    // `times`, when given, receives each node's wall time (exec/node_times.hpp); the outputs are
+    // the same bits either way.
+    std::vector<Tensor> run(const std::vector<Tensor>& inputs, NodeTimes* times = nullptr) {
         Plan& p = plan_for(input_shapes_of(graph_, inputs));
         check_inputs(inputs, p);
+        const auto start = times ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
         std::vector<Tensor> result;
-        arena_.execute([&] { result = execute(p, inputs); });
+        if (times) times->reset(graph_.nodes.size());
+        arena_.execute([&] { result = execute(p, inputs, times); });
+        if (times) times->total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return result;
     }
 
@@ -507,7 +514,10 @@ private:
         }
     }
 
-    std::vector<Tensor> execute(Plan& p, const std::vector<Tensor>& inputs) {
+    // `times`: per node wall times, read only when asked (no clock in the loop otherwise).
+    std::vector<Tensor> execute(Plan& p, const std::vector<Tensor>& inputs, NodeTimes* times) {
+        using clock = std::chrono::steady_clock;
+        clock::time_point t0;
         const size_t nv = graph_.values.size();
         std::vector<Tensor> vals(nv);
         for (size_t v = 0; v < nv; ++v)
@@ -515,8 +525,11 @@ private:
         for (size_t i = 0; i < inputs.size(); ++i) vals[static_cast<size_t>(graph_.inputs[i])] = inputs[i];
         for (size_t n = 0; n < graph_.nodes.size(); ++n) {
             const Node& node = graph_.nodes[n];
+            if (times) t0 = clock::now();
             if (p.dynamic_node[n]) {
                 run_dynamic(n, vals, sites_of(static_cast<int>(n)));
+                if (times) times->seconds[n] = std::chrono::duration<double>(clock::now() - t0).count();
+                if (times) times->where[n] = NodeTimes::Where::cpu;
                 for (int v : p.free_after[n]) vals[static_cast<size_t>(v)] = Tensor();
                 continue;
             }
@@ -545,6 +558,11 @@ private:
                 p.kernels[n](ec);
             } catch (const Error& e) {
                 throw Error(e.what_part(), Graph::where(node), e.why_part());
+            }
+            if (times) {
+                times->seconds[n] = std::chrono::duration<double>(clock::now() - t0).count();
+                times->where[n] = NodeTimes::Where::cpu;
+                for (size_t k = n + 1; k <= end; ++k) times->where[k] = NodeTimes::Where::fused;
             }
             for (size_t k = n; k <= end; ++k)
                 for (int v : p.free_after[k]) vals[static_cast<size_t>(v)] = Tensor();

@@ -32,6 +32,7 @@
 #if MUTINY_WITH_OPENCL
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <map>
 #include <memory>
@@ -47,6 +48,7 @@
 #include "buffers.hpp"
 #include "device.hpp"
 #include "../input_shapes.hpp"
+#include "../node_times.hpp"
 #include "planner.hpp"
 
 namespace mutiny {
@@ -67,7 +69,8 @@ public:
         }
         cl_int e = CL_SUCCESS;
         const cl_device_id dev = ctx_->device();
-        queue_ = clCreateCommandQueue(ctx_->context(), dev, 0, &e);
+        // Profiling only when per-node timing is asked: it may cost the driver time per command.
+        queue_ = clCreateCommandQueue(ctx_->context(), dev, opt_.timing ? CL_QUEUE_PROFILING_ENABLE : 0, &e);
         opencl::check(e, "clCreateCommandQueue", ctx_->info().label());
     }
     // A suffix executor of `base` (see above): `graph` has base's values (a weight mutant's edited
@@ -193,14 +196,23 @@ public:
     }
 
     // Runs one batch. Inputs in the order of graph().inputs; outputs in the order of outputs.
-    std::vector<Tensor> run(const std::vector<Tensor>& inputs) {
+    // `times`, when given, receives each node's time (exec/node_times.hpp: device time from the
+    // queue's profiling, host time for the nodes that run on the host); the executor must have
+    // been made with OpenClOptions::timing.
+    std::vector<Tensor> run(const std::vector<Tensor>& inputs, NodeTimes* times = nullptr) {
         std::lock_guard<std::mutex> lock(mu_);
+        if (times && !opt_.timing)
+            throw Error("per-node timing asked of an executor without it", where_dev(),
+                        "make the executor with OpenClOptions::timing, so that its queue records the commands' device times");
         Plan& p = plan_for(input_shapes_of(graph_, inputs));
         check_inputs(inputs, p);
+        const auto start = times ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
         if (!base_) upload_inputs(p, inputs);  // a suffix executor's are its base's
-        execute(p, first_);
+        if (times) execute_timed(p, first_, *times);
+        else execute(p, first_);
         std::vector<Tensor> out;
         for (int o : graph_.outputs) out.push_back(read_value(p, o, &inputs));
+        if (times) times->total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return out;
     }
 
@@ -319,12 +331,65 @@ private:
         opencl::check(clFinish(queue_), "clFinish", where_dev());
     }
     void enqueue(Plan& p, size_t first) {
-        for (size_t n = first; n < p.steps.size(); ++n) {
-            try {
-                p.steps[n].run();
-            } catch (const Error& e) {
-                throw Error(e.what_part(), Graph::where(graph_.nodes[n]) + " on " + where_dev(), e.why_part());
+        for (size_t n = first; n < p.steps.size(); ++n) run_step(p, n);
+    }
+    void run_step(Plan& p, size_t n) {
+        try {
+            p.steps[n].run();
+        } catch (const Error& e) {
+            throw Error(e.what_part(), Graph::where(graph_.nodes[n]) + " on " + where_dev(), e.why_part());
+        }
+    }
+
+    // execute() with per-node times: every command a device step enqueues carries an event
+    // (Plan::profile_event) whose START to END the node sums; a host step runs after the queue has
+    // drained, timed by the host's clock. Waiting for the queue before host steps changes when
+    // commands run, never what they compute.
+    void execute_timed(Plan& p, size_t first, NodeTimes& t) {
+        using clock = std::chrono::steady_clock;
+        struct Profiling {  // the plan's events released, and profiling off, however the run ends
+            Plan& p;
+            explicit Profiling(Plan& plan) : p(plan) {
+                p.events.clear();
+                p.profiling = true;
             }
+            ~Profiling() {
+                p.profiling = false;
+                for (cl_event e : p.events)
+                    if (e) clReleaseEvent(e);
+                p.events.clear();
+            }
+        } guard(p);
+        t.reset(graph_.nodes.size());
+        std::vector<size_t> from(p.steps.size() + 1, 0);  // node n's events: [from[n], from[n + 1])
+        for (size_t n = first; n < p.steps.size(); ++n) {
+            from[n] = p.events.size();
+            const Plan::NodeStep& st = p.steps[n];
+            if (!st.fallback) {
+                run_step(p, n);
+                continue;
+            }
+            opencl::check(clFinish(queue_), "clFinish", where_dev());
+            const clock::time_point t0 = clock::now();
+            run_step(p, n);
+            t.seconds[n] = std::chrono::duration<double>(clock::now() - t0).count();
+            t.where[n] = st.why == opencl::kDataDependentReason ? NodeTimes::Where::host_data_dependent : NodeTimes::Where::host_fallback;
+        }
+        from[p.steps.size()] = p.events.size();
+        opencl::check(clFinish(queue_), "clFinish", where_dev());
+        for (size_t n = first; n < p.steps.size(); ++n) {
+            if (p.steps[n].fallback) continue;
+            cl_ulong ns = 0;
+            for (size_t e = from[n]; e < from[n + 1]; ++e) {
+                cl_ulong a = 0, b = 0;
+                opencl::check(clGetEventProfilingInfo(p.events[e], CL_PROFILING_COMMAND_START, sizeof a, &a, nullptr), "clGetEventProfilingInfo", where_dev());
+                opencl::check(clGetEventProfilingInfo(p.events[e], CL_PROFILING_COMMAND_END, sizeof b, &b, nullptr), "clGetEventProfilingInfo", where_dev());
+                ns += b > a ? b - a : 0;
+            }
+            // A step that enqueued nothing (shape values written at plan time, an empty tensor)
+            // did nothing at run time.
+            t.where[n] = from[n + 1] > from[n] ? NodeTimes::Where::device : NodeTimes::Where::none;
+            t.seconds[n] = static_cast<double>(ns) * 1e-9;
         }
     }
 

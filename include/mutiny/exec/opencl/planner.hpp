@@ -38,6 +38,9 @@ struct OpenClOptions {
     // float32 tensors computed in half precision (a mode, not the default; the device needs
     // cl_khr_fp16, else the executor refuses to start): kernels are built with -DMUTINY_HALF=1.
     bool fp16_compute = false;
+    // Per-node timing (exec/node_times.hpp): the queue is made with CL_QUEUE_PROFILING_ENABLE, so
+    // run() can time nodes when asked. Off (the default), the queue has no profiling.
+    bool timing = false;
 };
 
 namespace opencl {
@@ -104,6 +107,17 @@ struct Plan {
     std::vector<Mem> owned;              // value buffers and kernel metadata
     std::vector<Kern> kernels;
     std::vector<NodeStep> steps;         // per node
+    // Per-node timing (OpenClExecutor::run with NodeTimes, on a queue made with profiling): while
+    // `profiling` is set, every command a step enqueues takes its event from profile_event() and the
+    // executor sums the events' device times per node. Off, profile_event() is nullptr and no event
+    // is made at all.
+    bool profiling = false;
+    std::vector<cl_event> events;
+    cl_event* profile_event() {
+        if (!profiling) return nullptr;
+        events.push_back(nullptr);
+        return &events.back();
+    }
 };
 
 // What an executor shares with the planning of its nodes.
@@ -217,15 +231,20 @@ public:
         return create_buffer(*env_.ctx, p_.owned, v.size() * sizeof(V), v.empty() ? nullptr : v.data(), "kernel metadata");
     }
 
+    // The plan whose profile_event() every command a step enqueues passes as its event (an op
+    // that enqueues commands itself, as Concat does, passes it too).
+    Plan* events() const { return &p_; }
+
     Step launch(cl_kernel k, size_t g0, size_t g1 = 1, size_t g2 = 1) const {
         const std::string where = where_dev();
         cl_command_queue q = env_.queue;
         DeviceContext* ctx = env_.ctx;
-        return [q, k, g0, g1, g2, where, ctx] {
+        Plan* pp = events();
+        return [q, k, g0, g1, g2, where, ctx, pp] {
             if (g0 == 0 || g1 == 0 || g2 == 0) return;
             const size_t g[3] = {g0, g1, g2};
             const cl_uint dims = g2 > 1 ? 3 : g1 > 1 ? 2 : 1;
-            check(clEnqueueNDRangeKernel(q, k, dims, nullptr, g, nullptr, 0, nullptr, nullptr), "clEnqueueNDRangeKernel", where);
+            check(clEnqueueNDRangeKernel(q, k, dims, nullptr, g, nullptr, 0, nullptr, pp->profile_event()), "clEnqueueNDRangeKernel", where);
             ctx->count_launch();
         };
     }
@@ -234,18 +253,20 @@ public:
     Step launch_local(cl_kernel k, const std::array<size_t, 3>& global, const std::array<size_t, 3>& local) const {
         const std::string where = where_dev();
         cl_command_queue q = env_.queue;
-        return [q, k, global, local, where] {
+        Plan* pp = events();
+        return [q, k, global, local, where, pp] {
             if (global[0] == 0 || global[1] == 0 || global[2] == 0) return;
-            check(clEnqueueNDRangeKernel(q, k, 3, nullptr, global.data(), local.data(), 0, nullptr, nullptr), "clEnqueueNDRangeKernel", where);
+            check(clEnqueueNDRangeKernel(q, k, 3, nullptr, global.data(), local.data(), 0, nullptr, pp->profile_event()), "clEnqueueNDRangeKernel", where);
         };
     }
     Step copy(cl_mem src, cl_mem dst, size_t bytes) const {
         const std::string where = where_dev();
         cl_command_queue q = env_.queue;
         DeviceContext* ctx = env_.ctx;
-        return [q, src, dst, bytes, where, ctx] {
+        Plan* pp = events();
+        return [q, src, dst, bytes, where, ctx, pp] {
             if (bytes == 0 || src == dst) return;
-            check(clEnqueueCopyBuffer(q, src, dst, 0, 0, bytes, 0, nullptr, nullptr), "clEnqueueCopyBuffer", where);
+            check(clEnqueueCopyBuffer(q, src, dst, 0, 0, bytes, 0, nullptr, pp->profile_event()), "clEnqueueCopyBuffer", where);
             ctx->count_copy(bytes);
         };
     }
@@ -253,9 +274,10 @@ public:
     Step fill(cl_mem dst, std::vector<unsigned char> pattern, size_t bytes) const {
         const std::string where = where_dev();
         cl_command_queue q = env_.queue;
-        return [q, dst, pattern, bytes, where] {
+        Plan* pp = events();
+        return [q, dst, pattern, bytes, where, pp] {
             if (bytes == 0) return;
-            check(clEnqueueFillBuffer(q, dst, pattern.data(), pattern.size(), 0, bytes, 0, nullptr, nullptr), "clEnqueueFillBuffer", where);
+            check(clEnqueueFillBuffer(q, dst, pattern.data(), pattern.size(), 0, bytes, 0, nullptr, pp->profile_event()), "clEnqueueFillBuffer", where);
         };
     }
     // The node's step (what runs when the plan reaches it).

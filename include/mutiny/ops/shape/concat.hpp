@@ -98,12 +98,13 @@ inline bool plan_concat_opencl(opencl::NodePlanner& p) {
     cl_mem dst = p.out();
     cl_command_queue q = p.queue();
     const std::string where = p.where_dev();
-    p.run([q, pieces, dst, outer, out_row, where] {
+    opencl::Plan* events = p.events();
+    p.run([q, pieces, dst, outer, out_row, where, events] {
         if (outer == 0) return;
         for (const auto& pc : pieces) {
             const size_t so[3] = {0, 0, 0}, dori[3] = {pc.offset, 0, 0}, region[3] = {pc.row, outer, 1};
             opencl::check(clEnqueueCopyBufferRect(q, pc.src, dst, so, dori, region, pc.row, pc.row * outer, out_row, out_row * outer, 0,
-                                                  nullptr, nullptr),
+                                                  nullptr, events->profile_event()),
                           "clEnqueueCopyBufferRect", where);
         }
     });
