@@ -10,11 +10,13 @@
 #include <mutiny/model.hpp>
 #include <mutiny/report/html.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace mutiny;
@@ -382,6 +384,31 @@ TEST_CASE("campaign: a device lost mid-run: its unfinished mutants are marked, t
         CHECK(r.mutants[3].runs[1].summary.crash_reason.find("the mutant's own fault") != std::string::npos);
         for (size_t i = 0; i < M; ++i)
             if (i != 3) CHECK(r.verdict_of(i, 1, 0) == ref.verdict_of(i, 0, 0));
+    }
+}
+
+TEST_CASE("campaign: a mutant submitted ahead on an asynchronous device is timed with its submission") {
+    // submit() does the work (as an enqueue that plans and uploads does); run_mutant() only
+    // collects, at once. Each mutant's time must hold its own 20 ms, wherever it was spent.
+    struct Async : CampaignDevice {
+        std::set<size_t> started;
+        std::string name() const override { return "async"; }
+        std::vector<Tensor> begin_batch(const std::vector<Tensor>&) override { return {}; }
+        size_t in_flight() const override { return 2; }
+        void submit(size_t index, const Mutation&) override {
+            if (started.insert(index).second) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        std::vector<Tensor> run_mutant(size_t index, const Mutation& m) override {
+            submit(index, m);
+            return {Tensor()};
+        }
+    } dev;
+    const Mutation m;
+    const std::vector<MutantRun> runs = dev.run_mutants({0, 1, 2, 3}, {&m, &m, &m, &m});
+    REQUIRE(runs.size() == 4);
+    for (const MutantRun& r : runs) {
+        CHECK(!r.error);
+        CHECK(r.seconds >= 0.02);
     }
 }
 
