@@ -79,7 +79,8 @@ public:
     [[noreturn]] void abort(const std::exception& e) const;
 
 private:
-    std::string data_hash_;  // this rank's, once its first chunk computed it
+    std::string data_hash_;     // this rank's, once its first chunk computed it
+    std::vector<double> cost_;  // mutant_costs of the campaign's list, once the first run computed it
 };
 
 // --sample N[:SEED][,strata=operator|layer|operator*layer] and --until ci=H, checked before

@@ -280,10 +280,11 @@ MpiRun MpiJob::run(const SplitCampaign& s, const std::vector<mutiny::Mutant>& al
     Chunks ch;
     ch.dir = dir;
     // Rank 0 chooses the count (it alone may see the chunk files of a resumed run) and tells the rest.
-    const std::vector<double> all_cost = mutiny::mutant_costs(s.feeding.model.graph, all, s.options.instances);
+    // The whole list's estimate once per job: every round of a sample deals a part of the same list.
+    if (cost_.size() != all.size()) cost_ = mutiny::mutant_costs(s.feeding.model.graph, all, s.options.instances);
     std::vector<double> cost;
     cost.reserve(indices.size());
-    for (size_t i : indices) cost.push_back(all_cost[i]);
+    for (size_t i : indices) cost.push_back(cost_[i]);
     if (rank == 0) {
         std::error_code ec;
         std::filesystem::create_directories(ch.dir, ec);
